@@ -1,0 +1,120 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { problemType, ReputeError } from './repute-error.ts';
+
+export interface FieldProblem {
+  field: string;
+  reason: string;
+}
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+}
+
+/** `/indicators/3/value` in `body` → `body.indicators[3].value`, readable by a person. */
+export function fieldName(context: string | undefined, instancePath: string | undefined, params?: Record<string, unknown>): string {
+  let field = context ?? '';
+  for (const part of (instancePath ?? '').split('/').filter(Boolean)) {
+    const name = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    field += /^\d+$/.test(name) ? `[${name}]` : field === '' ? name : `.${name}`;
+  }
+  const missing = params?.['missingProperty'] ?? (Array.isArray(params?.['requiredProperties']) ? (params['requiredProperties'] as unknown[])[0] : undefined);
+  if (typeof missing === 'string') field += field === '' ? missing : `.${missing}`;
+  const extra = params?.['additionalProperty'];
+  if (typeof extra === 'string') field += field === '' ? extra : `.${extra}`;
+  return field === '' ? '(root)' : field;
+}
+
+function validationProblems(error: FastifyError): FieldProblem[] {
+  const issues = (error.validation ?? []) as ValidationIssue[];
+  return issues.map((issue) => ({
+    field: fieldName(error.validationContext, issue.instancePath, issue.params),
+    reason: issue.keyword === 'additionalProperties' ? 'is not allowed here' : issue.message ?? 'is invalid',
+  }));
+}
+
+/** Fastify's own error codes that are the client's fault, mapped to our stable codes. */
+const FASTIFY_CLIENT_ERRORS: Record<string, { code: string; title: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'REPUTE_HTTP_BODY_TOO_LARGE', title: 'Request body too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'REPUTE_HTTP_UNSUPPORTED_MEDIA_TYPE', title: 'Unsupported media type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'REPUTE_HTTP_BAD_CONTENT_LENGTH', title: 'Content-Length does not match the body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'REPUTE_HTTP_EMPTY_BODY', title: 'Empty JSON body' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'REPUTE_HTTP_INVALID_JSON', title: 'Body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_TYPE: { code: 'REPUTE_HTTP_UNSUPPORTED_MEDIA_TYPE', title: 'Content-Type is empty' },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'REPUTE_HTTP_UNSUPPORTED_MEDIA_TYPE', title: 'Content-Type is invalid' },
+  FST_ERR_BAD_URL: { code: 'REPUTE_HTTP_BAD_URL', title: 'Malformed URL' },
+  FST_ERR_RATE_LIMIT_EXCEEDED: { code: 'REPUTE_AUTH_RATE_LIMITED', title: 'Rate limit exceeded' },
+};
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  retriable?: boolean;
+  errors?: FieldProblem[];
+  [extension: string]: unknown;
+}
+
+export function sendProblem(reply: FastifyReply, body: ProblemBody, headers: Record<string, string> = {}): FastifyReply {
+  for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+  return reply.code(body.status).type('application/problem+json; charset=utf-8').send(body);
+}
+
+function toProblem(error: FastifyError | ReputeError | Error, request: FastifyRequest): { body: ProblemBody; headers: Record<string, string> } {
+  const instance = String(request.id);
+  if (error instanceof ReputeError) {
+    return {
+      body: { ...error.extra, type: problemType(error.code), title: error.title, status: error.status, code: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }), retriable: error.retriable, instance },
+      headers: error.headers,
+    };
+  }
+  const fastifyError = error as FastifyError;
+  if (Array.isArray(fastifyError.validation)) {
+    const errors = validationProblems(fastifyError);
+    const code = 'REPUTE_HTTP_VALIDATION';
+    return {
+      body: { type: problemType(code), title: 'Request validation failed', status: 400, code, detail: errors.map((e) => `${e.field} ${e.reason}`).join('; '), errors, retriable: false, instance },
+      headers: {},
+    };
+  }
+  const status = fastifyError.statusCode ?? 500;
+  const known = fastifyError.code === undefined ? undefined : FASTIFY_CLIENT_ERRORS[fastifyError.code];
+  if (status >= 400 && status < 500) {
+    const code = known?.code ?? 'REPUTE_HTTP_BAD_REQUEST';
+    return {
+      body: { type: problemType(code), title: known?.title ?? 'Bad request', status, code, detail: fastifyError.message, retriable: status === 429, instance },
+      headers: {},
+    };
+  }
+  const code = status === 503 ? 'REPUTE_HTTP_UNAVAILABLE' : 'REPUTE_HTTP_INTERNAL';
+  return {
+    body: { type: problemType(code), title: status === 503 ? 'Service unavailable' : 'Internal error', status, code, detail: `see the server log for request ${instance}`, retriable: true, instance },
+    headers: {},
+  };
+}
+
+/**
+ * One error handler for the whole process: every error leaves as application/problem+json
+ * (RFC 9457) with a stable `type` and `code`; validation errors list each field and reason;
+ * 5xx hide internals and are logged with the request id.
+ */
+async function problemPlugin(fastify: FastifyInstance): Promise<void> {
+  fastify.setErrorHandler((error: FastifyError | ReputeError, request, reply) => {
+    const { body, headers } = toProblem(error, request);
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: body.code, status: body.status }, 'request rejected');
+    return sendProblem(reply, body, headers);
+  });
+  fastify.setNotFoundHandler((request, reply) => {
+    const code = 'REPUTE_HTTP_NOT_FOUND';
+    return sendProblem(reply, { type: problemType(code), title: 'Not found', status: 404, code, detail: `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`, instance: String(request.id) });
+  });
+}
+
+export default fp(problemPlugin, { name: 'repute-problem', fastify: '5.x' });

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import Fastify from 'fastify';
+import Type from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { observabilityPlugin, problemPlugin, ReputeError } from '../src/index.ts';
+
+async function build() {
+  const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(problemPlugin);
+  await app.register(observabilityPlugin);
+  app.post('/items', {
+    schema: {
+      body: Type.Object({ items: Type.Array(Type.Object({ kind: Type.String(), value: Type.String({ minLength: 1 }) }), { maxItems: 2 }) }, { additionalProperties: false }),
+    },
+  }, async (request) => ({ count: request.body.items.length }));
+  app.get('/unavailable', async () => {
+    throw new ReputeError({ code: 'REPUTE_BUS_UNAVAILABLE', status: 503, title: 'Bus unavailable', detail: 'try again', retriable: true, headers: { 'retry-after': '2' } });
+  });
+  app.get('/boom', async () => {
+    throw new Error('secret internal detail');
+  });
+  return app;
+}
+
+test('validation errors are problem+json naming each field', async (t) => {
+  const app = await build();
+  t.after(() => app.close());
+  const res = await app.inject({ method: 'POST', url: '/items', payload: { items: [{ kind: 'file', value: '' }, { kind: 'url' }] } });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+  const body = res.json();
+  assert.equal(body.code, 'REPUTE_HTTP_VALIDATION');
+  assert.equal(body.type, 'urn:repute:problem:http-validation');
+  const fields = body.errors.map((e: { field: string }) => e.field);
+  assert.ok(fields.includes('body.items[0].value') || fields.includes('body.items[1].value'), JSON.stringify(body.errors));
+});
+
+test('malformed JSON and unknown routes are problems too', async (t) => {
+  const app = await build();
+  t.after(() => app.close());
+  const bad = await app.inject({ method: 'POST', url: '/items', headers: { 'content-type': 'application/json' }, payload: '{"items": [' });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().code, 'REPUTE_HTTP_INVALID_JSON');
+  const missing = await app.inject({ method: 'GET', url: '/nowhere' });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().code, 'REPUTE_HTTP_NOT_FOUND');
+});
+
+test('typed errors keep their status, code and headers; internal errors hide details', async (t) => {
+  const app = await build();
+  t.after(() => app.close());
+  const unavailable = await app.inject({ method: 'GET', url: '/unavailable' });
+  assert.equal(unavailable.statusCode, 503);
+  assert.equal(unavailable.headers['retry-after'], '2');
+  assert.equal(unavailable.json().code, 'REPUTE_BUS_UNAVAILABLE');
+  assert.equal(unavailable.json().retriable, true);
+  const boom = await app.inject({ method: 'GET', url: '/boom' });
+  assert.equal(boom.statusCode, 500);
+  assert.doesNotMatch(boom.body, /secret internal detail/);
+  assert.equal(typeof boom.json().instance, 'string');
+});
+
+test('readiness follows its checks and shutdown; metrics expose request latency by route', async (t) => {
+  const app = await build();
+  t.after(() => app.close());
+  let dependencyUp = true;
+  app.readiness.add('dependency', () => dependencyUp);
+  assert.equal((await app.inject('/healthz')).statusCode, 200);
+  assert.equal((await app.inject('/readyz')).statusCode, 200);
+  dependencyUp = false;
+  const down = await app.inject('/readyz');
+  assert.equal(down.statusCode, 503);
+  assert.equal(down.json().checks.dependency.ok, false);
+  dependencyUp = true;
+  app.readiness.markShuttingDown();
+  assert.equal((await app.inject('/readyz')).statusCode, 503);
+  await app.inject({ method: 'POST', url: '/items', payload: { items: [] } });
+  const metrics = await app.inject('/metrics');
+  assert.match(metrics.body, /repute_http_request_duration_seconds_count\{route="\/items",method="POST",status="2xx"\} 1/);
+});
+
+test('a second registration in the same process is a no-op, so services can be mounted together', async (t) => {
+  const app = Fastify({ logger: false });
+  t.after(() => app.close());
+  await app.register(observabilityPlugin);
+  await app.register(async (child) => { await child.register(observabilityPlugin); });
+  await app.ready();
+  assert.equal((await app.inject('/healthz')).statusCode, 200);
+});
