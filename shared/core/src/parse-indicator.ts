@@ -1,0 +1,69 @@
+import { parseCidr } from './cidr.ts';
+import { canonicalizeUrl } from './canonicalize-url.ts';
+import { canonicalizeDomain } from './domain.ts';
+import { canonicalizeEmail } from './email.ts';
+import type { HashAlgorithm } from './file-hash.ts';
+import { parseFileHash } from './file-hash.ts';
+import type { IndicatorKind } from './indicator-kind.ts';
+import { parseIp } from './ip.ts';
+import { aliasKey, recordKey, sha256, unknownKind } from './keys.ts';
+import { mostSpecificExpression } from './url-expressions.ts';
+
+/** A canonical indicator with its record digest and key. */
+export interface Indicator {
+  kind: IndicatorKind;
+  /** The canonical value: lower-case hex, canonical URL, domain, IP or CIDR, e-mail. */
+  value: string;
+  /** 32 bytes: the SHA-256 itself for files, else SHA-256 per the key rules. */
+  digest: Buffer;
+  /** `rep:<kind>:<hex>`, or `rep:alias:<md5|sha1>:<hex>` for MD5/SHA-1. */
+  key: string;
+  hashAlgorithm?: HashAlgorithm;
+}
+
+/**
+ * Parses and canonicalises a raw indicator of a kind. A `url` is keyed by its most specific
+ * Safe Browsing expression; an `ip` may be a CIDR block (`198.51.100.0/24`), whose value is
+ * the normalised block (a full-length block is the plain address).
+ * @throws {IndicatorError} with the kind's `REPUTE_INDICATOR_*` code.
+ */
+export function parseIndicator(kind: IndicatorKind, raw: string): Indicator {
+  switch (kind) {
+    case 'file': {
+      const { algorithm, hex } = parseFileHash(raw);
+      if (algorithm === 'sha256') {
+        const digest = Buffer.from(hex, 'hex');
+        return { kind, value: hex, digest, key: `rep:file:${hex}`, hashAlgorithm: algorithm };
+      }
+      return { kind, value: hex, digest: sha256(`${algorithm}:${hex}`), key: aliasKey(algorithm, hex), hashAlgorithm: algorithm };
+    }
+    case 'url': {
+      const value = canonicalizeUrl(raw);
+      const digest = sha256(mostSpecificExpression(value));
+      return { kind, value, digest, key: recordKey(kind, digest) };
+    }
+    case 'ip': {
+      let value: string;
+      if (typeof raw === 'string' && raw.includes('/')) {
+        const block = parseCidr(raw);
+        value = block.prefix === (block.version === 4 ? 32 : 128) ? block.network : block.cidr;
+      } else {
+        value = parseIp(raw).address;
+      }
+      const digest = sha256(value);
+      return { kind, value, digest, key: recordKey(kind, digest) };
+    }
+    case 'domain': {
+      const value = canonicalizeDomain(raw);
+      const digest = sha256(value);
+      return { kind, value, digest, key: recordKey(kind, digest) };
+    }
+    case 'email': {
+      const value = canonicalizeEmail(raw);
+      const digest = sha256(value);
+      return { kind, value, digest, key: recordKey(kind, digest) };
+    }
+    default:
+      throw unknownKind(kind);
+  }
+}
