@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { authPlugin, createKeyStore } from '@repute/auth';
+import { observabilityPlugin, problemPlugin } from '@repute/http';
+import type { EdgeConfig } from './config.ts';
+import filtersPlugin from './plugins/filters.ts';
+import lookupPlugin from './plugins/lookup.ts';
+import metricsPlugin from './plugins/metrics.ts';
+import redisPlugin from './plugins/redis.ts';
+import updatesPlugin from './plugins/updates.ts';
+import filterRoutes from './routes/filters/index.ts';
+import reputationRoutes from './routes/reputation/index.ts';
+
+export interface EdgeAppOptions {
+  config: EdgeConfig;
+}
+
+/**
+ * The edge lookup service as a plugin: a launcher can mount it beside other services (its
+ * decorators are all `edge*`; the shared error, observability and auth plugins register once).
+ */
+export default async function edgeApp(fastify: FastifyInstance, opts: EdgeAppOptions): Promise<void> {
+  const { config } = opts;
+  // Ecosystem and shared plugins.
+  if (!fastify.hasPlugin('repute-problem')) await fastify.register(problemPlugin);
+  if (!fastify.hasPlugin('repute-observability')) await fastify.register(observabilityPlugin);
+
+  // Infra clients.
+  await fastify.register(metricsPlugin);
+  await fastify.register(redisPlugin, { config });
+  if (!fastify.hasPlugin('repute-auth')) {
+    await fastify.register(authPlugin, {
+      keys: createKeyStore(fastify.edgeRedis, { prefix: config.REDIS_KEY_PREFIX }),
+      defaultRateLimitPerMinute: config.EDGE_RATE_LIMIT_PER_MINUTE,
+      // The edge tails the update stream itself and hands revocations over.
+      tailRevocations: false,
+    });
+  }
+  await fastify.register(filtersPlugin, { config });
+  await fastify.register(updatesPlugin, { config });
+  await fastify.register(lookupPlugin, { config });
+
+  // Routes.
+  await fastify.register(reputationRoutes);
+  await fastify.register(filterRoutes);
+}

@@ -1,0 +1,78 @@
+import type { ReputationRecord } from '@repute/core';
+
+/** What the cache holds per key: a record, an alias target (SHA-256 hex), or null for "confirmed absent". */
+export type CachedValue = ReputationRecord | string | null;
+
+interface Entry {
+  value: CachedValue;
+  bytes: number;
+  expiresAt: number;
+}
+
+/**
+ * LRU of hot records bounded by entry count and approximate bytes, with a TTL. The update
+ * stream invalidates entries as records change, so the TTL is only a safety net; expired
+ * entries are still served when Redis is away (the answer then says it is degraded).
+ */
+export class RecordCache {
+  hits = 0;
+  misses = 0;
+  private readonly map = new Map<string, Entry>();
+  private bytes = 0;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private readonly ttlMs: number;
+
+  constructor(options: { maxEntries: number; maxBytes: number; ttlMs: number }) {
+    this.maxEntries = options.maxEntries;
+    this.maxBytes = options.maxBytes;
+    this.ttlMs = options.ttlMs;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The cached value, or undefined on a miss (or an expired entry unless `allowStale`). */
+  get(key: string, allowStale = false): CachedValue | undefined {
+    const entry = this.map.get(key);
+    if (entry === undefined || (!allowStale && entry.expiresAt < Date.now())) {
+      this.misses++;
+      return undefined;
+    }
+    // Re-insert to mark as most recently used (Map keeps insertion order).
+    this.map.delete(key);
+    this.map.set(key, entry);
+    this.hits++;
+    return entry.value;
+  }
+
+  set(key: string, value: CachedValue, approxBytes: number): void {
+    if (this.maxEntries === 0) return;
+    const old = this.map.get(key);
+    if (old !== undefined) {
+      this.bytes -= old.bytes;
+      this.map.delete(key);
+    }
+    const bytes = approxBytes + key.length + 64;
+    this.map.set(key, { value, bytes, expiresAt: Date.now() + this.ttlMs });
+    this.bytes += bytes;
+    while (this.map.size > this.maxEntries || this.bytes > this.maxBytes) {
+      const oldest = this.map.keys().next();
+      if (oldest.done === true) break;
+      this.delete(oldest.value);
+    }
+  }
+
+  delete(key: string): void {
+    const entry = this.map.get(key);
+    if (entry === undefined) return;
+    this.bytes -= entry.bytes;
+    this.map.delete(key);
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.bytes = 0;
+  }
+}

@@ -1,0 +1,152 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { IndicatorKind } from '@repute/core';
+import { compareStreamIds, isTrimmedPast, type UpdateEntry, type UpdateTail } from '@repute/store';
+import type { EdgeConfig } from '../config.ts';
+import { OverlaySet } from '../lookup/overlay-set.ts';
+import { RecordCache } from '../lookup/record-cache.ts';
+import { FILTER_KINDS } from './filters.ts';
+
+/** Where this edge stands on the update stream. */
+export interface EdgeUpdates {
+  /** The freshness of every answer: the last stream position applied, and when it was current. */
+  asOf(): { position: string; time: string };
+  /** Whether the tail reads the stream now (false while Redis is away). */
+  live(): boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    edgeCache: RecordCache;
+    edgeOverlays: OverlaySet;
+    edgeUpdates: EdgeUpdates;
+  }
+}
+
+/**
+ * Follows the update stream from the loaded snapshots' position: new records go into the
+ * filters, changed records leave the cache, overlay changes reload that tenant, revocations
+ * reach the key cache. When the stream was trimmed past our position (Redis away too long),
+ * it reloads snapshots and starts over.
+ */
+async function updatesPlugin(fastify: FastifyInstance, opts: { config: EdgeConfig }): Promise<void> {
+  const config = opts.config;
+  const store = fastify.edgeStore;
+  const filters = fastify.edgeFilters;
+  const cache = new RecordCache({ maxEntries: config.EDGE_CACHE_MAX_ENTRIES, maxBytes: config.EDGE_CACHE_MAX_BYTES, ttlMs: config.EDGE_CACHE_TTL_S * 1000 });
+  const overlays = new OverlaySet();
+  let live = true;
+  let confirmedAt = Date.now();
+  let timeText = new Date(confirmedAt).toISOString();
+  let timeTextAt = confirmedAt;
+
+  async function reloadTenant(tenant: string): Promise<void> {
+    overlays.replace(tenant, await fastify.edgeOverlayStore.list(tenant));
+  }
+  async function reloadOverlays(): Promise<void> {
+    for (const tenant of await fastify.edgeOverlayStore.tenants()) await reloadTenant(tenant);
+  }
+
+  function apply(entries: readonly UpdateEntry[]): void {
+    for (const e of entries) {
+      switch (e.op) {
+        case 'put':
+        case 'alias':
+          if (e.digest !== undefined && e.kind !== undefined) filters.add(e.kind as IndicatorKind, Buffer.from(e.digest, 'hex'));
+          if (e.key !== undefined) cache.delete(e.key);
+          break;
+        case 'del':
+          if (e.kind !== undefined) filters.noteRemoval(e.kind as IndicatorKind);
+          if (e.key !== undefined) cache.delete(e.key);
+          break;
+        case 'overlay':
+          if (e.tenant !== undefined) {
+            reloadTenant(e.tenant).catch((err: unknown) => {
+              fastify.edgeMetrics.errors.inc({ area: 'stream' });
+              fastify.log.warn({ err }, 'overlay reload failed');
+            });
+          }
+          break;
+        case 'revoke':
+        case 'key':
+          fastify.apiKeys.applyEntry(e);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  function startPosition(): string {
+    let position: string | undefined;
+    for (const kind of FILTER_KINDS) {
+      const p = filters.snapshot(kind)?.position;
+      if (p !== undefined && (position === undefined || compareStreamIds(p, position) < 0)) position = p;
+    }
+    return position ?? '0-0';
+  }
+
+  // Catch up before serving: a negative answered from a snapshot that misses a newer record
+  // would be wrong, so the filters are current before /readyz says so.
+  async function catchUp(from: string): Promise<string> {
+    let since = from;
+    for (;;) {
+      const entries = await store.readUpdates(since, 5000);
+      if (entries.length === 0) return since;
+      apply(entries);
+      since = entries[entries.length - 1]!.id;
+    }
+  }
+
+  await reloadOverlays();
+  const position = await catchUp(startPosition());
+  let tail: UpdateTail | undefined;
+
+  async function resync(): Promise<void> {
+    const range = await store.updatesRange();
+    if (tail === undefined || !isTrimmedPast(range, tail.position())) return;
+    fastify.log.warn({ position: tail.position() }, 'update stream trimmed past our position: reloading filters');
+    cache.clear();
+    await fastify.edgeFilterJobs.loadAll();
+    await reloadOverlays();
+    tail.seek(await catchUp(startPosition()));
+  }
+
+  tail = store.tailUpdates({
+    since: position,
+    onEntries: apply,
+    onRead: () => {
+      live = true;
+      confirmedAt = Date.now();
+    },
+    onError: () => {
+      if (live) fastify.log.warn('update stream unreachable, answering from cache and filters');
+      live = false;
+    },
+    onRecover: async () => {
+      fastify.log.info('update stream reachable again');
+      await resync().catch((err: unknown) => fastify.log.warn({ err }, 'resync failed'));
+      // Overlays may have changed while we were away; their entries are replayed, but a
+      // trimmed stream would lose them.
+      await reloadOverlays().catch(() => undefined);
+    },
+  });
+
+  fastify.decorate('edgeCache', cache);
+  fastify.decorate('edgeOverlays', overlays);
+  fastify.decorate('edgeUpdates', {
+    asOf() {
+      if (timeTextAt !== confirmedAt) {
+        timeText = new Date(confirmedAt).toISOString();
+        timeTextAt = confirmedAt;
+      }
+      return { position: tail?.position() ?? position, time: timeText };
+    },
+    live: () => live,
+  });
+  fastify.addHook('onClose', async () => {
+    await tail?.stop();
+  });
+}
+
+export default fp(updatesPlugin, { name: 'repute-edge-updates', dependencies: ['repute-edge-filters', 'repute-auth'] });

@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ReputeError } from '@repute/http';
+import { isStreamId, isTrimmedPast } from '@repute/store';
+import { Problem } from '../reputation/schemas.ts';
+
+const Kind = Type.Union([Type.Literal('file'), Type.Literal('url'), Type.Literal('domain'), Type.Literal('ip')]);
+const problems = { 400: Problem, 401: Problem, 403: Problem, 429: Problem };
+
+/** Filters for agents: signed snapshots, the updates after a snapshot, and the signing key. */
+export default async function filterRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const config = { scope: 'lookup' as const };
+
+  app.get('/v1/filters/public-key', {
+    schema: {
+      summary: 'The Ed25519 public key that signs filter snapshots',
+      response: { 200: Type.Object({ algorithm: Type.Literal('Ed25519'), format: Type.Literal('spki-pem'), public_key: Type.String() }) },
+    },
+  }, async () => ({ algorithm: 'Ed25519' as const, format: 'spki-pem' as const, public_key: fastify.edgeSigning.publicKeyPem }));
+
+  app.get('/v1/filters/:kind', {
+    config,
+    schema: {
+      summary: 'Binary bloom-filter snapshot of a kind (header: version, kind, m, k, count, stream position, content hash, signature)',
+      params: Type.Object({ kind: Kind }),
+      response: { 200: Type.Unsafe<Buffer>({ type: 'string', contentMediaType: 'application/octet-stream' }), 304: Type.Null(), ...problems, 503: Problem },
+    },
+  }, async (request, reply) => {
+    const snapshot = fastify.edgeFilters.snapshot(request.params.kind);
+    if (snapshot === undefined) {
+      throw new ReputeError({ code: 'REPUTE_EDGE_FILTER_NOT_READY', status: 503, title: 'Filter not loaded yet', retriable: true, headers: { 'retry-after': '5' } });
+    }
+    const etag = `"${snapshot.contentHash.slice(0, 32)}-${snapshot.position}"`;
+    void reply
+      .header('etag', etag)
+      .header('cache-control', 'private, max-age=60')
+      .header('x-repute-stream-position', snapshot.position)
+      .header('x-repute-content-hash', `sha256:${snapshot.contentHash}`)
+      .header('x-repute-signature', `ed25519:${snapshot.signature}`);
+    const match = request.headers['if-none-match'];
+    if (match !== undefined && match.split(',').some((t) => t.trim() === etag)) return reply.code(304).send(null);
+    return reply.type('application/octet-stream').send(snapshot.bytes);
+  });
+
+  app.get('/v1/filters/:kind/updates', {
+    config,
+    schema: {
+      summary: 'Additions and removals of a kind after a stream position (410: take a new snapshot)',
+      params: Type.Object({ kind: Kind }),
+      querystring: Type.Object({ since: Type.String({ maxLength: 48 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })) }),
+      response: {
+        200: Type.Object({
+          kind: Type.String(),
+          since: Type.String(),
+          position: Type.String({ description: 'Pass as `since` next time.' }),
+          more: Type.Boolean({ description: 'True when more updates wait after `position`.' }),
+          additions: Type.Array(Type.String({ description: 'Hex digest to add.' })),
+          removals: Type.Array(Type.String({ description: 'Hex digest whose record was removed.' })),
+        }),
+        ...problems,
+        410: Problem,
+        503: Problem,
+      },
+    },
+  }, async (request, reply) => {
+    const { kind } = request.params;
+    const { since } = request.query;
+    const limit = request.query.limit ?? 10_000;
+    if (!isStreamId(since)) {
+      throw new ReputeError({ code: 'REPUTE_EDGE_BAD_POSITION', status: 400, title: 'Invalid stream position', detail: 'since must be a stream position such as "1700000000000-0" (from the X-Repute-Stream-Position header)' });
+    }
+    let entries;
+    try {
+      const range = await fastify.edgeStore.updatesRange();
+      if (isTrimmedPast(range, since)) {
+        throw new ReputeError({
+          code: 'REPUTE_EDGE_POSITION_EXPIRED', status: 410, title: 'Position no longer retained',
+          detail: `updates after ${since} are no longer kept; download a new snapshot from /v1/filters/${kind}`,
+          extra: { snapshot: `/v1/filters/${kind}`, oldest_position: range.first },
+        });
+      }
+      entries = await fastify.edgeStore.readUpdates(since, limit);
+    } catch (err) {
+      if (err instanceof ReputeError) throw err;
+      throw new ReputeError({ code: 'REPUTE_EDGE_UNAVAILABLE', status: 503, title: 'Updates unavailable', detail: 'the update stream cannot be reached; retry shortly', retriable: true, cause: err, headers: { 'retry-after': '1' } });
+    }
+    const additions: string[] = [];
+    const removals: string[] = [];
+    for (const e of entries) {
+      if (e.kind !== kind || e.digest === undefined) continue;
+      if (e.op === 'put' || e.op === 'alias') additions.push(e.digest);
+      else if (e.op === 'del') removals.push(e.digest);
+    }
+    void reply.header('cache-control', 'no-store');
+    return { kind, since, position: entries.length > 0 ? entries[entries.length - 1]!.id : since, more: entries.length === limit, additions, removals };
+  });
+}

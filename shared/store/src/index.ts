@@ -1,0 +1,13 @@
+export { createRedis, duplicateForBlocking, isCluster, type RedisClient, type RedisConnectionConfig, type CreateRedisOptions } from './create-redis.ts';
+export { createReputationStore, type ReputationStore, type ReputationStoreOptions, type WriteResult, type TailOptions, type UpdateTail } from './reputation-store.ts';
+export { STREAM_START, compareStreamIds, isStreamId, isTrimmedPast, type UpdateEntry, type UpdateOp, type StreamRange } from './update-stream.ts';
+export { multiGet } from './multi-get.ts';
+export { keySlot } from './key-slot.ts';
+export { storeKeys } from './keys.ts';
+export { aliasDigest } from './alias-digest.ts';
+export { DigestFilter } from './digest-filter.ts';
+export { encodeSnapshot, decodeSnapshot, loadSigningKeys, saveSnapshot, loadSnapshotBytes, SNAPSHOT_HEADER_BYTES, SNAPSHOT_FORMAT_VERSION, type FilterSnapshot, type SigningKeys } from './filter-snapshot.ts';
+export { rebuildFilter, type BuildFilterOptions, type BuiltFilter } from './filter-builder.ts';
+export { createOverlayStore, canonicalOverlayValue, type OverlayStore, type OverlayEntry, type OverlayList, type OverlayKind } from './overlay-store.ts';
+export { OverlayMatcher, type OverlayProbe } from './overlay-matcher.ts';
+export { StoreError } from './store-error.ts';
