@@ -1,0 +1,150 @@
+import { isIP } from 'node:net';
+import { digestOf, recordKey, type IndicatorKind } from '@repute/core';
+import type { TelemetryEnvelope } from '@repute/telemetry';
+import type { TelemetryRow } from '@repute/analytics';
+import type { DetectionCategory } from '../scoring/score.ts';
+
+/** An indicator an event mentions, with the relations it carries from this event. */
+export interface Mention {
+  role: string;
+  kind: IndicatorKind;
+  value: string;
+  digest: string;
+  key: string;
+  relations: { rel: string; kind: IndicatorKind; value: string; digest: string }[];
+}
+
+/** What the correlator takes from one event. */
+export interface Observation {
+  eventId: string;
+  tenant: string;
+  sensor: string;
+  host: string;
+  time: number;
+  receivedAt: number;
+  type: string;
+  /** The first mention is the event's subject. */
+  mentions: Mention[];
+  detection?: { source: 'engine' | 'sandbox'; engine: string; category: DetectionCategory; name: string };
+  signed: boolean;
+}
+
+function ref(kind: IndicatorKind, value: string): { kind: IndicatorKind; value: string; digest: string } {
+  return { kind, value, digest: digestOf(kind, value).toString('hex') };
+}
+
+function hostOf(url: string): { kind: IndicatorKind; value: string } | undefined {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    if (host === '') return undefined;
+    return { kind: isIP(host) !== 0 ? 'ip' : 'domain', value: host };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The indicators of an event and how they relate: file ← URL (downloaded_from), URL → host
+ * (hosted_on), domain → IP (resolves_to), file/URL → sender (sent_by), file → parent file
+ * (parent), file → IP or domain it connected to (connected_to). Values are canonical already
+ * (ingest canonicalised them); digests follow `@repute/core`.
+ */
+export function observe(envelope: TelemetryEnvelope): Observation {
+  const e = envelope.event;
+  const mentions = new Map<string, Mention>();
+  const mention = (role: string, kind: IndicatorKind, value: string): Mention => {
+    const r = ref(kind, value);
+    const key = recordKey(kind, r.digest);
+    let m = mentions.get(key);
+    if (m === undefined) {
+      m = { role, ...r, key, relations: [] };
+      mentions.set(key, m);
+    }
+    return m;
+  };
+  const relate = (from: Mention, rel: string, kind: IndicatorKind, value: string) => {
+    const to = mention(rel, kind, value);
+    if (to.key !== from.key && !from.relations.some((r) => r.rel === rel && r.digest === to.digest)) {
+      from.relations.push({ rel, kind, value, digest: to.digest });
+    }
+    return to;
+  };
+  const withHost = (url: Mention) => {
+    const host = hostOf(url.value);
+    if (host !== undefined) relate(url, 'hosted_on', host.kind, host.value);
+  };
+
+  const file = e.file === undefined ? undefined : mention('subject', 'file', e.file.sha256);
+  const url = e.url === undefined ? undefined : mention(file ? 'url' : 'subject', 'url', e.url);
+  const domain = e.domain === undefined ? undefined : mention(file || url ? 'domain' : 'subject', 'domain', e.domain);
+  const ip = e.ip === undefined ? undefined : mention(file || url || domain ? 'ip' : 'subject', 'ip', e.ip);
+  const sender = e.sender === undefined ? undefined : mention(file || url || domain || ip ? 'sender' : 'subject', 'email', e.sender);
+
+  if (url !== undefined) withHost(url);
+  if (file !== undefined) {
+    if (e.relations?.downloadedFrom !== undefined) withHost(relate(file, 'downloaded_from', 'url', e.relations.downloadedFrom));
+    if (e.relations?.parentFile !== undefined) relate(file, 'parent', 'file', e.relations.parentFile.sha256);
+    if (url !== undefined && e.relations?.downloadedFrom === undefined) relate(file, 'downloaded_from', 'url', url.value);
+    if (ip !== undefined) relate(file, 'connected_to', 'ip', ip.value);
+    if (domain !== undefined) relate(file, 'connected_to', 'domain', domain.value);
+    if (sender !== undefined) relate(file, 'sent_by', 'email', sender.value);
+  }
+  if (domain !== undefined) {
+    for (const address of e.relations?.resolvedIps ?? []) relate(domain, 'resolves_to', 'ip', address);
+    if (ip !== undefined && file === undefined) relate(domain, 'resolves_to', 'ip', ip.value);
+  }
+  for (const carried of e.relations?.carriedUrls ?? []) {
+    const u = mention('carried_url', 'url', carried);
+    withHost(u);
+    if (sender !== undefined) relate(u, 'sent_by', 'email', sender.value);
+  }
+  for (const attachment of e.relations?.attachments ?? []) {
+    const f = mention('attachment', 'file', attachment.sha256);
+    if (sender !== undefined) relate(f, 'sent_by', 'email', sender.value);
+  }
+
+  const v = e.verdict;
+  const detection = v === undefined || v.category === 'unknown'
+    ? undefined
+    : { source: e.type === 'sandbox_report' ? ('sandbox' as const) : ('engine' as const), engine: v.engine, category: v.category, name: v.name ?? '' };
+  return {
+    eventId: e.id,
+    tenant: envelope.tenant,
+    sensor: e.sensor,
+    host: e.host,
+    time: e.time,
+    receivedAt: envelope.receivedAt,
+    type: e.type,
+    mentions: [...mentions.values()],
+    ...(detection !== undefined ? { detection } : {}),
+    signed: e.file?.signer !== undefined && e.file.signer !== '',
+  };
+}
+
+/** The `telemetry_raw` rows of an observation: one per indicator it mentions. */
+export function telemetryRows(o: Observation): TelemetryRow[] {
+  return o.mentions.map((m, i) => {
+    const subject = i === 0;
+    return {
+      event_id: o.eventId,
+      tenant: o.tenant,
+      sensor: o.sensor,
+      host: o.host,
+      time: o.time,
+      received_at: o.receivedAt,
+      event_type: o.type,
+      role: subject ? 'subject' : m.role,
+      kind: m.kind,
+      digest: m.digest,
+      value: m.value,
+      engines: subject && o.detection !== undefined && o.detection.category !== 'clean' ? [o.detection.engine] : [],
+      detection_names: subject && o.detection !== undefined && o.detection.name !== '' ? [o.detection.name] : [],
+      sandbox: subject && o.detection?.source === 'sandbox' ? o.detection.category : '',
+      signed: subject && o.signed ? 1 : 0,
+      rel_type: m.relations.map((r) => r.rel),
+      rel_kind: m.relations.map((r) => r.kind),
+      rel_digest: m.relations.map((r) => r.digest),
+      rel_value: m.relations.map((r) => r.value),
+    };
+  });
+}

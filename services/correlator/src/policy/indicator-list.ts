@@ -1,0 +1,71 @@
+import { BlockList, isIP } from 'node:net';
+
+type Kind = 'file' | 'url' | 'domain' | 'ip' | 'email';
+
+/**
+ * A set of indicators from warning lists: exact file hashes, e-mail senders and URLs; domains
+ * with their subdomains (a listed `example.com` covers `www.example.com`); IP addresses and CIDR
+ * ranges. Values are expected in canonical form (lowercase), as they travel on the bus.
+ */
+export class IndicatorList {
+  readonly id: string;
+  #exact = new Set<string>();
+  #domains = new Set<string>();
+  #ips = new BlockList();
+  #ipCount = 0;
+
+  constructor(id: string) {
+    this.id = id;
+  }
+
+  get size(): number {
+    return this.#exact.size + this.#domains.size + this.#ipCount;
+  }
+
+  /** Adds an entry; the kind is taken from `kind` when given, otherwise guessed from the text. */
+  add(raw: string, kind?: Kind): void {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '' || entry.startsWith('#')) return;
+    const [address, prefix] = entry.split('/');
+    const version = address === undefined ? 0 : isIP(address);
+    if ((kind === undefined || kind === 'ip') && version !== 0 && address !== undefined) {
+      const type = version === 4 ? 'ipv4' : 'ipv6';
+      if (prefix === undefined) this.#ips.addAddress(address, type);
+      else this.#ips.addSubnet(address, Number(prefix), type);
+      this.#ipCount += 1;
+      return;
+    }
+    if (kind === 'domain' || (kind === undefined && /^[a-z0-9.-]+\.[a-z0-9-]+$/.test(entry) && !/^[0-9a-f]{32,128}$/.test(entry))) {
+      // MISP hostname lists sometimes write ".example.com" for "any subdomain of".
+      this.#domains.add(entry.replace(/^\.+/, ''));
+      return;
+    }
+    this.#exact.add(kind === 'url' ? `url:${entry}` : entry);
+  }
+
+  has(kind: Kind, value: string): boolean {
+    switch (kind) {
+      case 'ip': {
+        const version = isIP(value);
+        if (version !== 0) return this.#ips.check(value, version === 4 ? 'ipv4' : 'ipv6');
+        // A network record (198.51.100.0/24) is listed when its network address is.
+        const address = value.split('/')[0] ?? '';
+        const v = isIP(address);
+        return v !== 0 && this.#ips.check(address, v === 4 ? 'ipv4' : 'ipv6');
+      }
+      case 'domain': {
+        let name = value.toLowerCase();
+        for (;;) {
+          if (this.#domains.has(name)) return true;
+          const dot = name.indexOf('.');
+          if (dot < 0) return false;
+          name = name.slice(dot + 1);
+        }
+      }
+      case 'url':
+        return this.#exact.has(`url:${value.toLowerCase()}`);
+      default:
+        return this.#exact.has(value.toLowerCase());
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import Value from 'typebox/value';
+import { CorrelatorError } from '../correlator-error.ts';
+import { IndicatorList } from './indicator-list.ts';
+import { PolicySchema, type ListRefDocument, type PolicyDocument } from './policy-schema.ts';
+
+export type Verdict = 'malicious' | 'suspicious' | 'clean' | 'unknown';
+
+/** An allow list with the highest verdict it lets a listed indicator have. */
+export interface AllowList {
+  list: IndicatorList;
+  cap: Verdict;
+}
+
+/** A validated policy with its lists loaded. */
+export interface Policy {
+  doc: PolicyDocument;
+  version: string;
+  allow: AllowList[];
+  block: IndicatorList[];
+  /** Where it was read from (for reloads). */
+  path?: string;
+}
+
+/** The policy shipped with the correlator. */
+export const DEFAULT_POLICY_PATH = new URL('../../policy/default.json', import.meta.url).pathname;
+
+function loadList(ref: ListRefDocument, baseDir: string): IndicatorList {
+  const list = new IndicatorList(ref.id);
+  if (ref.path !== undefined) {
+    const path = isAbsolute(ref.path) ? ref.path : resolve(baseDir, ref.path);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_LIST', `list ${ref.id}: cannot read ${path}`, { cause: err });
+    }
+    if (path.endsWith('.json')) {
+      // MISP warning-list format: { "type": "cidr" | "hostname" | "string" | ..., "list": [...] }.
+      let doc: { list?: unknown; type?: unknown };
+      try {
+        doc = JSON.parse(text) as { list?: unknown; type?: unknown };
+      } catch (err) {
+        throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_LIST', `list ${ref.id}: ${path} is not JSON`, { cause: err });
+      }
+      if (!Array.isArray(doc.list)) throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_LIST', `list ${ref.id}: ${path} has no "list" array`);
+      const kind = doc.type === 'cidr' ? 'ip' : doc.type === 'hostname' ? 'domain' : undefined;
+      for (const entry of doc.list) if (typeof entry === 'string') list.add(entry, kind);
+    } else {
+      for (const line of text.split('\n')) list.add(line);
+    }
+  }
+  for (const [kind, values] of Object.entries(ref.entries ?? {})) {
+    for (const value of values ?? []) list.add(value, kind as 'file');
+  }
+  return list;
+}
+
+/** Validates a policy document and loads its lists; throws a CorrelatorError listing every problem. */
+export function buildPolicy(doc: unknown, baseDir: string, path?: string): Policy {
+  if (!Value.Check(PolicySchema, doc)) {
+    const problems = [...Value.Errors(PolicySchema, doc)].slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message}`);
+    throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_INVALID', `invalid policy${path ? ` ${path}` : ''}:\n  ${problems.join('\n  ')}`);
+  }
+  const { thresholds } = doc;
+  if (!(thresholds.clean < thresholds.suspicious && thresholds.suspicious < thresholds.malicious)) {
+    throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_INVALID', 'thresholds must order clean < suspicious < malicious');
+  }
+  return {
+    doc,
+    version: doc.version,
+    allow: doc.allowLists.map((ref) => ({ list: loadList(ref, baseDir), cap: ref.cap ?? 'unknown' })),
+    block: doc.blockLists.map((ref) => loadList(ref, baseDir)),
+    ...(path !== undefined ? { path } : {}),
+  };
+}
+
+/** Reads, validates and loads a policy file. */
+export function loadPolicy(path: string = DEFAULT_POLICY_PATH): Policy {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_INVALID', `cannot read policy ${path}`, { cause: err });
+  }
+  return buildPolicy(doc, dirname(path), path);
+}

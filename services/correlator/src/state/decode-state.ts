@@ -1,0 +1,61 @@
+import type { IndicatorKind } from '@repute/core';
+import type { Verdict } from '../policy/load-policy.ts';
+import type { DetectionBucket, DetectionCategory, GraphEvidence, IndicatorState } from '../scoring/score.ts';
+
+/** The script's answer as scoring input, plus the verdict last written. */
+export interface DecodedState {
+  applied: boolean;
+  state: IndicatorState;
+  verdict: Verdict;
+}
+
+function pairs(flat: unknown): [string, string][] {
+  const out: [string, string][] = [];
+  if (!Array.isArray(flat)) return out;
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), String(flat[i + 1])]);
+  return out;
+}
+
+/** Detection fields are `d|<engine|sandbox>|<category>|<bucket start ms>|<engine name>`. */
+export function detectionField(source: 'engine' | 'sandbox', category: DetectionCategory, bucket: number, engine: string): string {
+  return `d|${source}|${category}|${bucket}|${engine}`;
+}
+
+export function decodeState(kind: IndicatorKind, value: string, reply: unknown): DecodedState {
+  const r = reply as unknown[];
+  const detections: DetectionBucket[] = [];
+  const fields = new Map<string, string>();
+  for (const [field, v] of pairs(r[1])) {
+    if (field.startsWith('d|')) {
+      const [, source, category, bucket, ...engine] = field.split('|');
+      detections.push({ source: source as 'engine', category: category as DetectionCategory, at: Number(bucket), engine: engine.join('|'), count: Number(v) });
+    } else fields.set(field, v);
+  }
+  const graph: GraphEvidence[] = [];
+  for (const [, v] of pairs(r[6])) {
+    try {
+      graph.push(JSON.parse(v) as GraphEvidence);
+    } catch {
+      // A malformed contribution is dropped rather than failing the whole batch.
+    }
+  }
+  const override = typeof r[7] === 'string' ? (JSON.parse(r[7]) as IndicatorState['override']) : undefined;
+  return {
+    applied: r[0] === 1,
+    verdict: (fields.get('vd') as Verdict | undefined) ?? 'unknown',
+    state: {
+      kind,
+      value: fields.get('v') ?? value,
+      firstSeen: Number(fields.get('fs') ?? Date.now()),
+      lastSeen: Number(fields.get('ls') ?? Date.now()),
+      sensors: Number(r[2]),
+      tenants: Number(r[3]),
+      detectingSensors: Number(r[4]),
+      detectingTenants: Number(r[5]),
+      signed: fields.get('sg') === '1',
+      detections,
+      graph,
+      override,
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { createClickHouse, migrate, type ClickHouseClient } from '@repute/analytics';
+import { createBus, type Bus, type Subscription } from '@repute/bus';
+import { createRedis, createReputationStore, type RedisClient } from '@repute/store';
+import { TELEMETRY_TOPIC } from '@repute/telemetry';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { CorrelatorConfig } from './config.ts';
+import { createCorrelator, type Correlator, type CorrelatorLog } from './correlator.ts';
+import { DEFAULT_POLICY_PATH, loadPolicy, type Policy } from './policy/load-policy.ts';
+import { propagateOnce } from './propagation/propagate.ts';
+
+export interface WorkerLog extends CorrelatorLog {
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+/** A running correlator: bus consumer, propagation loop, policy reloads. */
+export interface CorrelatorWorker {
+  correlator: Correlator;
+  redis: RedisClient;
+  clickhouse: ClickHouseClient;
+  bus: Bus;
+  policy(): Policy;
+  reloadPolicy(): void;
+  ready(): Promise<boolean>;
+  /** Stops fetching, finishes and acknowledges the batch in hand, then closes the clients. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the correlator: applies the ClickHouse migrations, loads the policy, subscribes to the
+ * telemetry topic and runs propagation on the policy's interval.
+ */
+export async function startWorker(config: CorrelatorConfig, log: WorkerLog, registry?: Registry): Promise<CorrelatorWorker> {
+  const policyPath = config.CORRELATOR_POLICY_FILE !== '' ? config.CORRELATOR_POLICY_FILE : DEFAULT_POLICY_PATH;
+  let policy = loadPolicy(policyPath);
+  const clickhouse = createClickHouse(config);
+  await migrate(clickhouse, { database: config.CLICKHOUSE_DATABASE, retentionDays: config.CLICKHOUSE_RETENTION_DAYS });
+  const redis = createRedis(config, { name: 'correlator', offlineQueue: true, commandTimeoutMs: 5000, log });
+  const prefix = config.REDIS_KEY_PREFIX;
+  const store = createReputationStore(redis, { prefix });
+  const events = registry && new Counter({ name: 'repute_correlator_events_total', help: 'Telemetry events processed.', labelNames: ['outcome'], registers: [registry] });
+  const changes = registry && new Counter({ name: 'repute_correlator_verdict_changes_total', help: 'Verdict changes written.', labelNames: ['source', 'verdict'], registers: [registry] });
+  const batchSeconds = registry && new Histogram({ name: 'repute_correlator_batch_seconds', help: 'Time to process one bus batch.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [registry] });
+  const correlator = createCorrelator({
+    redis, store, clickhouse, database: config.CLICKHOUSE_DATABASE, policy: () => policy, prefix,
+    dedupTtlSeconds: config.CORRELATOR_DEDUP_TTL_S, log,
+    onVerdict: (c) => changes?.inc({ source: c.source, verdict: c.record.verdict }),
+  });
+  const bus = createBus(config, log, registry ? { registry } : {});
+  const subscription: Subscription = await bus.subscribe({
+    topic: config.TELEMETRY_TOPIC || TELEMETRY_TOPIC,
+    group: config.CORRELATOR_GROUP,
+    batchSize: config.CORRELATOR_BATCH_SIZE,
+    handler: async (batch) => {
+      const end = batchSeconds?.startTimer();
+      const r = await correlator.handle(batch);
+      events?.inc({ outcome: 'new' }, r.events - r.duplicates);
+      events?.inc({ outcome: 'duplicate' }, r.duplicates);
+      events?.inc({ outcome: 'invalid' }, r.invalid);
+      end?.();
+    },
+  });
+
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    if (stopped) return;
+    running = propagateOnce({ redis, clickhouse, database: config.CLICKHOUSE_DATABASE, correlator, policy: () => policy, prefix })
+      .catch((err: unknown) => log.error({ err }, 'propagation round failed'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, policy.doc.propagation.intervalMs);
+      });
+  };
+  let timer = setTimeout(tick, policy.doc.propagation.intervalMs);
+
+  const reloadPolicy = () => {
+    try {
+      policy = loadPolicy(policyPath);
+      log.info({ version: policy.version }, 'policy reloaded');
+    } catch (err) {
+      // A bad edit keeps the policy in force rather than stopping the worker.
+      log.error({ err }, 'policy reload refused');
+    }
+  };
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(policyPath, () => reloadPolicy());
+  } catch (err) {
+    log.warn({ err }, 'policy file not watched; SIGHUP still reloads it');
+  }
+
+  return {
+    correlator, redis, clickhouse, bus,
+    policy: () => policy,
+    reloadPolicy,
+    async ready() {
+      return (await bus.ready()) && redis.status === 'ready';
+    },
+    async close() {
+      stopped = true;
+      clearTimeout(timer);
+      watcher?.close();
+      await subscription.close();
+      await running;
+      await bus.close();
+      await clickhouse.close();
+      redis.disconnect();
+    },
+  };
+}

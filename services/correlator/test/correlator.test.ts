@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { migrate } from '@repute/analytics';
+import { dropDatabase, removeTestClickHouseData, testClickHouse } from '@repute/analytics/testkit';
+import type { BusMessage } from '@repute/bus';
+import { digestOf, recordKey, type IndicatorKind } from '@repute/core';
+import { closeTestServices, testRedisUrl, uniqueName } from '@repute/infra/testkit';
+import { createReputationStore } from '@repute/store';
+import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
+import { createCorrelator, type IndicatorRef } from '../src/correlator.ts';
+import { applyOverride } from '../src/overrides/overrides.ts';
+import { loadPolicy } from '../src/policy/load-policy.ts';
+import { propagateOnce } from '../src/propagation/propagate.ts';
+
+after(async () => {
+  await closeTestServices();
+  removeTestClickHouseData();
+});
+
+const policy = loadPolicy();
+const FILE = '9f'.repeat(32);
+const URL = 'http://evil-downloads.example/payload.exe';
+let seq = 0;
+
+function ref(kind: IndicatorKind, value: string): IndicatorRef {
+  const digest = digestOf(kind, value).toString('hex');
+  return { kind, value, digest, key: recordKey(kind, digest) };
+}
+
+function message(event: Partial<TelemetryEvent>, tenant = 't1'): BusMessage {
+  const full = { v: 1, id: `ev-${++seq}`, sensor: 's1', host: 'h1', time: Date.now(), type: 'file_seen', ...event } as TelemetryEvent;
+  return { topic: 'telemetry.v1', key: 'k', value: Buffer.from(encodeEnvelope(tenant, Date.now(), full)), headers: {}, id: `${Date.now()}-${seq}` };
+}
+
+async function setup(t: import('node:test').TestContext) {
+  const redis = new Redis(await testRedisUrl());
+  const clickhouse = testClickHouse();
+  const database = uniqueName('corr');
+  const prefix = `${uniqueName('corr')}:`;
+  await migrate(clickhouse, { database, retentionDays: 7 });
+  const store = createReputationStore(redis, { prefix });
+  const correlator = createCorrelator({ redis, store, clickhouse, database, policy: () => policy, prefix });
+  t.after(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await dropDatabase(clickhouse, database);
+    await clickhouse.close();
+    redis.disconnect();
+  });
+  const query = async <T>(sql: string) => (await clickhouse.query({ query: sql, format: 'JSONEachRow' })).json<T>();
+  return { redis, clickhouse, database, prefix, store, correlator, query };
+}
+
+const detections = () => [
+  message({ sensor: 's1', type: 'detection', file: { sha256: FILE }, relations: { downloadedFrom: URL }, verdict: { engine: 'av-one', category: 'malicious', name: 'Trojan.X' } }, 't1'),
+  message({ sensor: 's2', type: 'detection', file: { sha256: FILE }, verdict: { engine: 'av-two', category: 'malicious' } }, 't2'),
+  message({ sensor: 's3', type: 'sandbox_report', file: { sha256: FILE }, verdict: { engine: 'sandbox', category: 'malicious' } }, 't2'),
+];
+
+test('a file with engine and sandbox detections from several sensors becomes malicious, readable in Redis, logged', async (t) => {
+  const { store, correlator, query, database } = await setup(t);
+  const result = await correlator.handle(detections());
+  assert.equal(result.changes, 1);
+  const record = await store.get(ref('file', FILE).key);
+  assert.equal(record?.verdict, 'malicious');
+  assert.deepEqual(record?.reasons.map((r) => r.rule), ['engine.malicious', 'sandbox.malicious', 'consensus.sensors', 'consensus.tenants']);
+  assert.deepEqual(record?.prevalence, { sensors: 3, tenants: 2 });
+  assert.equal(record?.reasons[0]?.evidence, 2);
+  const log = await query<{ verdict: string; source: string; policy_version: string }>(`SELECT verdict, source, policy_version FROM ${database}.verdict_log`);
+  assert.deepEqual(log, [{ verdict: 'malicious', source: 'stream', policy_version: policy.version }]);
+  const raw = await query<{ n: string }>(`SELECT count() AS n FROM ${database}.telemetry_raw`);
+  assert.equal(Number(raw[0]?.n), 5); // 3 events on the file, plus the URL and its host on the first
+});
+
+test('a replayed duplicate changes no count, in Redis or in the aggregates', async (t) => {
+  const { store, correlator, query, database } = await setup(t);
+  const batch = detections();
+  await correlator.handle(batch);
+  const again = await correlator.handle(batch.map((m) => ({ ...m, id: `${m.id}-replay` })));
+  assert.equal(again.duplicates, 3);
+  assert.equal(again.changes, 0);
+  const record = await store.get(ref('file', FILE).key);
+  assert.deepEqual(record?.prevalence, { sensors: 3, tenants: 2 });
+  assert.equal(record?.reasons[0]?.evidence, 2);
+  const final = await query<{ n: string }>(`SELECT count() AS n FROM ${database}.telemetry_raw FINAL`);
+  assert.equal(Number(final[0]?.n), 5);
+});
+
+test('propagation raises the URL and its domain, naming the neighbour; clearing lowers them', async (t) => {
+  const deps = await setup(t);
+  const { store, correlator, redis, clickhouse, database, prefix } = deps;
+  await correlator.handle(detections());
+  const p = await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
+  assert.equal(p.sources, 1);
+  const url = await store.get(ref('url', URL).key);
+  assert.equal(url?.verdict, 'suspicious');
+  assert.deepEqual(url?.reasons.map((r) => [r.rule, r.detail]).slice(0, 1), [['relation.downloaded_from', `file ${FILE}`]]);
+  const domain = await store.get(ref('domain', 'evil-downloads.example').key);
+  assert.equal(domain?.verdict, 'suspicious');
+  assert.deepEqual(domain?.reasons[0]?.detail, `url ${URL}`);
+  assert.equal(domain?.reasons[0]?.evidence, 2);
+
+  await applyOverride({ redis, clickhouse, database, correlator, prefix }, ref('file', FILE), { verdict: 'clean', analyst: 'ana', tenant: 't1', comment: 'vendor tool' });
+  assert.equal((await store.get(ref('file', FILE).key))?.verdict, 'clean');
+  const lowered = await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
+  assert.equal(lowered.lowered, 2);
+  assert.equal((await store.get(ref('url', URL).key))?.verdict, 'unknown');
+  assert.equal((await store.get(ref('domain', 'evil-downloads.example').key))?.verdict, 'unknown');
+  const log = await deps.query<{ verdict: string; source: string }>(`SELECT verdict, source FROM ${database}.verdict_log WHERE kind = 'file' ORDER BY time`);
+  assert.deepEqual(log.map((r) => r.source), ['stream', 'override']);
+  const audit = await deps.query<{ analyst: string }>(`SELECT analyst FROM ${database}.overrides`);
+  assert.deepEqual(audit, [{ analyst: 'ana' }]);
+});
+
+test('an allow-listed domain is never convicted and does not propagate', async (t) => {
+  const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
+  const batch = ['s1', 's2', 's3'].map((sensor, i) => message({ sensor, type: 'detection', url: 'https://www.google.com/x', domain: 'google.com', verdict: { engine: `av${i}`, category: 'malicious' } }, `t${i}`));
+  batch.push(message({ type: 'dns_resolve', domain: 'google.com', relations: { resolvedIps: ['198.51.100.7'] } }));
+  batch.push(...['s1', 's2'].map((sensor, i) => message({ sensor, type: 'sandbox_report', domain: 'google.com', verdict: { engine: `sb${i}`, category: 'malicious' } }, `t${i}`)));
+  await correlator.handle(batch);
+  const domain = await store.get(ref('domain', 'google.com').key);
+  assert.equal(domain, null); // capped at unknown: no verdict change, no record
+  const { assessment } = await correlator.inspect(ref('domain', 'google.com'));
+  assert.equal(assessment.verdict, 'unknown');
+  assert.ok(assessment.reasons.some((r) => r.rule === 'allow.tranco10k'));
+  await redis.zadd(`${prefix}corr:propagate`, 1, JSON.stringify(ref('domain', 'google.com')));
+  const p = await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
+  assert.equal(p.raised, 0);
+  assert.equal(await store.get(ref('ip', '198.51.100.7').key), null);
+});

@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { AnalyticsError } from './analytics-error.ts';
+
+/** The subset of `clickhouseConfig` (from `@repute/config`) the client needs. */
+export interface ClickHouseConfig {
+  /** Server URL; empty or absent runs the embedded engine (chDB) on disk. */
+  CLICKHOUSE_URL?: string;
+  CLICKHOUSE_USER?: string;
+  CLICKHOUSE_PASSWORD?: string;
+  /** Folder of the embedded engine's data. */
+  CLICKHOUSE_DATA_DIR?: string;
+}
+
+export type { ClickHouseClient };
+
+// chDB is one engine per process bound to one data path: a second path while the first is open
+// is refused by the engine itself, so remember the live one and say so clearly instead.
+let livePath: string | undefined;
+let liveClients = 0;
+
+/**
+ * A `@clickhouse/client` client: over HTTP when `CLICKHOUSE_URL` is set, otherwise over the
+ * embedded engine on disk at `CLICKHOUSE_DATA_DIR`. Every embedded client of a process shares
+ * the one engine session (chDB reference-counts it by path), so create as many as is convenient
+ * and close each one.
+ */
+export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
+  const url = config.CLICKHOUSE_URL ?? '';
+  if (url !== '') {
+    return createClient({
+      url,
+      username: config.CLICKHOUSE_USER ?? 'default',
+      password: config.CLICKHOUSE_PASSWORD ?? '',
+      // Batches are already large; compression only costs CPU on a shared box.
+      compression: { request: false, response: false },
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+  }
+  const path = resolve(config.CLICKHOUSE_DATA_DIR ?? './var/clickhouse');
+  if (livePath !== undefined && livePath !== path && liveClients > 0) {
+    throw new AnalyticsError(
+      'REPUTE_ANALYTICS_ENGINE_PATH_CONFLICT',
+      `the embedded ClickHouse engine is already open on ${livePath}; one process holds one data path (asked for ${path})`,
+    );
+  }
+  mkdirSync(path, { recursive: true });
+  let connection;
+  try {
+    connection = createChdbConnection({ path });
+  } catch (err) {
+    throw new AnalyticsError('REPUTE_ANALYTICS_ENGINE_UNAVAILABLE', `cannot open the embedded ClickHouse engine on ${path}`, { cause: err });
+  }
+  livePath = path;
+  liveClients += 1;
+  let closed = false;
+  // chdb declares the Connection contract from its own copy of @clickhouse/client-common; the
+  // shapes are the same, the nominal types are not.
+  const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+  const close = client.close.bind(client);
+  client.close = async () => {
+    if (closed) return;
+    closed = true;
+    liveClients -= 1;
+    if (liveClients === 0) livePath = undefined;
+    await close();
+  };
+  return client;
+}
+
+/** Whether the client runs on the embedded engine (for settings that only a server knows). */
+export function isEmbedded(config: ClickHouseConfig): boolean {
+  return (config.CLICKHOUSE_URL ?? '') === '';
+}

@@ -1,0 +1,176 @@
+import type { Migration } from './schema-defs.ts';
+
+const time = "DateTime64(3, 'UTC')";
+
+/**
+ * Ordered, append-only: a released migration never changes (its checksum is recorded); a change
+ * is a new migration.
+ */
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'telemetry, aggregates, relations',
+    objects: [
+      {
+        // One row per (event, indicator it mentions), so "who saw this indicator" reads one key
+        // range whatever role the indicator played. Duplicates are stopped before the insert (the
+        // correlator's per-event marker in Redis); ReplacingMergeTree with the event id closing
+        // the sorting key is the backstop for replays older than that marker: they collapse on
+        // merge and under FINAL. A ReplacingMergeTree keyed on the event id alone would lose the
+        // per-indicator order that every read needs.
+        type: 'table',
+        name: 'telemetry_raw',
+        columns: [
+          'event_id String',
+          'tenant LowCardinality(String)',
+          'sensor String',
+          'host String',
+          `time ${time}`,
+          `received_at ${time}`,
+          'event_type LowCardinality(String)',
+          'role LowCardinality(String)',
+          'kind LowCardinality(String)',
+          'digest String',
+          'value String',
+          'engines Array(LowCardinality(String))',
+          'detection_names Array(String)',
+          'sandbox LowCardinality(String)',
+          'signed UInt8',
+          'rel_type Array(LowCardinality(String))',
+          'rel_kind Array(LowCardinality(String))',
+          'rel_digest Array(String)',
+          'rel_value Array(String)',
+        ],
+        engine: 'ReplacingMergeTree',
+        partitionBy: 'toYYYYMMDD(time)',
+        orderBy: '(kind, digest, time, event_id)',
+        ttl: 'toDateTime(time) + INTERVAL {retention_days} DAY',
+        // A retried insert of the same batch (same deduplication token) is dropped, views included.
+        settings: 'non_replicated_deduplication_window = 1000',
+        shardBy: 'cityHash64(kind, digest)',
+      },
+      {
+        type: 'table',
+        name: 'indicator_hourly',
+        columns: [
+          'kind LowCardinality(String)',
+          'digest String',
+          "hour DateTime('UTC')",
+          'value SimpleAggregateFunction(any, String)',
+          'events SimpleAggregateFunction(sum, UInt64)',
+          'sensors AggregateFunction(uniq, String)',
+          'hosts AggregateFunction(uniq, String)',
+          'tenants AggregateFunction(uniq, String)',
+          'detections AggregateFunction(sumMap, Array(String), Array(UInt64))',
+          `first_seen SimpleAggregateFunction(min, ${time})`,
+          `last_seen SimpleAggregateFunction(max, ${time})`,
+        ],
+        engine: 'AggregatingMergeTree',
+        partitionBy: 'toYYYYMM(hour)',
+        orderBy: '(kind, digest, hour)',
+        settings: 'non_replicated_deduplication_window = 1000',
+        shardBy: 'cityHash64(kind, digest)',
+      },
+      {
+        type: 'view',
+        name: 'indicator_hourly_mv',
+        to: 'indicator_hourly',
+        from: 'telemetry_raw',
+        select: `SELECT kind, digest, toStartOfHour(time) AS hour, any(value) AS value, count() AS events,
+  uniqState(sensor) AS sensors, uniqState(host) AS hosts, uniqState(tenant) AS tenants,
+  sumMapState(arrayMap(e -> toString(e), engines), arrayMap(e -> toUInt64(1), engines)) AS detections,
+  min(time) AS first_seen, max(time) AS last_seen
+FROM {from} GROUP BY kind, digest, hour`,
+      },
+      {
+        // Both directions of every relation, so a walk from either end reads one key range.
+        type: 'table',
+        name: 'relations',
+        columns: [
+          'src_kind LowCardinality(String)',
+          'src_digest String',
+          'rel LowCardinality(String)',
+          'direction LowCardinality(String)',
+          'dst_kind LowCardinality(String)',
+          'dst_digest String',
+          'src_value SimpleAggregateFunction(any, String)',
+          'dst_value SimpleAggregateFunction(any, String)',
+          'events SimpleAggregateFunction(sum, UInt64)',
+          'sensors AggregateFunction(uniq, String)',
+          `first_seen SimpleAggregateFunction(min, ${time})`,
+          `last_seen SimpleAggregateFunction(max, ${time})`,
+        ],
+        engine: 'AggregatingMergeTree',
+        orderBy: '(src_kind, src_digest, rel, direction, dst_kind, dst_digest)',
+        settings: 'non_replicated_deduplication_window = 1000',
+        shardBy: 'cityHash64(src_kind, src_digest)',
+      },
+      {
+        type: 'view',
+        name: 'relations_mv',
+        to: 'relations',
+        from: 'telemetry_raw',
+        select: `SELECT e.1 AS src_kind, e.2 AS src_digest, e.3 AS rel, e.4 AS direction,
+  e.5 AS dst_kind, e.6 AS dst_digest, any(e.7) AS src_value, any(e.8) AS dst_value, count() AS events,
+  uniqState(sensor) AS sensors, min(time) AS first_seen, max(time) AS last_seen
+FROM (
+  SELECT sensor, time, arrayJoin(arrayFlatten(arrayMap((t, k, d, v) -> [
+      (kind, digest, t, 'out', k, d, value, v),
+      (k, d, t, 'in', kind, digest, v, value)], rel_type, rel_kind, rel_digest, rel_value))) AS e
+  FROM {from} WHERE length(rel_type) > 0
+)
+GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest`,
+      },
+    ],
+  },
+  {
+    version: 2,
+    name: 'verdict log and analyst overrides',
+    objects: [
+      {
+        type: 'table',
+        name: 'verdict_log',
+        columns: [
+          `time ${time}`,
+          'kind LowCardinality(String)',
+          'digest String',
+          'value String',
+          'verdict LowCardinality(String)',
+          'previous_verdict LowCardinality(String)',
+          'score UInt8',
+          'confidence Float32',
+          'source LowCardinality(String)',
+          'reasons String',
+          'policy_version LowCardinality(String)',
+          'record_version UInt64',
+        ],
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMM(time)',
+        orderBy: '(kind, digest, time)',
+        shardBy: 'cityHash64(kind, digest)',
+      },
+      {
+        // Every override and every lift of one is a row; the latest per indicator (by version) is
+        // the one in force, the rest is the audit trail.
+        type: 'table',
+        name: 'overrides',
+        columns: [
+          `time ${time}`,
+          'kind LowCardinality(String)',
+          'digest String',
+          'value String',
+          'verdict LowCardinality(String)',
+          'analyst String',
+          'tenant LowCardinality(String)',
+          'comment String',
+          'active UInt8',
+          'version UInt64',
+        ],
+        engine: 'MergeTree',
+        partitionBy: 'toYYYYMM(time)',
+        orderBy: '(kind, digest, version)',
+        shardBy: 'cityHash64(kind, digest)',
+      },
+    ],
+  },
+];

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import type { Migration, SchemaObject, TableDef, ViewDef } from './schema-defs.ts';
+
+export interface RenderOptions {
+  database: string;
+  retentionDays: number;
+  /** Render for a cluster: ON CLUSTER, Replicated engines with macros, Distributed tables. */
+  cluster?: boolean;
+}
+
+const CLUSTER = "'{cluster}'";
+
+/** Name of the table that holds the rows: `<name>_local` on a cluster, the table itself on one server. */
+function storage(name: string, cluster: boolean): string {
+  return cluster ? `${name}_local` : name;
+}
+
+function substitute(text: string, options: RenderOptions): string {
+  return text.replaceAll('{db}', options.database).replaceAll('{retention_days}', String(options.retentionDays));
+}
+
+function renderTable(def: TableDef, options: RenderOptions): string[] {
+  const cluster = options.cluster === true;
+  const db = options.database;
+  const local = storage(def.name, cluster);
+  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
+  const engine = cluster
+    ? `Replicated${def.engine}('/clickhouse/tables/{shard}/${db}/${local}', '{replica}'${def.engineArgs !== undefined ? `, ${def.engineArgs}` : ''})`
+    : `${def.engine}(${def.engineArgs ?? ''})`;
+  const clauses = [`ENGINE = ${engine}`];
+  if (def.partitionBy !== undefined) clauses.push(`PARTITION BY ${def.partitionBy}`);
+  clauses.push(`ORDER BY ${def.orderBy}`);
+  if (def.ttl !== undefined) clauses.push(`TTL ${def.ttl}`);
+  // Replicated tables deduplicate retried blocks by themselves (replicated_deduplication_window).
+  const settings = cluster ? def.settings?.replace(/non_replicated_deduplication_window\s*=\s*\d+,?\s*/, '') : def.settings;
+  if (settings !== undefined && settings !== '') clauses.push(`SETTINGS ${settings}`);
+  const statements = [
+    `CREATE TABLE IF NOT EXISTS ${db}.${local}${onCluster}\n(\n  ${def.columns.join(',\n  ')}\n)\n${clauses.join('\n')}`,
+  ];
+  if (cluster) {
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS ${db}.${def.name}${onCluster} AS ${db}.${local}\nENGINE = Distributed(${CLUSTER}, ${db}, ${local}, ${def.shardBy})`,
+    );
+  }
+  return statements.map((s) => substitute(s, options));
+}
+
+function renderView(def: ViewDef, options: RenderOptions): string[] {
+  const cluster = options.cluster === true;
+  const db = options.database;
+  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
+  // On a cluster each shard's view reads the local inserts and writes the local target, so the
+  // aggregates of an indicator live on the shard of its raw rows.
+  const select = def.select.replaceAll('{from}', `${db}.${storage(def.from, cluster)}`);
+  return [substitute(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${def.name}${onCluster} TO ${db}.${storage(def.to, cluster)}\nAS ${select}`, options)];
+}
+
+/** The DDL statements of one schema object, in order. */
+export function renderObject(object: SchemaObject, options: RenderOptions): string[] {
+  return object.type === 'table' ? renderTable(object, options) : renderView(object, options);
+}
+
+/** The DDL statements of a migration, in order. */
+export function renderMigration(migration: Migration, options: RenderOptions): string[] {
+  return migration.objects.flatMap((o) => renderObject(o, options));
+}
+
+/** The checksum recorded for a migration: of its definition, independent of database and retention. */
+export function migrationChecksum(migration: Migration): string {
+  return createHash('sha256').update(JSON.stringify(migration.objects)).digest('hex');
+}
+
+/** DDL of the bookkeeping table, created before any migration runs. */
+export function renderBootstrap(options: RenderOptions): string[] {
+  const cluster = options.cluster === true;
+  const db = options.database;
+  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
+  const engine = cluster ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${db}/schema_migrations', '{replica}')` : 'MergeTree';
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}`,
+    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations${onCluster}\n(\n  version UInt32,\n  name String,\n  checksum String,\n  applied_at DateTime64(3, 'UTC')\n)\nENGINE = ${engine}\nORDER BY version`,
+  ];
+}

@@ -1,0 +1,37 @@
+/**
+ * The analytics schema as data, so the one-server DDL and the cluster DDL come from one source.
+ * `{db}` names the database; `{retention_days}` the raw telemetry retention.
+ */
+
+export interface TableDef {
+  type: 'table';
+  name: string;
+  columns: string[];
+  engine: 'MergeTree' | 'ReplacingMergeTree' | 'AggregatingMergeTree';
+  /** Arguments of the engine, e.g. the version column of a ReplacingMergeTree. */
+  engineArgs?: string;
+  partitionBy?: string;
+  orderBy: string;
+  ttl?: string;
+  settings?: string;
+  /** Sharding expression of the Distributed table in a cluster. */
+  shardBy: string;
+}
+
+export interface ViewDef {
+  type: 'view';
+  name: string;
+  /** Target table (an AggregatingMergeTree here). */
+  to: string;
+  /** Source table, read as `{from}` in the select. */
+  from: string;
+  select: string;
+}
+
+export type SchemaObject = TableDef | ViewDef;
+
+export interface Migration {
+  version: number;
+  name: string;
+  objects: SchemaObject[];
+}

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { uniqueName } from '@repute/infra/testkit';
+import { migrate } from '../src/migrate.ts';
+import { MIGRATIONS } from '../src/migrations.ts';
+import type { TelemetryRow } from '../src/rows.ts';
+import { dropDatabase, removeTestClickHouseData, testClickHouse } from '../src/testkit.ts';
+
+after(() => removeTestClickHouseData());
+
+const HOUR = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+
+function row(over: Partial<TelemetryRow>): TelemetryRow {
+  return {
+    event_id: 'e', tenant: 't1', sensor: 's1', host: 'h1', time: HOUR + 300_000, received_at: HOUR + 300_000,
+    event_type: 'file_seen', role: 'subject', kind: 'file', digest: 'f'.repeat(64), value: 'f'.repeat(64),
+    engines: [], detection_names: [], sandbox: '', signed: 0, rel_type: [], rel_kind: [], rel_digest: [], rel_value: [],
+    ...over,
+  };
+}
+
+test('migrate creates the schema once, records checksums, and the views aggregate inserts', async (t) => {
+  const client = testClickHouse();
+  const db = uniqueName('migrate');
+  t.after(async () => {
+    await dropDatabase(client, db);
+    await client.close();
+  });
+
+  const first = await migrate(client, { database: db, retentionDays: 30 });
+  assert.deepEqual(first, { applied: [1, 2], alreadyApplied: [] });
+  const second = await migrate(client, { database: db, retentionDays: 30 });
+  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2] });
+
+  const tables = await (await client.query({
+    query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db }, format: 'JSONEachRow',
+  })).json<{ name: string; engine: string }>();
+  assert.deepEqual(Object.fromEntries(tables.map((r) => [r.name, r.engine])), {
+    indicator_hourly: 'AggregatingMergeTree', indicator_hourly_mv: 'MaterializedView', overrides: 'MergeTree',
+    relations: 'AggregatingMergeTree', relations_mv: 'MaterializedView', schema_migrations: 'MergeTree',
+    telemetry_raw: 'ReplacingMergeTree', verdict_log: 'MergeTree',
+  });
+  const ttl = await (await client.query({ query: `SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'telemetry_raw'`, query_params: { db }, format: 'JSONEachRow' })).json<{ engine_full: string }>();
+  assert.match(ttl[0]?.engine_full ?? '', /TTL toDateTime\(time\) \+ toIntervalDay\(30\)/);
+
+  const url = { kind: 'url', digest: 'a'.repeat(64), value: 'evil.example/x.exe' };
+  await client.insert({
+    table: `${db}.telemetry_raw`, format: 'JSONEachRow',
+    values: [
+      row({ event_id: 'e1', sensor: 's1', engines: ['av1'], rel_type: ['downloaded_from'], rel_kind: [url.kind], rel_digest: [url.digest], rel_value: [url.value] }),
+      row({ event_id: 'e2', sensor: 's2', tenant: 't2', engines: ['av1', 'av2'], rel_type: ['downloaded_from'], rel_kind: [url.kind], rel_digest: [url.digest], rel_value: [url.value] }),
+      row({ event_id: 'e2', sensor: 's2', tenant: 't2', role: 'downloaded_from', ...url }),
+      row({ event_id: 'e3', sensor: 's1', time: HOUR + 3_660_000 }),
+    ],
+  });
+  const hourly = await (await client.query({
+    query: `SELECT kind, hour, sum(events) AS events, uniqMerge(sensors) AS sensors, uniqMerge(tenants) AS tenants, sumMapMerge(detections) AS detections
+            FROM ${db}.indicator_hourly GROUP BY kind, hour ORDER BY kind, hour`,
+    format: 'JSONEachRow',
+  })).json<Record<string, unknown>>();
+  assert.deepEqual(hourly.map((r) => [r['kind'], Number(r['events']), Number(r['sensors']), Number(r['tenants']), r['detections']]), [
+    ['file', 2, 2, 2, [['av1', 'av2'], [2, 1]]],
+    ['file', 1, 1, 1, [[], []]],
+    ['url', 1, 1, 1, [[], []]],
+  ]);
+  const relations = await (await client.query({
+    query: `SELECT src_kind, rel, direction, dst_kind, any(dst_value) AS dst_value, sum(events) AS events, uniqMerge(sensors) AS sensors
+            FROM ${db}.relations GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest ORDER BY src_kind`,
+    format: 'JSONEachRow',
+  })).json<Record<string, unknown>>();
+  assert.deepEqual(relations.map((r) => [r['src_kind'], r['rel'], r['direction'], r['dst_kind'], r['dst_value'], Number(r['events']), Number(r['sensors'])]), [
+    ['file', 'downloaded_from', 'out', 'url', url.value, 2, 2],
+    ['url', 'downloaded_from', 'in', 'file', 'f'.repeat(64), 2, 2],
+  ]);
+});
+
+test('a retried insert with the same deduplication token changes nothing, views included', async (t) => {
+  const client = testClickHouse();
+  const db = uniqueName('dedup');
+  t.after(async () => {
+    await dropDatabase(client, db);
+    await client.close();
+  });
+  await migrate(client, { database: db, retentionDays: 30 });
+  const values = [row({ event_id: 'x1' }), row({ event_id: 'x2', sensor: 's9' })];
+  for (let i = 0; i < 2; i++) {
+    await client.insert({ table: `${db}.telemetry_raw`, values, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'batch-1', deduplicate_blocks_in_dependent_materialized_views: 1 } });
+  }
+  const counts = await (await client.query({
+    query: `SELECT (SELECT count() FROM ${db}.telemetry_raw) AS raw, (SELECT sum(events) FROM ${db}.indicator_hourly) AS hourly`, format: 'JSONEachRow',
+  })).json<{ raw: string; hourly: string }>();
+  assert.deepEqual(counts.map((c) => [Number(c.raw), Number(c.hourly)]), [[2, 2]]);
+});
+
+test('a changed migration that was already applied is refused', async (t) => {
+  const client = testClickHouse();
+  const db = uniqueName('changed');
+  t.after(async () => {
+    await dropDatabase(client, db);
+    await client.close();
+  });
+  const v1 = MIGRATIONS.slice(0, 1);
+  await migrate(client, { database: db, retentionDays: 7, migrations: v1 });
+  const first = v1[0]!;
+  const edited = { ...first, objects: first.objects.map((o) => (o.type === 'table' && o.name === 'telemetry_raw' ? { ...o, columns: [...o.columns, 'extra UInt8'] } : o)) };
+  await assert.rejects(migrate(client, { database: db, retentionDays: 7, migrations: [edited] }), { code: 'REPUTE_ANALYTICS_MIGRATION_CHANGED' });
+  await assert.rejects(migrate(client, { database: 'bad-name;', retentionDays: 7 }), { code: 'REPUTE_ANALYTICS_DATABASE_NAME' });
+});
