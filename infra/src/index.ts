@@ -5,4 +5,6 @@ export { findJava } from './java.ts';
 export { startRedis, ensureRedisServer, pingRedis, type RedisServer, type RedisServerOptions } from './redis.ts';
 export { startKafka, type KafkaBroker, type KafkaOptions, type KafkaVoter } from './kafka.ts';
 export { ensureKafkaJars, cacheDir, type KafkaJars } from './kafka-jars.ts';
+export { kafkaMetadataBrokers, type KafkaMetadataBroker } from './kafka-probe.ts';
 export { kafkaServerProperties, randomClusterId, type KafkaNodeConfig } from './kafka-config.ts';
+export { startKafkaCluster, type KafkaCluster, type KafkaClusterOptions } from './kafka-cluster.ts';

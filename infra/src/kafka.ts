@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { findBinary } from './find-binary.ts';
 import { freePort } from './free-port.ts';
 import { findJava } from './java.ts';
 import { ensureKafkaJars } from './kafka-jars.ts';
+import { kafkaMetadataBrokers } from './kafka-probe.ts';
 import { KAFKA_LOG4J2, kafkaServerProperties, randomClusterId, type KafkaVoter } from './kafka-config.ts';
 import { waitFor } from './wait.ts';
 
@@ -127,7 +127,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroke
         if (proc.exitCode !== null || proc.signalCode !== null) {
           throw new Error(`Kafka exited with ${proc.exitCode ?? proc.signalCode}:\n${tail(logFile)}`);
         }
-        return (await brokerRegistered(address, nodeId)) ? true : undefined;
+        return (await brokerRegistered(host, port, nodeId)) ? true : undefined;
       }, options.startTimeoutMs ?? 120_000, 200);
     } catch (err) {
       await stop();
@@ -203,24 +203,9 @@ function readMetaProperties(logDir: string): { nodeId: number; clusterId: string
 }
 
 /** True once the broker answers a metadata request that lists this node (registered and unfenced). */
-async function brokerRegistered(address: string, nodeId: number): Promise<boolean> {
-  const admin = new Kafka({
-    clientId: 'repute-infra-probe',
-    brokers: [address],
-    connectionTimeout: 1000,
-    requestTimeout: 2000,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    return cluster.brokers.some((b) => b.nodeId === nodeId);
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+async function brokerRegistered(host: string, port: number, nodeId: number): Promise<boolean> {
+  const brokers = await kafkaMetadataBrokers(host, port);
+  return brokers?.some((b) => b.nodeId === nodeId) ?? false;
 }
 
 function tail(file: string, lines = 40): string {
