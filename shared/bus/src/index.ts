@@ -1,0 +1,8 @@
+export type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription } from './types.ts';
+export { DLQ_HEADERS } from './types.ts';
+export { BusError, isBusError } from './errors.ts';
+export { createBus, type BusConfig, type CreateBusOptions } from './create-bus.ts';
+export { RedisBus, type RedisBusOptions } from './redis-bus.ts';
+export { KafkaBus, type KafkaBusOptions } from './kafka-bus.ts';
+export { instrumentBus } from './metrics.ts';
+export type { BusLogger } from './log.ts';

@@ -1,0 +1,399 @@
+import { randomBytes } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, IHeaders, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
+import { BusError } from './errors.ts';
+import { abortableDelay, deliver } from './deliver.ts';
+import type { BusLogger } from './log.ts';
+import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription } from './types.ts';
+
+const { Kafka, CompressionTypes, Partitioners, logLevel } = kafkajs;
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Partitions of topics this bus creates (default 6). */
+  partitions?: number;
+  /** Replication factor of topics this bus creates (default 1; 3 on a real cluster). */
+  replicationFactor?: number;
+  /** A publish that is not acknowledged within this time fails (default 10 s). */
+  publishTimeoutMs?: number;
+  /** Consumer session timeout (default 10 s): how long a dead consumer holds its partitions. */
+  sessionTimeoutMs?: number;
+  log: BusLogger;
+}
+
+interface Pending {
+  topic: string;
+  messages: Message[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+// Publishes from concurrent requests are coalesced into one produce request while the previous
+// one is in flight, up to this many messages: batching without adding linger latency.
+const MAX_COALESCED_MESSAGES = 20_000;
+
+function toHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers === undefined) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? String(value[0]) : value.toString();
+  }
+  return out;
+}
+
+// Right after a broker (re)starts, group coordinators answer "loading" for a moment.
+async function retriable<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || (err as { retriable?: unknown }).retriable !== true) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * i, 1_000)));
+    }
+  }
+}
+
+/**
+ * The bus on Apache Kafka through kafkajs: an idempotent producer with acks=all and GZIP
+ * compression (the codec kafkajs ships; others need plugins), messages keyed by the primary
+ * indicator's digest, consumer groups that commit an offset only after the handler finished.
+ */
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  readonly #kafka: KafkaClient;
+  readonly #opts: Required<Omit<KafkaBusOptions, 'log' | 'clientId'>> & { log: BusLogger };
+  #producer: Producer;
+  #producerReady: Promise<void> | undefined;
+  #admin: Admin | undefined;
+  #adminReady: Promise<Admin> | undefined;
+  readonly #topics = new Map<string, Promise<void>>();
+  readonly #queue: Pending[] = [];
+  #sending = false;
+  readonly #subscriptions = new Set<Subscription>();
+  #closed = false;
+
+  constructor(options: KafkaBusOptions) {
+    this.#opts = {
+      partitions: 6,
+      replicationFactor: 1,
+      publishTimeoutMs: 10_000,
+      sessionTimeoutMs: 10_000,
+      ...options,
+    };
+    const log = options.log;
+    this.#kafka = new Kafka({
+      clientId: options.clientId ?? 'repute',
+      brokers: options.brokers,
+      connectionTimeout: 3_000,
+      logLevel: logLevel.WARN,
+      logCreator: () => ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        if (level <= logLevel.ERROR) log.warn({ kafka: rest }, String(message));
+        else log.debug({ kafka: rest }, String(message));
+      },
+      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
+    });
+    this.#producer = this.#newProducer();
+  }
+
+  #newProducer(): Producer {
+    return this.#kafka.producer({
+      idempotent: true,
+      // kafkajs keeps ordering with the idempotent producer only with one request in flight.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // Finite retries so that a dead broker becomes a 503 instead of a request that never ends;
+      // a retried publish may duplicate, which the event-id dedup downstream absorbs.
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
+    });
+  }
+
+  get #log(): BusLogger {
+    return this.#opts.log;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new BusError('REPUTE_BUS_CLOSED', 'the bus is closed', { retriable: false });
+  }
+
+  async #adminClient(): Promise<Admin> {
+    this.#adminReady ??= (async () => {
+      const admin = this.#kafka.admin({ retry: { retries: 2, initialRetryTime: 100 } });
+      this.#admin = admin;
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.#adminReady = undefined;
+      throw err;
+    });
+    return await this.#adminReady;
+  }
+
+  /** Creates the topic (configured partitions and replication factor) when it does not exist. */
+  async ensureTopic(topic: string): Promise<void> {
+    let done = this.#topics.get(topic);
+    if (done === undefined) {
+      done = (async () => {
+        const admin = await this.#adminClient();
+        await admin.createTopics({
+          topics: [{ topic, numPartitions: this.#opts.partitions, replicationFactor: this.#opts.replicationFactor }],
+          waitForLeaders: true,
+        });
+      })();
+      this.#topics.set(topic, done);
+      done.catch(() => this.#topics.delete(topic));
+    }
+    await done;
+  }
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    this.#check();
+    if (messages.length === 0) return;
+    const kafkaMessages: Message[] = messages.map((m) => (m.headers === undefined ? { key: m.key, value: m.value } : { key: m.key, value: m.value, headers: m.headers }));
+    let timer: NodeJS.Timeout | undefined;
+    const sent = new Promise<void>((resolve, reject) => {
+      this.#queue.push({ topic, messages: kafkaMessages, resolve, reject });
+      this.#pump();
+    });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BusError('REPUTE_BUS_UNAVAILABLE', `kafka publish not acknowledged within ${this.#opts.publishTimeoutMs} ms`)), this.#opts.publishTimeoutMs);
+    });
+    try {
+      await Promise.race([sent, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #pump(): void {
+    if (this.#sending || this.#queue.length === 0) return;
+    this.#sending = true;
+    const batch: Pending[] = [];
+    let count = 0;
+    while (this.#queue.length > 0 && (batch.length === 0 || count + this.#queue[0]!.messages.length <= MAX_COALESCED_MESSAGES)) {
+      const next = this.#queue.shift()!;
+      count += next.messages.length;
+      batch.push(next);
+    }
+    this.#send(batch)
+      .then(
+        () => batch.forEach((p) => p.resolve()),
+        (err: unknown) => {
+          const wrapped = err instanceof BusError ? err : new BusError('REPUTE_BUS_UNAVAILABLE', 'kafka did not acknowledge the publish', { cause: err });
+          batch.forEach((p) => p.reject(wrapped));
+        },
+      )
+      .finally(() => {
+        this.#sending = false;
+        this.#pump();
+      });
+  }
+
+  async #send(batch: Pending[]): Promise<void> {
+    const producer = this.#producer;
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BusError('REPUTE_BUS_UNAVAILABLE', 'kafka produce request stuck')), this.#opts.publishTimeoutMs * 2);
+    });
+    try {
+      await Promise.race([this.#sendWith(producer, batch), stuck]);
+    } catch (err) {
+      // A produce request that never settles (seen across broker restarts) would block every
+      // later publish behind it: drop that producer and start a fresh one.
+      if (err instanceof BusError && this.#producer === producer) {
+        this.#log.warn({}, 'replacing a stuck kafka producer');
+        this.#producer = this.#newProducer();
+        this.#producerReady = undefined;
+        void producer.disconnect().catch(() => {});
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #sendWith(producer: Producer, batch: Pending[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const p of batch) {
+      const list = byTopic.get(p.topic);
+      if (list === undefined) byTopic.set(p.topic, [...p.messages]);
+      else for (const m of p.messages) list.push(m);
+    }
+    await Promise.all([...byTopic.keys()].map((t) => this.ensureTopic(t)));
+    this.#producerReady ??= producer.connect().catch((err: unknown) => {
+      this.#producerReady = undefined;
+      throw err;
+    });
+    await this.#producerReady;
+    await producer.sendBatch({
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      acks: -1,
+      compression: CompressionTypes.GZIP,
+      timeout: this.#opts.publishTimeoutMs,
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    this.#check();
+    await this.ensureTopic(options.topic);
+    const consumer: Consumer = this.#kafka.consumer({
+      groupId: options.group,
+      sessionTimeout: this.#opts.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.#opts.sessionTimeoutMs / 5)),
+      rebalanceTimeout: this.#opts.sessionTimeoutMs * 2,
+      maxWaitTimeInMs: 200,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 2_000 },
+    });
+    const batchSize = options.batchSize ?? 500;
+    const stop = new AbortController();
+    const killed = new AbortController();
+    let aborted = false;
+    const log = this.#opts.log;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        const all = batch.messages;
+        for (let start = 0; start < all.length; start += batchSize) {
+          if (aborted || stop.signal.aborted || !isRunning() || isStale()) return;
+          const slice = all.slice(start, start + batchSize);
+          const messages: BusMessage[] = slice.map((m) => ({
+            topic: batch.topic,
+            key: m.key?.toString() ?? '',
+            value: m.value ?? Buffer.alloc(0),
+            headers: toHeaders(m.headers),
+            id: `${batch.partition}:${m.offset}`,
+          }));
+          const outcome = await deliver(messages, options, {
+            wait: async (ms) => {
+              await heartbeat().catch(() => {});
+              return await abortableDelay(ms, stop.signal);
+            },
+            aborted: () => aborted,
+            abortSignal: killed.signal,
+            deadLetter: (topic, dead) => this.publish(topic, dead),
+            log,
+          });
+          if (outcome === 'aborted') return;
+          const last = slice.at(-1)!.offset;
+          resolveOffset(last);
+          // The committed offset is the next one to read.
+          await commitOffsetsIfNecessary({
+            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
+          });
+          await heartbeat();
+        }
+      },
+    });
+    const leave = async (): Promise<void> => {
+      // With the broker gone, leaving the group can wait forever; the session timeout frees
+      // the partitions anyway.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'kafka consumer disconnect failed')),
+        new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#opts.sessionTimeoutMs); }),
+      ]);
+      clearTimeout(timer);
+      this.#subscriptions.delete(subscription);
+    };
+    const subscription: Subscription = {
+      close: async () => {
+        stop.abort();
+        await leave();
+      },
+      abort: async () => {
+        aborted = true;
+        killed.abort();
+        stop.abort();
+        await leave();
+      },
+    };
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async lag(topic: string, group: string): Promise<number> {
+    const admin = await this.#adminClient();
+    const [ends, committed] = await retriable(() => Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })]));
+    const done = new Map<number, bigint>();
+    for (const t of committed) for (const p of t.partitions) done.set(p.partition, BigInt(p.offset));
+    let lag = 0n;
+    for (const end of ends) {
+      const at = done.get(end.partition) ?? -1n;
+      const from = at < 0n ? BigInt(end.low) : at;
+      const behind = BigInt(end.high) - from;
+      if (behind > 0n) lag += behind;
+    }
+    return Number(lag);
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      const admin = await this.#adminClient();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 2_000);
+      });
+      try {
+        const cluster = await Promise.race([admin.describeCluster(), timeout]);
+        return cluster.brokers.length > 0;
+      } finally {
+        clearTimeout(timer);
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  async read(topic: string, options: { from?: string; limit?: number } = {}): Promise<BusMessage[]> {
+    const limit = options.limit ?? 1000;
+    const admin = await this.#adminClient();
+    const ends = await admin.fetchTopicOffsets(topic);
+    const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+    if (remaining.size === 0) return [];
+    // A throwaway group reads from the start without touching any real group's offsets.
+    const groupId = `repute-read-${randomBytes(6).toString('hex')}`;
+    const consumer = this.#kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    const out: BusMessage[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => resolve(), 15_000);
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ partition, message }) => {
+              const end = remaining.get(partition);
+              if (end === undefined || out.length >= limit) return;
+              out.push({ topic, key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0), headers: toHeaders(message.headers), id: `${partition}:${message.offset}` });
+              if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+              if (remaining.size === 0 || out.length >= limit) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => {});
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : 1)).slice(0, limit);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await Promise.allSettled([...this.#subscriptions].map((s) => s.close()));
+    this.#closed = true;
+    await Promise.allSettled([this.#producer.disconnect(), this.#admin?.disconnect()]);
+  }
+}

@@ -1,0 +1,75 @@
+/** One message to publish. */
+export interface OutgoingMessage {
+  /** Partition key (Kafka) and ordering hint; for telemetry the primary indicator's digest. */
+  key: string;
+  value: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+/** One message as a consumer receives it. */
+export interface BusMessage {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+  /** Position in the topic: the stream entry id (Redis) or `<partition>:<offset>` (Kafka). */
+  id: string;
+}
+
+export interface SubscribeOptions {
+  topic: string;
+  group: string;
+  /** Consumer name within the group; unique per process when absent. */
+  consumer?: string;
+  /** Largest batch handed to the handler (default 500). */
+  batchSize?: number;
+  /**
+   * Called with each batch. The batch is acknowledged (XACK / offset commit) only after this
+   * resolves; a rejection retries the batch with back-off, then dead-letters it.
+   */
+  handler(batch: BusMessage[]): Promise<void>;
+  /** Attempts before a batch is dead-lettered (default 5). */
+  maxAttempts?: number;
+  /** Where failed batches go (default `<topic>.dlq`). */
+  deadLetterTopic?: string;
+  /** First retry delay; doubles per attempt up to 30 s (default 200 ms). */
+  retryBackoffMs?: number;
+}
+
+export interface Subscription {
+  /** Stops fetching, lets the batch in hand finish and be acknowledged, then leaves. */
+  close(): Promise<void>;
+  /**
+   * Stops at once as a crashed process would: the batch in hand is never acknowledged, so it
+   * is delivered again (to this group's other or next consumer).
+   */
+  abort(): Promise<void>;
+}
+
+/**
+ * The bus. Delivery is at least once: a message is acknowledged only after its handler
+ * finished, so a crash redelivers it, and consumers deduplicate by event id.
+ */
+export interface Bus {
+  readonly kind: 'redis' | 'kafka';
+  /** Resolves once the broker acknowledged every message; rejects with a BusError otherwise. */
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Messages of `topic` not yet acknowledged by `group`. */
+  lag(topic: string, group: string): Promise<number>;
+  /** Whether the broker answers now. */
+  ready(): Promise<boolean>;
+  /** Reads (without consuming) the messages of a topic from its start, for tools such as the DLQ CLI. */
+  read(topic: string, options?: { from?: string; limit?: number }): Promise<BusMessage[]>;
+  close(): Promise<void>;
+}
+
+/** Headers the bus sets on a dead-lettered message. */
+export const DLQ_HEADERS = {
+  reason: 'x-dlq-reason',
+  sourceTopic: 'x-dlq-source-topic',
+  sourceGroup: 'x-dlq-source-group',
+  sourceId: 'x-dlq-source-id',
+  attempts: 'x-dlq-attempts',
+  failedAt: 'x-dlq-failed-at',
+} as const;

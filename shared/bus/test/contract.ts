@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { waitFor } from '@repute/infra';
+import { uniqueName } from '@repute/infra/testkit';
+import { DLQ_HEADERS, type Bus, type BusMessage } from '../src/index.ts';
+
+export interface ContractTarget {
+  name: string;
+  /** A bus tuned for quick tests (short idle/claim times). */
+  makeBus(): Promise<Bus>;
+  timeoutMs: number;
+}
+
+function messages(n: number, label: string): { key: string; value: string; headers: Record<string, string> }[] {
+  return Array.from({ length: n }, (_, i) => ({ key: `k${i % 7}`, value: JSON.stringify({ id: `${label}-${i}` }), headers: { 'x-seq': String(i) } }));
+}
+
+const idOf = (m: BusMessage): string => (JSON.parse(m.value.toString()) as { id: string }).id;
+
+/** The one suite both adapters must pass. */
+export function busContract(target: ContractTarget): void {
+  const { name, makeBus, timeoutMs } = target;
+  const wait = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => waitFor(what, probe, timeoutMs, 25);
+
+  test(`${name}: publish resolves after the broker has every message, and a group consumes them all in bounded batches`, async (t) => {
+    const bus = await makeBus();
+    t.after(() => bus.close());
+    const topic = uniqueName('contract');
+    const group = uniqueName('g');
+    await bus.publish(topic, messages(250, 'a'));
+    assert.equal(await bus.lag(topic, group), 250, 'a group that never consumed lags by everything');
+    const seen: BusMessage[] = [];
+    let largest = 0;
+    const sub = await bus.subscribe({
+      topic,
+      group,
+      batchSize: 40,
+      handler: async (batch) => {
+        largest = Math.max(largest, batch.length);
+        seen.push(...batch);
+      },
+    });
+    t.after(() => sub.close());
+    await wait('all messages consumed', async () => (seen.length >= 250 ? true : undefined));
+    assert.ok(largest <= 40, `batches are at most batchSize (largest ${largest})`);
+    assert.deepEqual(new Set(seen.map(idOf)).size, 250);
+    const first = seen.find((m) => idOf(m) === 'a-3')!;
+    assert.equal(first.key, 'k3');
+    assert.equal(first.headers['x-seq'], '3');
+    assert.equal(first.topic, topic);
+    await wait('lag back to zero', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
+  });
+
+  test(`${name}: a failing handler is retried and nothing is acknowledged before it succeeds`, async (t) => {
+    const bus = await makeBus();
+    t.after(() => bus.close());
+    const topic = uniqueName('retry');
+    const group = uniqueName('g');
+    await bus.publish(topic, messages(20, 'r'));
+    let calls = 0;
+    const done = new Set<string>();
+    const sub = await bus.subscribe({
+      topic,
+      group,
+      retryBackoffMs: 20,
+      maxAttempts: 3,
+      handler: async (batch) => {
+        calls++;
+        if (calls === 1) {
+          assert.equal(await bus.lag(topic, group), 20, 'nothing acknowledged while the handler runs');
+          throw new Error('transient');
+        }
+        for (const m of batch) done.add(idOf(m));
+      },
+    });
+    t.after(() => sub.close());
+    await wait('retried batch handled', async () => (done.size === 20 ? true : undefined));
+    assert.ok(calls >= 2);
+    await wait('lag back to zero', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
+  });
+
+  test(`${name}: a batch that keeps failing is parked on the dead-letter topic with its reason`, async (t) => {
+    const bus = await makeBus();
+    t.after(() => bus.close());
+    const topic = uniqueName('poison');
+    const dlq = `${topic}.dlq`;
+    const group = uniqueName('g');
+    await bus.publish(topic, messages(5, 'p'));
+    let attempts = 0;
+    const sub = await bus.subscribe({
+      topic,
+      group,
+      maxAttempts: 2,
+      retryBackoffMs: 10,
+      handler: async () => {
+        attempts++;
+        throw Object.assign(new Error('cannot parse'), { code: 'REPUTE_TEST_POISON' });
+      },
+    });
+    t.after(() => sub.close());
+    await wait('source acknowledged after dead-lettering', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
+    const dead = await wait('dead letters readable', async () => {
+      const got = await bus.read(dlq);
+      return got.length >= 5 ? got : undefined;
+    });
+    assert.equal(dead.length, 5);
+    assert.ok(attempts >= 2);
+    assert.deepEqual(new Set(dead.map(idOf)), new Set(['p-0', 'p-1', 'p-2', 'p-3', 'p-4']));
+    for (const m of dead) {
+      assert.match(m.headers[DLQ_HEADERS.reason] ?? '', /REPUTE_TEST_POISON: cannot parse/);
+      assert.equal(m.headers[DLQ_HEADERS.sourceTopic], topic);
+      assert.equal(m.headers[DLQ_HEADERS.sourceGroup], group);
+      assert.equal(m.headers[DLQ_HEADERS.attempts], '2');
+      assert.equal(m.headers['x-seq'] !== undefined, true, 'original headers are kept');
+    }
+  });
+
+  test(`${name}: a consumer killed mid-batch loses nothing; its batch is redelivered to the next one`, async (t) => {
+    const bus = await makeBus();
+    t.after(() => bus.close());
+    const topic = uniqueName('kill');
+    const group = uniqueName('g');
+    const total = 300;
+    await bus.publish(topic, messages(total, 'x'));
+    const completed = new Map<string, number>();
+    let inFlight: string[] = [];
+    let killedMidBatch!: () => void;
+    const killedNow = new Promise<void>((resolve) => (killedMidBatch = resolve));
+    let batches = 0;
+    const first = await bus.subscribe({
+      topic,
+      group,
+      consumer: 'first',
+      batchSize: 50,
+      handler: async (batch) => {
+        batches++;
+        if (batches === 3) {
+          inFlight = batch.map(idOf);
+          killedMidBatch();
+          // The process "dies" here: this handler never finishes.
+          await new Promise(() => {});
+        }
+        for (const m of batch) completed.set(idOf(m), (completed.get(idOf(m)) ?? 0) + 1);
+      },
+    });
+    await killedNow;
+    await first.abort();
+    assert.ok(inFlight.length > 0);
+    assert.ok(inFlight.every((id) => !completed.has(id)), 'the killed batch was not completed');
+    const second = await bus.subscribe({
+      topic,
+      group,
+      consumer: 'second',
+      batchSize: 50,
+      handler: async (batch) => {
+        for (const m of batch) completed.set(idOf(m), (completed.get(idOf(m)) ?? 0) + 1);
+      },
+    });
+    t.after(() => second.close());
+    await wait('every message consumed after the restart', async () => (completed.size === total ? true : undefined));
+    for (const id of inFlight) assert.ok(completed.has(id), `${id} from the killed batch was redelivered`);
+    const duplicates = [...completed.values()].reduce((n, c) => n + c - 1, 0);
+    t.diagnostic(`${name}: ${total} messages, killed batch of ${inFlight.length}, duplicates ${duplicates}`);
+    await wait('lag back to zero', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
+  });
+
+  test(`${name}: two consumers of one group share the messages; two groups each get all`, async (t) => {
+    const bus = await makeBus();
+    t.after(() => bus.close());
+    const topic = uniqueName('share');
+    const groupA = uniqueName('ga');
+    const groupB = uniqueName('gb');
+    const byConsumer = new Map<string, Set<string>>();
+    const groupBSeen = new Set<string>();
+    const subs = await Promise.all(
+      ['one', 'two'].map((consumer) =>
+        bus.subscribe({
+          topic,
+          group: groupA,
+          consumer,
+          batchSize: 20,
+          handler: async (batch) => {
+            const mine = byConsumer.get(consumer) ?? new Set<string>();
+            for (const m of batch) mine.add(idOf(m));
+            byConsumer.set(consumer, mine);
+          },
+        }),
+      ),
+    );
+    subs.push(await bus.subscribe({ topic, group: groupB, handler: async (batch) => { for (const m of batch) groupBSeen.add(idOf(m)); } }));
+    t.after(() => Promise.all(subs.map((s) => s.close())));
+    await bus.publish(topic, messages(200, 's'));
+    const union = (): Set<string> => new Set([...byConsumer.values()].flatMap((s) => [...s]));
+    await wait('group A consumed everything', async () => (union().size === 200 ? true : undefined));
+    await wait('group B consumed everything', async () => (groupBSeen.size === 200 ? true : undefined));
+    const sizes = [...byConsumer.values()].map((s) => s.size);
+    const overlap = sizes.reduce((a, b) => a + b, 0) - 200;
+    t.diagnostic(`${name}: group A split ${sizes.join('/')} (overlap ${overlap})`);
+    assert.equal(overlap, 0, 'without failures a message goes to one consumer of a group');
+  });
+
+  test(`${name}: ready() answers true while the broker is up`, async (t) => {
+    const bus = await makeBus();
+    t.after(() => bus.close());
+    assert.equal(await bus.ready(), true);
+  });
+}

@@ -1,0 +1,41 @@
+import type { TelemetryEvent } from './schema.ts';
+
+/** What goes on the bus for one event. */
+export interface TelemetryEnvelope {
+  v: 1;
+  /** From the API key that sent the event, never from the body. */
+  tenant: string;
+  /** Epoch ms at which ingest accepted the event. */
+  receivedAt: number;
+  event: TelemetryEvent;
+}
+
+/** Typed failure to read an envelope off the bus. */
+export class EnvelopeError extends Error {
+  readonly code = 'REPUTE_TELEMETRY_BAD_ENVELOPE';
+}
+
+/** The envelope as compact JSON. */
+export function encodeEnvelope(tenant: string, receivedAt: number, event: TelemetryEvent): string {
+  return JSON.stringify({ v: 1, tenant, receivedAt, event });
+}
+
+/**
+ * Parses an envelope read from the bus. Ingest validated the event before publishing, so this
+ * checks only the frame (version, tenant, event id), not the whole schema again.
+ */
+export function decodeEnvelope(raw: Buffer | string): TelemetryEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch (err) {
+    throw new EnvelopeError('envelope is not JSON', { cause: err });
+  }
+  const env = parsed as Partial<TelemetryEnvelope> | null;
+  if (env === null || typeof env !== 'object' || env.v !== 1) throw new EnvelopeError('not a v1 telemetry envelope');
+  if (typeof env.tenant !== 'string' || typeof env.receivedAt !== 'number') throw new EnvelopeError('envelope without tenant or receivedAt');
+  if (typeof env.event !== 'object' || env.event === null || typeof env.event.id !== 'string') {
+    throw new EnvelopeError('envelope without an event id');
+  }
+  return env as TelemetryEnvelope;
+}
