@@ -1,0 +1,154 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { FilterVerificationError, ReputeApiError } from './client-error.ts';
+import type { DigestFilter } from './digest-filter.ts';
+import { verifySnapshot } from './filter-snapshot.ts';
+import type { Transport } from './http-transport.ts';
+import type { FilterStatus, LookupKind } from './types.ts';
+
+interface KindState {
+  filter: DigestFilter;
+  position: string;
+  etag: string | undefined;
+  syncedAt: number;
+}
+
+interface UpdatesPage {
+  position: string;
+  more: boolean;
+  additions: string[];
+}
+
+/** Settings of {@link createFilterSync}. */
+export interface FilterSyncOptions {
+  transport: Transport;
+  kinds: readonly LookupKind[];
+  publicKey: string | KeyObject | undefined;
+}
+
+/** The local filters: verified snapshots kept current by the delta updates. */
+export interface FilterSync {
+  /** False when the digest certainly has no record; undefined when the kind's filter is not loaded. */
+  mightHave(kind: LookupKind, digest: Uint8Array): boolean | undefined;
+  /**
+   * Brings every kind up to date: a snapshot where none is held (or `snapshots` is set, then
+   * conditionally on its ETag), the updates after the position otherwise, and a new snapshot
+   * when the service no longer keeps them (410).
+   * @throws the first failure, after trying every kind.
+   */
+  sync(snapshots?: boolean): Promise<void>;
+  status(): FilterStatus[];
+}
+
+function compareStreamIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
+  return d === 0n ? 0 : d < 0n ? -1 : 1;
+}
+
+/**
+ * Downloads, verifies and tracks the filters. Updates are not signed; they can only add bits,
+ * so a forged one can cost lookups but never hide an indicator. Snapshots older than the
+ * position already held are refused, so an old (validly signed) snapshot cannot be replayed to
+ * hide what was added since.
+ */
+export function createFilterSync(options: FilterSyncOptions): FilterSync {
+  const { transport } = options;
+  const states = new Map<LookupKind, KindState>();
+  let key: KeyObject | undefined = typeof options.publicKey === 'string' ? createPublicKey(options.publicKey) : options.publicKey;
+  let running: Promise<void> | undefined;
+
+  async function publicKey(): Promise<KeyObject> {
+    if (key !== undefined) return key;
+    const res = await transport.send({ path: '/v1/filters/public-key' });
+    const doc = JSON.parse(res.body.toString('utf8')) as { algorithm?: string; public_key?: string };
+    if (doc.algorithm !== 'Ed25519' || typeof doc.public_key !== 'string') {
+      throw new FilterVerificationError('REPUTE_CLIENT_SNAPSHOT_INVALID', 'the service did not return an Ed25519 public key');
+    }
+    key = createPublicKey(doc.public_key);
+    return key;
+  }
+
+  async function snapshot(kind: LookupKind, conditional: boolean, allowOlder = false): Promise<void> {
+    const current = states.get(kind);
+    const headers: Record<string, string> = { accept: 'application/octet-stream' };
+    if (conditional && current?.etag !== undefined) headers['if-none-match'] = current.etag;
+    const res = await transport.send({ path: `/v1/filters/${kind}`, headers });
+    if (res.status === 304 && current !== undefined) {
+      current.syncedAt = Date.now();
+      return;
+    }
+    const verified = verifySnapshot(res.body, kind, await publicKey());
+    if (current !== undefined && !allowOlder && compareStreamIds(verified.position, current.position) < 0) {
+      throw new FilterVerificationError('REPUTE_CLIENT_SNAPSHOT_ROLLBACK', `${kind} snapshot at ${verified.position} is older than the filter held (${current.position})`);
+    }
+    states.set(kind, { filter: verified.filter, position: verified.position, etag: res.headers.get('etag') ?? undefined, syncedAt: Date.now() });
+  }
+
+  async function updates(kind: LookupKind, retakeOnGone: boolean): Promise<void> {
+    for (;;) {
+      const state = states.get(kind);
+      if (state === undefined) return;
+      let page: UpdatesPage;
+      try {
+        const res = await transport.send({ path: `/v1/filters/${kind}/updates?since=${encodeURIComponent(state.position)}` });
+        page = JSON.parse(res.body.toString('utf8')) as UpdatesPage;
+      } catch (err) {
+        if (!(err instanceof ReputeApiError && err.status === 410)) throw err;
+        // The updates after our position are gone: the filter has a gap, and a gap answers
+        // wrong negatives. Retake a snapshot (older ones too: ours is no better), or drop it.
+        if (retakeOnGone) {
+          retakeOnGone = false;
+          try {
+            await snapshot(kind, false, true);
+            continue;
+          } catch (retake) {
+            states.delete(kind);
+            throw retake;
+          }
+        }
+        states.delete(kind);
+        throw err;
+      }
+      for (const hex of page.additions) {
+        if (/^[0-9a-f]{64}$/i.test(hex)) state.filter.add(Buffer.from(hex, 'hex'));
+      }
+      // Removals stay set: a bloom filter cannot delete, and a stale bit only costs a lookup.
+      state.position = page.position;
+      state.syncedAt = Date.now();
+      if (!page.more) return;
+    }
+  }
+
+  async function syncAll(snapshots: boolean): Promise<void> {
+    let first: unknown;
+    for (const kind of options.kinds) {
+      try {
+        if (!states.has(kind) || snapshots) await snapshot(kind, true);
+        await updates(kind, true);
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+
+  return {
+    mightHave(kind, digest) {
+      return states.get(kind)?.filter.has(digest);
+    },
+    async sync(snapshots = false) {
+      // Callers that arrive during a sync share it rather than racing it on the same state.
+      while (running !== undefined) await running.catch(() => undefined);
+      running = syncAll(snapshots);
+      try {
+        await running;
+      } finally {
+        running = undefined;
+      }
+    },
+    status() {
+      return [...states].map(([kind, s]) => ({ kind, position: s.position, entries: s.filter.count, syncedAt: s.syncedAt }));
+    },
+  };
+}
