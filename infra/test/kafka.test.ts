@@ -35,7 +35,11 @@ async function produce(kafka: Kafka, topic: string, count: number): Promise<void
   }
 }
 
-/** Consumes with a fresh consumer group until `count` messages arrived, then leaves the group. */
+/**
+ * Consumes with a fresh consumer group until `count` distinct messages arrived, then leaves the
+ * group. Kafka delivers at least once: a rebalance while the group forms can redeliver a
+ * message, so arrival counts alone could stop early on a duplicate.
+ */
 async function consume(kafka: Kafka, topic: string, count: number, timeoutMs = 60_000): Promise<KafkaMessage[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('smoke_group'), maxWaitTimeInMs: 100 });
   const received: KafkaMessage[] = [];
@@ -43,11 +47,15 @@ async function consume(kafka: Kafka, topic: string, count: number, timeoutMs = 6
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`received ${received.length} of ${count} messages in ${timeoutMs} ms`)), timeoutMs);
+      const distinct = new Set<string>();
+      const timer = setTimeout(() => reject(new Error(`received ${distinct.size} of ${count} distinct messages in ${timeoutMs} ms`)), timeoutMs);
       consumer.run({
         eachMessage: async ({ message }) => {
+          const id = `${message.key?.toString()}=${message.value?.toString()}`;
+          if (distinct.has(id)) return;
+          distinct.add(id);
           received.push(message);
-          if (received.length >= count) {
+          if (distinct.size >= count) {
             clearTimeout(timer);
             resolve();
           }
