@@ -8,3 +8,4 @@ export { ensureKafkaJars, cacheDir, type KafkaJars } from './kafka-jars.ts';
 export { kafkaMetadataBrokers, type KafkaMetadataBroker } from './kafka-probe.ts';
 export { kafkaServerProperties, randomClusterId, type KafkaNodeConfig } from './kafka-config.ts';
 export { startKafkaCluster, type KafkaCluster, type KafkaClusterOptions } from './kafka-cluster.ts';
+export { startRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.ts';
