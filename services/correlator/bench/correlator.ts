@@ -1,117 +1,194 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import Fastify from 'fastify';
+import { Registry } from 'prom-client';
+import { Redis } from 'ioredis';
+import { createKeyStore } from '@repute/auth';
 import { migrate } from '@repute/analytics';
-import { dropDatabase, removeTestClickHouseData, testClickHouse } from '@repute/analytics/testkit';
-import { createBus } from '@repute/bus';
-import { digestOf, recordKey } from '@repute/core';
+import { dropDatabase, removeTestClickHouseData, testClickHouse, testClickHouseConfig } from '@repute/analytics/testkit';
+import { createBus, type Bus } from '@repute/bus';
+import { loadConfig } from '@repute/config';
+import { edgeApp, loadEdgeConfig } from '@repute/edge';
+import { startKafka } from '@repute/infra';
 import { closeTestServices, testRedisUrl, uniqueName } from '@repute/infra/testkit';
-import { createRedis, createReputationStore } from '@repute/store';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
-import { createCorrelator } from '../src/correlator.ts';
-import { loadPolicy } from '../src/policy/load-policy.ts';
-import { propagateOnce } from '../src/propagation/propagate.ts';
-import { telemetryRows, observe } from '../src/events/observations.ts';
+import { correlatorConfig } from '../src/config.ts';
+import { observe, telemetryRows } from '../src/events/observations.ts';
+import { startWorker } from '../src/worker.ts';
 
-// Events/s from the Redis Streams bus through the correlator into ClickHouse and Redis, freshness
-// of deciding events (accepted -> record readable), one propagation round, and the raw insert rate
-// of the same rows into ClickHouse as the baseline. Short by design: the box is shared.
-const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 30_000);
-const DECIDING = 200;
+// The whole correlator on each bus: events published to the bus, consumed by the real worker
+// (Redis state, records, ClickHouse inserts, propagation loop), verdicts read back through an
+// edge app in the same process. Figures: events/s from the first publish to the last event
+// acknowledged; freshness from a deciding event's publish to the edge's HTTP answer turning
+// malicious; propagation from a file's deciding event to the edge answering `suspicious` for
+// the URL it was downloaded from. Short by design: the box is shared.
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 60_000);
+const DECIDING = Number(process.env['BENCH_DECIDING'] ?? 200);
+const WAVES = 10;
+const PER_WAVE = 20;
+const BATCH = 5000;
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
 const redisUrl = await testRedisUrl();
-const redis = createRedis({ REDIS_URL: redisUrl }, { offlineQueue: true, commandTimeoutMs: 10_000 });
+const redis = new Redis(redisUrl);
 const clickhouse = testClickHouse();
-const database = uniqueName('bench');
-const prefix = `${uniqueName('bench')}:`;
-const topic = `${uniqueName('telemetry')}`;
-await migrate(clickhouse, { database, retentionDays: 7 });
-const policy = loadPolicy();
-const store = createReputationStore(redis, { prefix });
-const pending = new Map<string, number>();
-const freshness: number[] = [];
-const correlator = createCorrelator({
-  redis, store, clickhouse, database, policy: () => policy, prefix,
-  onVerdict: (c) => {
-    const at = pending.get(c.ref.key);
-    if (at !== undefined && c.record.verdict === 'malicious') {
-      freshness.push(performance.now() - at);
-      pending.delete(c.ref.key);
-    }
-  },
-});
-const bus = createBus({ BUS_KIND: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+const chdb = testClickHouseConfig();
+const hex = (n: number) => n.toString(16).padStart(64, '0');
+const until = async (probe: () => boolean | Promise<boolean>, timeoutMs = 60_000, everyMs = 1) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('bench timed out waiting');
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round((s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN) * 100) / 100;
+};
 
 let seq = 0;
-const hex = (n: number) => n.toString(16).padStart(64, '0');
+// Deciding events pass `relations: undefined`, so they relate only what they name.
 function event(i: number, over: Partial<TelemetryEvent> = {}): TelemetryEvent {
   return { v: 1, id: `e${++seq}`, sensor: `s${i % 97}`, host: `h${i % 1013}`, time: Date.now(), type: 'file_seen', file: { sha256: hex(i % 5000) }, ...(i % 4 === 0 ? { relations: { downloadedFrom: `http://host${i % 300}.example/f${i % 5000}` } } : {}), ...over };
 }
+const envelope = (tenant: string, e: TelemetryEvent) => ({ key: e.file?.sha256 ?? e.id, value: encodeEnvelope(tenant, Date.now(), e) });
 
-let processed = 0;
-const sub = await bus.subscribe({ topic, group: 'bench', batchSize: 2000, handler: async (batch) => {
+interface Figures { eventsPerS: number; freshnessP50: number; freshnessP99: number; propagation: number[] }
+
+async function runOn(kind: 'redis' | 'kafka', brokers: string): Promise<Figures> {
+  const prefix = `${uniqueName('bench')}:`;
+  const database = uniqueName('bench');
+  const topic = uniqueName('telemetry');
+  const env = {
+    BUS_KIND: kind, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, TELEMETRY_TOPIC: topic, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PARTITIONS: '6',
+    CLICKHOUSE_DATABASE: database, ...(chdb.CLICKHOUSE_DATA_DIR !== undefined ? { CLICKHOUSE_DATA_DIR: chdb.CLICKHOUSE_DATA_DIR } : { CLICKHOUSE_URL: chdb.CLICKHOUSE_URL ?? '' }),
+    CORRELATOR_GROUP: 'bench', CORRELATOR_BATCH_SIZE: String(BATCH), LOG_LEVEL: 'silent',
+  };
+  const config = loadConfig(correlatorConfig, { env });
+  const registry = new Registry();
+  const worker = await startWorker(config, silent, registry);
+  const producer: Bus = createBus(config);
+  const processed = async () => {
+    const metric = await registry.getSingleMetric('repute_correlator_events_total')?.get();
+    return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+  };
+  const edge = Fastify({ logger: false });
+  await edge.register(edgeApp, { config: loadEdgeConfig({ env: { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', EDGE_FILTER_REBUILD_INTERVAL_S: '0', EDGE_FILTER_CAPACITY: '100000' } }) });
+  await edge.ready();
+  const key = (await createKeyStore(redis, { prefix }).create({ tenant: 'bench', scopes: ['lookup'] })).key;
+  const served = async (path: string) => (await edge.inject({ url: path, headers: { authorization: `Bearer ${key}` } })).json<{ verdict: string }>().verdict;
+  // When the edge never turns, say whether the correlator wrote the record at all.
+  const explain = async (path: string, recordKey: string) => {
+    const answer = (await edge.inject({ url: path, headers: { authorization: `Bearer ${key}` } })).body;
+    const stored = await redis.get(`${prefix}${recordKey}`);
+    return `edge answered ${answer.slice(0, 300)}; record in Redis: ${stored === null ? 'none' : stored.slice(0, 120)}`;
+  };
+
   try {
-    await correlator.handle(batch);
-  } catch (err) {
-    console.error(err);
-    throw err;
+    // The group is joined and warm before the clock starts.
+    await producer.publish(topic, [envelope('t1', event(0))]);
+    await until(async () => (await processed()) >= 1, 60_000, 20);
+    let expected = 1;
+
+    const messages = Array.from({ length: EVENTS }, (_, i) => envelope('t1', event(i)));
+    const t0 = performance.now();
+    for (let i = 0; i < messages.length; i += 10_000) await producer.publish(topic, messages.slice(i, i + 10_000));
+    expected += EVENTS;
+    await until(async () => (await processed()) >= expected, 120_000, 5);
+    const eventsPerS = Math.round(EVENTS / ((performance.now() - t0) / 1000));
+    console.error(`${kind}: ${EVENTS} events in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+
+    // Freshness: files with one engine detection get a sandbox verdict, one at a time.
+    const sha = (d: number) => hex(1_000_000 + d);
+    await producer.publish(topic, Array.from({ length: DECIDING }, (_, d) => envelope('t1', event(d, { sensor: 'x1', type: 'detection', file: { sha256: sha(d) }, relations: undefined, verdict: { engine: 'av1', category: 'malicious' } }))));
+    expected += DECIDING;
+    await until(async () => (await processed()) >= expected, 60_000, 5);
+    const freshness: number[] = [];
+    for (let d = 0; d < DECIDING; d++) {
+      const t = performance.now();
+      await producer.publish(topic, [envelope('t2', event(d, { sensor: 'x2', type: 'sandbox_report', file: { sha256: sha(d) }, relations: undefined, verdict: { engine: 'sb', category: 'malicious' } }))]);
+      const path = `/v1/reputation/file/${sha(d)}`;
+      await until(async () => (await served(path)) === 'malicious').catch(async (err: unknown) => {
+        throw new Error(`freshness: ${await explain(path, `rep:file:${sha(d)}`)}`, { cause: err });
+      });
+      freshness.push(performance.now() - t);
+    }
+
+    // Propagation: waves of convictions; each URL is timed until the edge serves it raised.
+    const propagation: number[] = [];
+    for (let w = 0; w < WAVES; w++) {
+      const files = Array.from({ length: PER_WAVE }, (_, i) => ({ sha: hex(2_000_000 + w * PER_WAVE + i), url: `http://wave${w}-${i}.example/${i}.exe` }));
+      await producer.publish(topic, files.map((f, i) => envelope('t1', event(i, { sensor: 'y1', type: 'detection', file: { sha256: f.sha }, relations: { downloadedFrom: f.url }, verdict: { engine: 'av1', category: 'malicious' } }))));
+      const t = performance.now();
+      await producer.publish(topic, files.map((f, i) => envelope('t2', event(i, { sensor: 'y2', type: 'sandbox_report', file: { sha256: f.sha }, relations: undefined, verdict: { engine: 'sb', category: 'malicious' } }))));
+      const pending = new Set(files.map((f) => f.url));
+      await until(async () => {
+        for (const url of pending) {
+          if ((await served(`/v1/reputation/url?url=${encodeURIComponent(url)}`)) === 'suspicious') {
+            propagation.push(performance.now() - t);
+            pending.delete(url);
+          }
+        }
+        return pending.size === 0;
+      }, 30_000, 5);
+    }
+    return { eventsPerS, freshnessP50: pct(freshness, 0.5), freshnessP99: pct(freshness, 0.99), propagation };
+  } finally {
+    await worker.close();
+    await producer.close();
+    await edge.close();
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 10_000);
+      cursor = next;
+      for (let i = 0; i < found.length; i += 1000) await redis.del(...found.slice(i, i + 1000));
+    } while (cursor !== '0');
+    await dropDatabase(clickhouse, database);
   }
-  processed += batch.length;
-} });
-
-// Throughput: publish everything, then wait until all are processed.
-const messages = Array.from({ length: EVENTS }, (_, i) => ({ key: 'k', value: encodeEnvelope('t1', Date.now(), event(i)) }));
-const t0 = performance.now();
-for (let i = 0; i < messages.length; i += 5000) await bus.publish(topic, messages.slice(i, i + 5000));
-while (processed < EVENTS) await new Promise((r) => setTimeout(r, 1));
-const throughputS = (performance.now() - t0) / 1000;
-console.error(`throughput phase: ${EVENTS} events in ${throughputS.toFixed(2)} s`);
-
-// Freshness: one deciding event at a time on a file that already has one engine detection.
-for (let d = 0; d < DECIDING; d++) {
-  const sha = hex(1_000_000 + d);
-  await bus.publish(topic, [0].map((k) => ({ key: 'k', value: encodeEnvelope(`t${k}`, Date.now(), event(d, { sensor: `x${k}`, type: 'detection', file: { sha256: sha }, verdict: { engine: `av${k}`, category: 'malicious' } })) })));
 }
-while (processed < EVENTS + DECIDING) await new Promise((r) => setTimeout(r, 1));
-for (let d = 0; d < DECIDING; d++) {
-  const sha = hex(1_000_000 + d);
-  const key = recordKey('file', digestOf('file', sha));
-  pending.set(key, performance.now());
-  await bus.publish(topic, [{ key: 'k', value: encodeEnvelope('t2', Date.now(), event(d, { sensor: 'x2', type: 'sandbox_report', file: { sha256: sha }, verdict: { engine: 'sb', category: 'malicious' } })) }]);
-  while (pending.has(key)) await new Promise((r) => setTimeout(r, 1));
+
+const onRedis = await runOn('redis', '');
+const kafka = await startKafka();
+let onKafka: Figures;
+try {
+  onKafka = await runOn('kafka', kafka.brokers.join(','));
+} finally {
+  await kafka.close();
 }
-await sub.close();
 
-const tp = performance.now();
-await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix }, DECIDING);
-const propagationMs = performance.now() - tp;
-
-// Baseline: the same rows straight into ClickHouse.
-const rows = messages.flatMap((m) => telemetryRows(observe(JSON.parse(m.value))));
+// Baseline: the same rows straight into ClickHouse, 10k-row inserts.
+const baselineDb = uniqueName('bench');
+await migrate(clickhouse, { database: baselineDb, retentionDays: 7 });
+const rows = Array.from({ length: 30_000 }, (_, i) => telemetryRows(observe(JSON.parse(envelope('t1', event(i)).value)))).flat();
 const tb = performance.now();
-for (let i = 0; i < rows.length; i += 10_000) await clickhouse.insert({ table: `${database}.telemetry_raw`, values: rows.slice(i, i + 10_000), format: 'JSONEachRow' });
+for (let i = 0; i < rows.length; i += 10_000) await clickhouse.insert({ table: `${baselineDb}.telemetry_raw`, values: rows.slice(i, i + 10_000), format: 'JSONEachRow' });
 const rawRate = rows.length / ((performance.now() - tb) / 1000);
+await dropDatabase(clickhouse, baselineDb);
 
-freshness.sort((a, b) => a - b);
-const pct = (p: number) => Math.round((freshness[Math.min(freshness.length - 1, Math.floor(p * freshness.length))] ?? NaN) * 100) / 100;
+const propagation = [...onRedis.propagation, ...onKafka.propagation];
 const out = {
   bench: 'correlator',
   at: new Date().toISOString(),
   events: EVENTS,
+  machine: { cpus: cpus().length, node: process.version },
   figures: {
-    events_per_s_redis: Math.round(EVENTS / throughputS),
-    freshness_p50_ms_redis: pct(0.5),
-    freshness_p99_ms_redis: pct(0.99),
-    propagation_p99_ms: Math.round(propagationMs * 100) / 100,
+    events_per_s_redis: onRedis.eventsPerS,
+    freshness_p50_ms_redis: onRedis.freshnessP50,
+    freshness_p99_ms_redis: onRedis.freshnessP99,
+    events_per_s_kafka: onKafka.eventsPerS,
+    freshness_p50_ms_kafka: onKafka.freshnessP50,
+    freshness_p99_ms_kafka: onKafka.freshnessP99,
+    propagation_p50_ms: pct(propagation, 0.5),
+    propagation_p99_ms: pct(propagation, 0.99),
   },
   baseline: { raw_insert_rows_per_s: Math.round(rawRate), rows: rows.length },
-  notes: 'Redis Streams bus, embedded ClickHouse (chDB), one process; freshness = deciding event accepted -> record written and readable (store.write resolved); propagation_p99_ms = one round over all convicted files (single sample).',
+  notes: `Real worker (startWorker, batch ${BATCH}) on each bus, embedded ClickHouse (chDB), Redis and the edge app in one process tree. events/s: ${EVENTS} events from the first publish to the last acknowledged. `
+    + `Freshness: ${DECIDING} deciding events, one at a time, from publish to the edge's HTTP answer (GET /v1/reputation/file, app.inject, polled every 1 ms) being malicious. `
+    + `Propagation: ${WAVES} waves of ${PER_WAVE} files per bus (${propagation.length} samples, ${WAVES * 2} propagation rounds at the policy's 1 s interval), from the deciding event's publish to the edge answering suspicious for the file's download URL.`,
 };
 console.table({ ...out.figures, ...out.baseline });
 mkdirSync(new URL('../../../bench-results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('../../../bench-results/correlator.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
-await bus.close();
-const keys = await redis.keys(`${prefix}*`);
-for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
 redis.disconnect();
-await dropDatabase(clickhouse, database);
 await clickhouse.close();
 removeTestClickHouseData();
 await closeTestServices();

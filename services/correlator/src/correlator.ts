@@ -1,13 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { ClickHouseClient, TelemetryRow, VerdictLogRow } from '@repute/analytics';
 import type { BusMessage } from '@repute/bus';
 import type { IndicatorKind, ReputationRecord } from '@repute/core';
-import type { RedisClient, ReputationStore } from '@repute/store';
+import { isCluster, type RedisClient, type ReputationStore } from '@repute/store';
 import { decodeEnvelope } from '@repute/telemetry';
-import { observe, telemetryRows, type Observation } from './events/observations.ts';
+import { observe, telemetryRows, type DigestCache, type Mention, type Observation } from './events/observations.ts';
 import type { Policy, Verdict } from './policy/load-policy.ts';
 import { assess, type Assessment } from './scoring/score.ts';
 import { decodeState, detectionField, type DecodedState } from './state/decode-state.ts';
-import { OBSERVE_SCRIPT, READ_SCRIPT } from './state/observe-script.ts';
+import { OBSERVE_BATCH_SCRIPT, READ_SCRIPT } from './state/observe-script.ts';
 import { pendingPropagationKey, stateKeys } from './state/state-keys.ts';
 
 /** An indicator by identity. */
@@ -58,11 +59,35 @@ export interface BatchResult {
 }
 
 interface ObserveCommands {
-  reputeObserve(...args: (string | number)[]): unknown;
-  reputeRead(...args: (string | number)[]): unknown;
+  reputeObserveBatch(...args: (string | number)[]): Promise<unknown>;
+  reputeRead(...args: (string | number)[]): Promise<unknown>;
 }
 
 const HOUR = 3_600_000;
+/** Width of the dedup sets, in event time. */
+const DEDUP_BUCKET_MS = 60_000;
+// Events per script call: a call holds Redis for its duration, and the edge's lookups wait
+// behind it; 1000 events is about a millisecond of server time.
+const CHUNK_EVENTS = 1000;
+
+/** 48 bits of the event id: an integer, so a dedup set stays a compact intset. */
+function idHash(id: string): string {
+  return String(createHash('md5').update(id).digest().readUIntBE(0, 6));
+}
+
+/** One indicator of a batch with the events that mention it, in bus order. */
+interface IndicatorEvents {
+  ref: Mention;
+  receivedAt: number;
+  events: { o: Observation; subject: boolean; hash: string }[];
+}
+
+interface ScriptCall {
+  keys: string[];
+  args: (string | number)[];
+  items: IndicatorEvents[];
+  events: number;
+}
 const SEVERE = new Set<Verdict>(['malicious', 'suspicious']);
 
 /** The correlator's per-batch pipeline and the shared re-scoring path. */
@@ -77,9 +102,10 @@ export interface Correlator {
 
 export function createCorrelator(deps: CorrelatorDeps): Correlator {
   const { redis, store, clickhouse, database, prefix } = deps;
-  const ttl = deps.dedupTtlSeconds ?? 600;
+  const ttl = deps.dedupTtlSeconds ?? 300;
+  const commands = redis as unknown as ObserveCommands;
   const now = deps.now ?? Date.now;
-  redis.defineCommand('reputeObserve', { numberOfKeys: 8, lua: OBSERVE_SCRIPT });
+  redis.defineCommand('reputeObserveBatch', { lua: OBSERVE_BATCH_SCRIPT });
   redis.defineCommand('reputeRead', { numberOfKeys: 7, lua: READ_SCRIPT });
   let sequence = 0;
 
@@ -110,8 +136,8 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     };
   }
 
-  /** Writes the records of changed verdicts, marks them, queues them for propagation. */
-  async function commit(items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt?: number }[], source: VerdictLogRow['source']): Promise<VerdictChange[]> {
+  /** Writes the records of changed verdicts; the edge serves them from here on. */
+  async function writeRecords(items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt?: number }[], source: VerdictLogRow['source']): Promise<VerdictChange[]> {
     const changes: VerdictChange[] = [];
     const writes = items
       .filter((i) => i.assessment.verdict !== i.decoded.verdict)
@@ -123,7 +149,16 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         deps.onVerdict?.(change);
       });
     await Promise.all(writes);
-    if (changes.length === 0) return changes;
+    return changes;
+  }
+
+  /**
+   * Marks the changes as done and queues them for propagation. Runs after their log rows were
+   * inserted: a crash before this point re-decides (and re-logs) the change on redelivery
+   * instead of losing its log row.
+   */
+  async function markWritten(changes: VerdictChange[], source: VerdictLogRow['source']): Promise<void> {
+    if (changes.length === 0) return;
     const pipeline = redis.pipeline();
     for (const c of changes) {
       pipeline.hset(stateKeys(prefix, c.ref.key).state, 'vd', c.record.verdict);
@@ -132,7 +167,69 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       }
     }
     await pipeline.exec();
-    return changes;
+  }
+
+  /** Groups a batch's events by indicator and packs them into script calls. */
+  function scriptCalls(observations: Observation[]): ScriptCall[] {
+    const byKey = new Map<string, IndicatorEvents>();
+    for (const o of observations) {
+      const hash = idHash(o.eventId);
+      o.mentions.forEach((m, i) => {
+        let entry = byKey.get(m.key);
+        if (entry === undefined) {
+          entry = { ref: m, receivedAt: o.receivedAt, events: [] };
+          byKey.set(m.key, entry);
+        }
+        entry.receivedAt = o.receivedAt;
+        entry.events.push({ o, subject: i === 0, hash });
+      });
+    }
+    const nowS = Math.floor(now() / 1000);
+    const calls: ScriptCall[] = [];
+    let call: ScriptCall | undefined;
+    // On a cluster every indicator is its own call: its keys share one hash tag, hence one slot.
+    const perIndicator = isCluster(redis);
+    for (const entry of byKey.values()) {
+      if (call === undefined || call.events >= CHUNK_EVENTS || perIndicator) {
+        call = { keys: [], args: [0], items: [], events: 0 };
+        calls.push(call);
+      }
+      const k = stateKeys(prefix, entry.ref.key);
+      const minutes = new Map<number, number>();
+      const eventArgs: (string | number)[] = [];
+      for (const { o, subject, hash } of entry.events) {
+        const minute = Math.floor(o.time / DEDUP_BUCKET_MS);
+        let set = minutes.get(minute);
+        if (set === undefined) minutes.set(minute, (set = minutes.size + 1));
+        const d = subject ? o.detection : undefined;
+        const field = d === undefined ? '' : detectionField(d.source, d.category, Math.floor(o.time / HOUR) * HOUR, d.engine);
+        eventArgs.push(set, hash, o.sensor, o.tenant, o.time, subject && o.signed ? 1 : 0, field, d !== undefined && d.category !== 'clean' ? 1 : 0);
+      }
+      call.keys.push(k.state, k.sensors, k.tenants, k.detectingSensors, k.detectingTenants, k.graph, k.override);
+      // A set outlives its minute by the dedup window, counted from now for old events.
+      const expireAts: number[] = [];
+      for (const minute of minutes.keys()) {
+        call.keys.push(k.dedup(minute));
+        expireAts.push(Math.max(Math.ceil(((minute + 1) * DEDUP_BUCKET_MS) / 1000), nowS) + ttl);
+      }
+      call.args.push(entry.ref.value, minutes.size, ...expireAts, entry.events.length);
+      for (const a of eventArgs) call.args.push(a);
+      call.args[0] = (call.args[0] as number) + 1;
+      call.items.push(entry);
+      call.events += entry.events.length;
+    }
+    return calls;
+  }
+
+  async function runCalls(calls: ScriptCall[]): Promise<unknown[][]> {
+    if (isCluster(redis)) return await Promise.all(calls.map((c) => commands.reputeObserveBatch(c.keys.length, ...c.keys, ...c.args) as Promise<unknown[]>));
+    const pipeline = redis.pipeline() as unknown as ObserveCommands & { exec(): Promise<[Error | null, unknown][] | null> };
+    for (const c of calls) void pipeline.reputeObserveBatch(c.keys.length, ...c.keys, ...c.args);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, reply]) => {
+      if (err !== null) throw err;
+      return reply as unknown[];
+    });
   }
 
   async function insertRows(table: string, values: object[], token?: string): Promise<void> {
@@ -167,67 +264,68 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     async handle(batch) {
       const policy = deps.policy();
       const observations: Observation[] = [];
+      const digests: DigestCache = new Map();
       let invalid = 0;
       for (const message of batch) {
         try {
-          observations.push(observe(decodeEnvelope(message.value)));
+          observations.push(observe(decodeEnvelope(message.value), digests));
         } catch (err) {
           // Ingest validated the event; what cannot be read now never will be, so it is counted and skipped.
           invalid += 1;
           deps.log?.warn({ err, id: message.id }, 'unreadable telemetry message skipped');
         }
       }
-      const pipeline = redis.pipeline() as unknown as ObserveCommands & { exec(): Promise<[Error | null, unknown][] | null> };
-      const calls: { ref: IndicatorRef; o: Observation }[] = [];
-      for (const o of observations) {
-        o.mentions.forEach((m, i) => {
-          const d = i === 0 ? o.detection : undefined;
-          const field = d === undefined ? '' : detectionField(d.source, d.category, Math.floor(o.time / HOUR) * HOUR, d.engine);
-          pipeline.reputeObserve(
-            ...keyArgs(m.key), stateKeys(prefix, m.key).seen(o.eventId),
-            ttl, o.sensor, o.tenant, o.time, m.value, i === 0 && o.signed ? 1 : 0, field, d !== undefined && d.category !== 'clean' ? 1 : 0,
-          );
-          calls.push({ ref: m, o });
-        });
-      }
-      const replies = (await pipeline.exec()) ?? [];
-      // The last reply per indicator carries its state after the whole batch.
-      const latest = new Map<string, { ref: IndicatorRef; decoded: DecodedState; receivedAt: number }>();
-      const fresh = new Set<string>();
-      replies.forEach(([err, reply], i) => {
-        const call = calls[i]!;
-        if (err !== null) throw err;
-        const decoded = decodeState(call.ref.kind, call.ref.value, reply);
-        if (decoded.applied) fresh.add(call.o.eventId);
-        latest.set(call.ref.key, { ref: call.ref, decoded, receivedAt: call.o.receivedAt });
-      });
-      const t = now();
-      const changes = await commit(
-        [...latest.values()].map((l) => ({ ...l, assessment: assess(l.decoded.state, policy, t) })),
-        'stream',
-      );
-      // Every row is inserted, duplicates included: a redelivered batch may be one whose insert
-      // never happened. The token drops a retried batch; ReplacingMergeTree collapses the rest.
+      // The raw rows do not depend on the state: their insert runs while Redis works. Every row
+      // is inserted, duplicates included: a redelivered batch may be one whose insert never
+      // happened. The token drops a retried batch; ReplacingMergeTree collapses the rest.
       const rows: TelemetryRow[] = observations.flatMap(telemetryRows);
       const token = batch.length > 0 ? `${batch[0]!.id}..${batch.at(-1)!.id}:${batch.length}` : undefined;
-      await Promise.all([insertRows('telemetry_raw', rows, token), insertRows('verdict_log', logRows(changes, policy))]);
-      return { events: observations.length, duplicates: observations.length - fresh.size, rows: rows.length, changes: changes.length, invalid };
+      const rawInsert = insertRows('telemetry_raw', rows, token);
+      // Awaited below; until then a failure must not count as unhandled.
+      rawInsert.catch(() => {});
+      try {
+        const calls = scriptCalls(observations);
+        const replies = await runCalls(calls);
+        const fresh = new Set<string>();
+        const t = now();
+        const items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt: number }[] = [];
+        calls.forEach((call, c) => {
+          const reply = replies[c]!;
+          call.items.forEach((entry, i) => {
+            const r = reply[i] as unknown[];
+            const flags = String(r[0]);
+            entry.events.forEach((e, j) => {
+              if (flags[j] === '1') fresh.add(e.o.eventId);
+            });
+            const decoded = decodeState(entry.ref.kind, entry.ref.value, r);
+            items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t), receivedAt: entry.receivedAt });
+          });
+        });
+        const changes = await writeRecords(items, 'stream');
+        await Promise.all([rawInsert, insertRows('verdict_log', logRows(changes, policy))]);
+        await markWritten(changes, 'stream');
+        return { events: observations.length, duplicates: observations.length - fresh.size, rows: rows.length, changes: changes.length, invalid };
+      } finally {
+        // Settled before the batch is acknowledged or retried, whatever failed first.
+        await rawInsert.catch(() => {});
+      }
     },
 
     async rescore(refs, source) {
       const policy = deps.policy();
       const t = now();
       const items = await Promise.all(refs.map(async (ref) => {
-        const decoded = decodeState(ref.kind, ref.value, await (redis as unknown as ObserveCommands).reputeRead(...keyArgs(ref.key)));
+        const decoded = decodeState(ref.kind, ref.value, await commands.reputeRead(...keyArgs(ref.key)));
         return { ref, decoded, assessment: assess(decoded.state, policy, t) };
       }));
-      const changes = await commit(items, source);
+      const changes = await writeRecords(items, source);
       await correlator.insertVerdictLog(changes);
+      await markWritten(changes, source);
       return changes;
     },
 
     async inspect(ref) {
-      const decoded = decodeState(ref.kind, ref.value, await (redis as unknown as ObserveCommands).reputeRead(...keyArgs(ref.key)));
+      const decoded = decodeState(ref.kind, ref.value, await commands.reputeRead(...keyArgs(ref.key)));
       return { decoded, assessment: assess(decoded.state, deps.policy(), now()) };
     },
 

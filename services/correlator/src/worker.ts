@@ -25,6 +25,11 @@ export interface CorrelatorWorker {
   ready(): Promise<boolean>;
   /** Stops fetching, finishes and acknowledges the batch in hand, then closes the clients. */
   close(): Promise<void>;
+  /**
+   * Stops at once as a crash would: the batch in hand is neither finished nor acknowledged, so
+   * the group delivers it again to the next consumer.
+   */
+  abort(): Promise<void>;
 }
 
 /**
@@ -97,7 +102,20 @@ export async function startWorker(config: CorrelatorConfig, log: WorkerLog, regi
     async ready() {
       return (await bus.ready()) && redis.status === 'ready';
     },
+    async abort() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      watcher?.close();
+      // Cutting Redis first fails whatever the abandoned handler still had to write.
+      redis.disconnect();
+      await subscription.abort();
+      await running;
+      await bus.close();
+      await clickhouse.close();
+    },
     async close() {
+      if (stopped) return;
       stopped = true;
       clearTimeout(timer);
       watcher?.close();

@@ -13,11 +13,12 @@ export const MIGRATIONS: Migration[] = [
     objects: [
       {
         // One row per (event, indicator it mentions), so "who saw this indicator" reads one key
-        // range whatever role the indicator played. Duplicates are stopped before the insert (the
-        // correlator's per-event marker in Redis); ReplacingMergeTree with the event id closing
-        // the sorting key is the backstop for replays older than that marker: they collapse on
-        // merge and under FINAL. A ReplacingMergeTree keyed on the event id alone would lose the
-        // per-indicator order that every read needs.
+        // range whatever role the indicator played. Duplicates do reach it: a redelivered batch is
+        // inserted again (its first insert may never have happened), and a replay older than the
+        // correlator's dedup window in Redis is new to it. ReplacingMergeTree with the event id
+        // closing the sorting key collapses them on merge and under FINAL, whatever their age. A
+        // ReplacingMergeTree keyed on the event id alone would lose the per-indicator order that
+        // every read needs.
         type: 'table',
         name: 'telemetry_raw',
         columns: [

@@ -29,8 +29,18 @@ export interface Observation {
   signed: boolean;
 }
 
-function ref(kind: IndicatorKind, value: string): { kind: IndicatorKind; value: string; digest: string } {
-  return { kind, value, digest: digestOf(kind, value).toString('hex') };
+/** Digests already computed, by `<kind>:<value>` (a URL's costs a parse and canonicalisation). */
+export type DigestCache = Map<string, string>;
+
+function ref(kind: IndicatorKind, value: string, cache?: DigestCache): { kind: IndicatorKind; value: string; digest: string } {
+  if (cache === undefined) return { kind, value, digest: digestOf(kind, value).toString('hex') };
+  const id = `${kind}:${value}`;
+  let digest = cache.get(id);
+  if (digest === undefined) {
+    digest = digestOf(kind, value).toString('hex');
+    cache.set(id, digest);
+  }
+  return { kind, value, digest };
 }
 
 function hostOf(url: string): { kind: IndicatorKind; value: string } | undefined {
@@ -49,11 +59,11 @@ function hostOf(url: string): { kind: IndicatorKind; value: string } | undefined
  * (parent), file → IP or domain it connected to (connected_to). Values are canonical already
  * (ingest canonicalised them); digests follow `@repute/core`.
  */
-export function observe(envelope: TelemetryEnvelope): Observation {
+export function observe(envelope: TelemetryEnvelope, cache?: DigestCache): Observation {
   const e = envelope.event;
   const mentions = new Map<string, Mention>();
   const mention = (role: string, kind: IndicatorKind, value: string): Mention => {
-    const r = ref(kind, value);
+    const r = ref(kind, value, cache);
     const key = recordKey(kind, r.digest);
     let m = mentions.get(key);
     if (m === undefined) {

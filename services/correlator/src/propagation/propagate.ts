@@ -54,53 +54,76 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   const result: PropagationResult = { sources: sources.length, raised: 0, lowered: 0, changes: [] };
   if (sources.length === 0 || relationRule === undefined) return result;
 
-  const touched = new Map<string, IndicatorRef>();
-  for (const source of sources) {
-    const { assessment } = await correlator.inspect(source);
+  // Every source walks its own breadth-first tree, but each hop asks ClickHouse once for the
+  // frontier of all sources together: a round costs maxDepth queries, not sources × maxDepth.
+  const inspected = await Promise.all(sources.map((source) => correlator.inspect(source)));
+  const walks = sources.map((source, i) => {
+    const { assessment } = inspected[i]!;
     const strength = assessment.propagates && assessment.verdict === 'malicious' ? 1 : assessment.propagates && assessment.verdict === 'suspicious' ? 0.5 : 0;
-    const contributions = new Map<string, { ref: IndicatorRef; evidence: GraphEvidence }>();
-    if (strength > 0) {
-      let frontier: { ref: IndicatorRef; weight: number }[] = [{ ref: source, weight: relationRule.weight * strength }];
-      const visited = new Set([source.key]);
-      for (let hop = 1; hop <= p.maxDepth && frontier.length > 0; hop++) {
-        const edges = await neighbours(clickhouse, database, frontier.map((f) => f.ref), p.maxFanout);
-        const next: { ref: IndicatorRef; weight: number }[] = [];
-        for (const from of frontier) {
-          const own = edges.filter((e) => e.src_kind === from.ref.kind && e.src_digest === from.ref.digest);
-          // A hub (an indicator related to very many others) passes nothing on.
-          if (own.length > 0 && Number(own[0]!.degree) > p.hubDegree) continue;
-          for (const e of own) {
-            const relWeight = p.relations[e.rel] ?? 0;
-            if (relWeight === 0) continue;
-            const ref: IndicatorRef = { kind: e.dst_kind, value: e.dst_value, digest: e.dst_digest, key: recordKey(e.dst_kind, e.dst_digest) };
-            if (visited.has(ref.key) || allowListOf(policy, ref.kind, ref.value) !== undefined) continue;
-            visited.add(ref.key);
-            const weight = Math.round(from.weight * relWeight * (hop === 1 ? 1 : p.attenuation) * 100) / 100;
-            contributions.set(ref.key, { ref, evidence: { from: { kind: from.ref.kind, value: from.ref.value, key: source.key }, rel: e.rel, hops: hop, weight } });
-            next.push({ ref, weight });
-          }
-        }
-        frontier = next;
-      }
+    return {
+      source,
+      frontier: strength > 0 ? [{ ref: source, weight: relationRule.weight * strength }] : [],
+      visited: new Set([source.key]),
+      contributions: new Map<string, { ref: IndicatorRef; evidence: GraphEvidence }>(),
+    };
+  });
+  for (let hop = 1; hop <= p.maxDepth; hop++) {
+    const frontier = new Map<string, IndicatorRef>();
+    for (const w of walks) for (const f of w.frontier) frontier.set(f.ref.key, f.ref);
+    if (frontier.size === 0) break;
+    const edges = await neighbours(clickhouse, database, [...frontier.values()], p.maxFanout);
+    const bySource = new Map<string, Edge[]>();
+    for (const e of edges) {
+      const id = `${e.src_kind}:${e.src_digest}`;
+      const list = bySource.get(id);
+      if (list === undefined) bySource.set(id, [e]);
+      else list.push(e);
     }
-    // Withdraw what this source raised before and no longer reaches (or everything, when cleared).
-    const previous = (await redis.smembers(raisedKey(prefix, source.key))).map((s) => JSON.parse(s) as IndicatorRef);
-    const pipeline = redis.pipeline();
-    for (const old of previous) {
-      if (contributions.has(old.key)) continue;
-      pipeline.hdel(stateKeys(prefix, old.key).graph, source.key);
-      pipeline.srem(raisedKey(prefix, source.key), JSON.stringify(old));
+    for (const w of walks) {
+      const next: { ref: IndicatorRef; weight: number }[] = [];
+      for (const from of w.frontier) {
+        const own = bySource.get(`${from.ref.kind}:${from.ref.digest}`) ?? [];
+        // A hub (an indicator related to very many others) passes nothing on.
+        if (own.length > 0 && Number(own[0]!.degree) > p.hubDegree) continue;
+        for (const e of own) {
+          const relWeight = p.relations[e.rel] ?? 0;
+          if (relWeight === 0) continue;
+          const ref: IndicatorRef = { kind: e.dst_kind, value: e.dst_value, digest: e.dst_digest, key: recordKey(e.dst_kind, e.dst_digest) };
+          if (w.visited.has(ref.key) || allowListOf(policy, ref.kind, ref.value) !== undefined) continue;
+          w.visited.add(ref.key);
+          const weight = Math.round(from.weight * relWeight * (hop === 1 ? 1 : p.attenuation) * 100) / 100;
+          w.contributions.set(ref.key, { ref, evidence: { from: { kind: from.ref.kind, value: from.ref.value, key: w.source.key }, rel: e.rel, hops: hop, weight } });
+          next.push({ ref, weight });
+        }
+      }
+      w.frontier = next;
+    }
+  }
+
+  // Withdraw what each source raised before and no longer reaches (or everything, when cleared).
+  const raisedBefore = redis.pipeline();
+  for (const w of walks) raisedBefore.smembers(raisedKey(prefix, w.source.key));
+  const before = (await raisedBefore.exec()) ?? [];
+  const touched = new Map<string, IndicatorRef>();
+  const pipeline = redis.pipeline();
+  walks.forEach((w, i) => {
+    const [err, members] = before[i] ?? [null, []];
+    if (err) throw err;
+    for (const old of (members as string[]).map((m) => JSON.parse(m) as IndicatorRef)) {
+      if (w.contributions.has(old.key)) continue;
+      pipeline.hdel(stateKeys(prefix, old.key).graph, w.source.key);
+      pipeline.srem(raisedKey(prefix, w.source.key), JSON.stringify(old));
       touched.set(old.key, old);
       result.lowered += 1;
     }
-    for (const { ref, evidence } of contributions.values()) {
-      pipeline.hset(stateKeys(prefix, ref.key).graph, source.key, JSON.stringify(evidence));
-      pipeline.sadd(raisedKey(prefix, source.key), JSON.stringify(ref));
+    for (const { ref, evidence } of w.contributions.values()) {
+      pipeline.hset(stateKeys(prefix, ref.key).graph, w.source.key, JSON.stringify(evidence));
+      pipeline.sadd(raisedKey(prefix, w.source.key), JSON.stringify(ref));
       touched.set(ref.key, ref);
       result.raised += 1;
     }
-    await pipeline.exec();
-  }
+  });
+  await pipeline.exec();
   result.changes = await correlator.rescore([...touched.values()], 'propagation');
   return result;
 }

@@ -1,37 +1,96 @@
 /**
- * Applies one event to one indicator, once: the SET NX marker on the event id and the updates
- * run in one script, so a replayed or redelivered event changes no count, and a crash cannot
- * leave half an event applied. Returns the state either way, so a redelivery still re-scores
- * (and writes a verdict the crash may have lost).
+ * Applies a chunk of a batch to its indicators in one script: every event of an indicator, once.
+ * One call carries many indicators, so a batch costs one round trip instead of one per event,
+ * and each indicator's state is read back once, after all of its events.
  *
- * KEYS: state, sensors HLL, tenants HLL, detecting-sensors HLL, detecting-tenants HLL, graph, override, marker
- * ARGV: marker TTL s, sensor, tenant, time ms, value, signed (0|1), detection field ('' for none), bad (0|1)
- * Returns: { applied, state (HGETALL), sensors, tenants, detectingSensors, detectingTenants, graph (HGETALL), override }
+ * Deduplication: an event's 48-bit id hash is added to the indicator's set for the minute of the
+ * event's own time (`...:d:<minute>`), so a redelivered or replayed event finds itself there and
+ * changes nothing. A set of small integers is an intset in Redis (8 bytes a member up to
+ * `set-max-intset-entries`), against about 150 bytes for a key per marker.
+ *
+ * Bound: a set lives until CORRELATOR_DEDUP_TTL_S after its minute (after now, for old events),
+ * so Redis holds the ids of about events/s × (60 s + TTL) events. Measured with 1.5 indicators
+ * an event: 49 bytes an event (sets), 228 (a key per event and indicator); at 30k events/s and
+ * the 300 s default that is about 0.5 GB. An indicator with more than 512 events in a minute
+ * gets a hashtable set instead, about 40 bytes a member. Two events of one indicator and minute
+ * share a hash with probability n²/2⁴⁹ (2·10⁻⁷ at n = 10,000): the second counts as a replay.
+ * A replay older than the window is applied again, and what that changes is bounded: sensors,
+ * tenants and the detecting ones are HyperLogLogs and first/last seen are min/max, so only the
+ * event counter and the evidence counts of detections grow, and no rule weight depends on
+ * those; the raw rows collapse in ClickHouse under FINAL.
+ *
+ * KEYS, per indicator: state, sensors HLL, tenants HLL, detecting-sensors HLL,
+ *   detecting-tenants HLL, graph, override, then its dedup sets (one per minute it has events in).
+ * ARGV: indicator count, then per indicator: value, dedup set count, each set's EXPIREAT (s),
+ *   event count, then per event: set index (1-based), id hash, sensor, tenant, time ms,
+ *   signed (0|1), detection field ('' for none), bad (0|1).
+ * Returns per indicator: { flags ('1' applied / '0' duplicate, one per event), state (HGETALL),
+ *   sensors, tenants, detectingSensors, detectingTenants, graph (HGETALL), override }.
  */
-export const OBSERVE_SCRIPT = `
-local applied = 0
-if redis.call('SET', KEYS[8], '1', 'NX', 'EX', tonumber(ARGV[1])) then
-  applied = 1
-  redis.call('PFADD', KEYS[2], ARGV[2])
-  redis.call('PFADD', KEYS[3], ARGV[3])
-  if ARGV[7] ~= '' then
-    redis.call('HINCRBY', KEYS[1], ARGV[7], 1)
-    if ARGV[8] == '1' then
-      redis.call('PFADD', KEYS[4], ARGV[2])
-      redis.call('PFADD', KEYS[5], ARGV[3])
-    end
-  end
-  local t = tonumber(ARGV[4])
-  local fs = tonumber(redis.call('HGET', KEYS[1], 'fs'))
-  if fs == nil or t < fs then redis.call('HSET', KEYS[1], 'fs', ARGV[4]) end
-  local ls = tonumber(redis.call('HGET', KEYS[1], 'ls'))
-  if ls == nil or t > ls then redis.call('HSET', KEYS[1], 'ls', ARGV[4]) end
-  redis.call('HSETNX', KEYS[1], 'v', ARGV[5])
-  if ARGV[6] == '1' then redis.call('HSET', KEYS[1], 'sg', '1') end
-  redis.call('HINCRBY', KEYS[1], 'n', 1)
+export const OBSERVE_BATCH_SCRIPT = `
+-- unpack() is bounded by the Lua stack, so a hot indicator's elements go in slices.
+local function pfadd(key, list)
+  for s = 1, #list, 1000 do redis.call('PFADD', key, unpack(list, s, math.min(s + 999, #list))) end
 end
-return { applied, redis.call('HGETALL', KEYS[1]), redis.call('PFCOUNT', KEYS[2]), redis.call('PFCOUNT', KEYS[3]),
-  redis.call('PFCOUNT', KEYS[4]), redis.call('PFCOUNT', KEYS[5]), redis.call('HGETALL', KEYS[6]), redis.call('GET', KEYS[7]) }
+local out = {}
+local a = 2
+local k = 0
+for i = 1, tonumber(ARGV[1]) do
+  local st, hs, ht, hds, hdt, gr, ov = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6], KEYS[k + 7]
+  local value = ARGV[a]
+  local nb = tonumber(ARGV[a + 1])
+  local bk = k + 7
+  local expires = {}
+  for b = 1, nb do expires[b] = ARGV[a + 1 + b] end
+  a = a + 2 + nb
+  local ne = tonumber(ARGV[a])
+  a = a + 1
+  local seen = redis.call('HMGET', st, 'fs', 'ls')
+  local fsStr, lsStr = seen[1], seen[2]
+  local fs = tonumber(fsStr)
+  local ls = tonumber(lsStr)
+  local fsNew, lsNew, signed, n = false, false, false, 0
+  local flags, sensors, tenants, dsensors, dtenants = {}, {}, {}, {}, {}
+  for e = 1, ne do
+    local set = KEYS[bk + tonumber(ARGV[a])]
+    if redis.call('SADD', set, ARGV[a + 1]) == 1 then
+      flags[e] = '1'
+      n = n + 1
+      sensors[#sensors + 1] = ARGV[a + 2]
+      tenants[#tenants + 1] = ARGV[a + 3]
+      local t = tonumber(ARGV[a + 4])
+      if fs == nil or t < fs then fs = t; fsStr = ARGV[a + 4]; fsNew = true end
+      if ls == nil or t > ls then ls = t; lsStr = ARGV[a + 4]; lsNew = true end
+      if ARGV[a + 5] == '1' then signed = true end
+      if ARGV[a + 6] ~= '' then
+        redis.call('HINCRBY', st, ARGV[a + 6], 1)
+        if ARGV[a + 7] == '1' then
+          dsensors[#dsensors + 1] = ARGV[a + 2]
+          dtenants[#dtenants + 1] = ARGV[a + 3]
+        end
+      end
+    else
+      flags[e] = '0'
+    end
+    a = a + 8
+  end
+  for b = 1, nb do redis.call('EXPIREAT', KEYS[bk + b], expires[b]) end
+  if n > 0 then
+    pfadd(hs, sensors)
+    pfadd(ht, tenants)
+    pfadd(hds, dsensors)
+    pfadd(hdt, dtenants)
+    if fsNew then redis.call('HSET', st, 'fs', fsStr) end
+    if lsNew then redis.call('HSET', st, 'ls', lsStr) end
+    redis.call('HSETNX', st, 'v', value)
+    if signed then redis.call('HSET', st, 'sg', '1') end
+    redis.call('HINCRBY', st, 'n', n)
+  end
+  out[i] = { table.concat(flags), redis.call('HGETALL', st), redis.call('PFCOUNT', hs), redis.call('PFCOUNT', ht),
+    redis.call('PFCOUNT', hds), redis.call('PFCOUNT', hdt), redis.call('HGETALL', gr), redis.call('GET', ov) }
+  k = bk + nb
+end
+return out
 `;
 
 /** Reads the state without changing it (propagation and overrides re-score with it). */

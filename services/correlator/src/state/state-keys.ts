@@ -12,7 +12,8 @@ export function stateKeys(prefix: string, recordKey: string) {
     detectingTenants: `${base}:hdt`,
     graph: `${base}:g`,
     override: `${base}:o`,
-    seen: (eventId: string) => `${base}:e:${eventId}`,
+    /** Ids (hashed) of the events applied, per minute of event time. */
+    dedup: (minute: number) => `${base}:d:${minute}`,
   };
 }
 

@@ -1,0 +1,98 @@
+import { isoTime, type AnalyticsReader } from './analytics-reader.ts';
+
+export interface FeedItem {
+  kind: string;
+  value: string;
+  digest: string;
+  verdict: string;
+  score: number;
+  /** When it first became malicious (epoch ms). */
+  created: number;
+  /** Its latest verdict change (epoch ms): the position feeds and TAXII page by. */
+  modified: number;
+  /** Was malicious, is not any more (TAXII tells clients to drop it). */
+  revoked: boolean;
+}
+
+/** Position after an item: its change time, then kind and digest to break ties. */
+export interface FeedCursor {
+  t: number;
+  k: string;
+  d: string;
+}
+
+export function encodeCursor(c: FeedCursor): string {
+  return Buffer.from(JSON.stringify([c.t, c.k, c.d])).toString('base64url');
+}
+
+export function decodeCursor(text: string): FeedCursor | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 3 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && typeof v[2] === 'string') return { t: v[0] as number, k: v[1], d: v[2] };
+  } catch {
+    // Falls through to "not a cursor".
+  }
+  return null;
+}
+
+/**
+ * The latest verdict of every indicator that is (or, with `includeRevoked`, was) malicious,
+ * changed after `after`, in change order. Read from the verdict log, so a feed is a replay of
+ * what the correlator decided and pages stay stable while new changes append at the end.
+ */
+export async function maliciousFeed(reader: AnalyticsReader, q: { kind: string; after: FeedCursor; limit: number; includeRevoked: boolean; until?: number }): Promise<FeedItem[]> {
+  const rows = await reader.rows<{ kind: string; digest: string; latest_value: string; latest_verdict: string; latest_score: number; created: string; modified: string }>(
+    `SELECT kind, digest, argMax(value, (time, record_version)) AS latest_value, argMax(verdict, (time, record_version)) AS latest_verdict,
+       argMax(score, (time, record_version)) AS latest_score,
+       toUnixTimestamp64Milli(minIf(time, verdict = 'malicious')) AS created, toUnixTimestamp64Milli(max(time)) AS modified
+     FROM {db}.verdict_log
+     WHERE ({kind:String} = '' OR kind = {kind:String})
+       AND (kind, digest) IN (SELECT kind, digest FROM {db}.verdict_log WHERE time >= fromUnixTimestamp64Milli({t:Int64}, 'UTC') AND ({kind:String} = '' OR kind = {kind:String}))
+     GROUP BY kind, digest
+     HAVING countIf(verdict = 'malicious') > 0 AND (latest_verdict = 'malicious' OR {revoked:Bool})
+       AND (modified, kind, digest) > ({t:Int64}, {k:String}, {d:String})
+       AND modified <= {until:Int64}
+     ORDER BY modified, kind, digest
+     LIMIT {limit:UInt32}`,
+    { kind: q.kind, t: q.after.t, k: q.after.k, d: q.after.d, revoked: q.includeRevoked, limit: q.limit, until: q.until ?? 9_999_999_999_999 },
+  );
+  return rows.map((r) => ({ kind: r.kind, digest: r.digest, value: r.latest_value, verdict: r.latest_verdict, score: Number(r.latest_score), created: Number(r.created), modified: Number(r.modified), revoked: r.latest_verdict !== 'malicious' }));
+}
+
+export interface AuditRow {
+  time: string;
+  kind: string;
+  value: string;
+  verdict: string;
+  analyst: string;
+  tenant: string;
+  comment: string;
+  active: boolean;
+}
+
+/**
+ * The override audit trail, newest first. A tenant sees its own rows, and the lifts of
+ * indicators it had overridden (the correlator records a lift without a tenant).
+ */
+export async function overrideAudit(reader: AnalyticsReader, q: { tenant: string; kind: string; digest: string; limit: number; offset: number }): Promise<AuditRow[]> {
+  const rows = await reader.rows<{ time: string; kind: string; value: string; verdict: string; analyst: string; tenant: string; comment: string; active: number }>(
+    `SELECT time, kind, value, verdict, analyst, tenant, comment, active FROM {db}.overrides
+     WHERE ({kind:String} = '' OR (kind = {kind:String} AND digest = {digest:String}))
+       AND ({tenant:String} = '' OR tenant = {tenant:String}
+            OR (active = 0 AND tenant = '' AND (kind, digest) IN (SELECT kind, digest FROM {db}.overrides WHERE tenant = {tenant:String})))
+     ORDER BY time DESC, version DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    q,
+  );
+  return rows.map((r) => ({ time: isoTime(r.time) ?? r.time, kind: r.kind, value: r.value, verdict: r.verdict, analyst: r.analyst, tenant: r.tenant, comment: r.comment, active: Number(r.active) === 1 }));
+}
+
+/** The override in force on an indicator (the latest row, when active), or null. */
+export async function currentOverride(reader: AnalyticsReader, kind: string, digest: string): Promise<AuditRow | null> {
+  const [r] = await reader.rows<{ time: string; kind: string; value: string; verdict: string; analyst: string; tenant: string; comment: string; active: number }>(
+    `SELECT time, kind, value, verdict, analyst, tenant, comment, active FROM {db}.overrides
+     WHERE kind = {kind:String} AND digest = {digest:String} ORDER BY version DESC LIMIT 1`,
+    { kind, digest },
+  );
+  if (r === undefined || Number(r.active) !== 1) return null;
+  return { time: isoTime(r.time) ?? r.time, kind: r.kind, value: r.value, verdict: r.verdict, analyst: r.analyst, tenant: r.tenant, comment: r.comment, active: true };
+}

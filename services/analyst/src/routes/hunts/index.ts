@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { crossTenant } from '../../privacy/k-anonymity.ts';
+import { newAndSpreading, topDetections, type HuntQuery, type HuntRow } from '../../queries/hunts.ts';
+import { CrossTenant, Kind, NullableString, Page, problems } from '../schemas.ts';
+import { isAdmin, parseWindow, tenantScope } from '../request-scope.ts';
+
+const Window = Type.String({ pattern: '^[0-9]{1,5}[mhd]$', default: '24h', description: 'Look-back window: 90m, 24h, 7d (at most 30 days).' });
+const MAX_WINDOW = 30 * 86_400_000;
+
+const Item = Type.Object({
+  kind: Type.String(), value: Type.String(), digest: Type.String(), verdict: Type.String(),
+  first_seen: NullableString, last_seen: NullableString,
+  growth: Type.Integer({ description: 'Distinct sensors in the later half of the window minus the earlier half.' }),
+  detections: Type.Integer(),
+  cross_tenant: CrossTenant,
+});
+
+/**
+ * Hunting lists over the hourly aggregate. An indicator appears only when the caller's tenant
+ * saw it or at least k tenants did: otherwise the list itself would tell that someone else saw it.
+ */
+export default async function huntRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const reader = fastify.analystReader;
+  const store = fastify.analystStore;
+  const k = fastify.analystConfig.ANALYST_K_ANONYMITY;
+  const pageMax = Math.min(fastify.analystConfig.ANALYST_PAGE_MAX, 1000);
+  const schema = (summary: string, withWindow: boolean) => ({
+    tags: ['hunts'], summary,
+    querystring: Type.Object({ ...(withWindow ? { window: Window } : {}), kind: Type.Optional(Kind), ...Page(pageMax) }, { additionalProperties: false }),
+    response: { 200: Type.Object({ from: Type.String(), to: Type.String(), limit: Type.Integer(), offset: Type.Integer(), k_anonymity: Type.Integer(), items: Type.Array(Item) }), ...problems },
+  });
+
+  async function answer(rows: HuntRow[], q: HuntQuery, admin: boolean) {
+    const records = await store.getMany(rows.map((r) => `rep:${r.kind}:${r.digest}`));
+    return {
+      from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), limit: q.limit, offset: q.offset, k_anonymity: k,
+      items: rows.map((r, i) => ({
+        kind: r.kind, value: r.value, digest: r.digest, verdict: records[i]?.verdict ?? 'unknown', first_seen: r.first_seen, last_seen: r.last_seen,
+        growth: r.growth, detections: r.detections, cross_tenant: crossTenant(k, r, admin),
+      })),
+    };
+  }
+
+  const query = (request: { query: { kind?: string | undefined; limit: number; offset: number } }, tenant: string, from: number, to: number): HuntQuery =>
+    ({ from, to, kind: request.query.kind ?? '', tenant, k, limit: request.query.limit, offset: request.query.offset });
+
+  app.get('/v1/hunts/new-and-spreading', { config: { scope: 'analyst' }, schema: schema('Indicators first seen within the window, ranked by prevalence growth.', true) }, async (request) => {
+    const to = Date.now();
+    const q = query(request, tenantScope(request), to - parseWindow('querystring.window', (request.query as { window?: string }).window ?? '24h', MAX_WINDOW), to);
+    return answer(await newAndSpreading(reader, q), q, isAdmin(request));
+  });
+
+  app.get('/v1/hunts/top-detections', { config: { scope: 'analyst' }, schema: schema('Indicators with the most engine detections within the window.', true) }, async (request) => {
+    const to = Date.now();
+    const q = query(request, tenantScope(request), to - parseWindow('querystring.window', (request.query as { window?: string }).window ?? '24h', MAX_WINDOW), to);
+    return answer(await topDetections(reader, q), q, isAdmin(request));
+  });
+
+  app.get('/v1/hunts/first-seen-today', { config: { scope: 'analyst' }, schema: schema('Indicators first seen since 00:00 UTC, ranked by prevalence growth.', false) }, async (request) => {
+    const to = Date.now();
+    const midnight = Math.floor(to / 86_400_000) * 86_400_000;
+    const q = query(request, tenantScope(request), midnight, to);
+    return answer(await newAndSpreading(reader, q), q, isAdmin(request));
+  });
+}

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { removeTestClickHouseData, testClickHouse } from '@repute/analytics/testkit';
+import { createAnalyticsReader } from '../src/queries/analytics-reader.ts';
+import { closeTestServices } from '@repute/infra/testkit';
+import { enc, harness, message } from './helpers.ts';
+
+after(async () => {
+  await closeTestServices();
+  removeTestClickHouseData();
+});
+
+const WIDE = 'ab'.repeat(32); // seen by six tenants
+const NARROW = 'cd'.repeat(32); // seen by two tenants
+const URL_ = 'http://evil-downloads.example/payload.exe';
+
+/** Telemetry for both files, processed by the real correlator. */
+async function seed(h: Awaited<ReturnType<typeof harness>>) {
+  const batch = [];
+  for (let i = 1; i <= 6; i++) {
+    batch.push(message({ sensor: `s${i}`, host: `host-${i}`, type: 'detection', file: { sha256: WIDE }, relations: { downloadedFrom: URL_ }, verdict: { engine: `av${i}`, category: 'malicious' } }, `t${i}`));
+  }
+  batch.push(message({ sensor: 'a-sensor', host: 'a-host', type: 'file_seen', file: { sha256: NARROW } }, 'tA'));
+  batch.push(message({ sensor: 'b-sensor', host: 'b-host', type: 'detection', file: { sha256: NARROW }, verdict: { engine: 'avb', category: 'malicious' } }, 'tB'));
+  await h.correlator.handle(batch);
+}
+
+test('indicator record, stats, sightings, sensors, relations and history through the API', async (t) => {
+  const h = await harness(t);
+  await seed(h);
+  const analyst = await h.key('t1', ['analyst']);
+  const one = await h.get(`/v1/indicators/file/${WIDE}`, analyst);
+  assert.equal(one.status, 200, one.text);
+  assert.equal(one.body.verdict, 'malicious');
+  assert.equal(one.body.record.verdict, 'malicious');
+  assert.ok(one.body.record.reasons.length > 0);
+  assert.deepEqual(one.body.stats.cross_tenant.suppressed, false);
+  assert.equal(one.body.stats.cross_tenant.tenants, 6);
+  assert.equal(one.body.stats.cross_tenant.sensors, 6);
+  assert.equal(one.body.stats.own.events, 1);
+  assert.equal(one.body.stats.cross_tenant.detections.av1, 1);
+
+  const sightings = await h.get(`/v1/indicators/file/${WIDE}/sightings?bucket=hour`, analyst);
+  assert.equal(sightings.status, 200, sightings.text);
+  assert.equal(sightings.body.own.length, 1);
+  assert.equal(sightings.body.own[0].events, 1);
+  assert.equal(sightings.body.cross_tenant[0].tenants, 6);
+
+  const sensors = await h.get(`/v1/indicators/file/${WIDE}/sensors?limit=10`, analyst);
+  assert.equal(sensors.status, 200, sensors.text);
+  assert.deepEqual(sensors.body.items.map((i: { sensor: string; tenant: string }) => [i.tenant, i.sensor]), [['t1', 's1']]);
+  assert.equal(sensors.body.total, 1);
+
+  const rel = await h.get(`/v1/indicators/file/${WIDE}/relations?depth=2`, analyst);
+  assert.equal(rel.status, 200, rel.text);
+  const values = rel.body.nodes.map((n: { value: string }) => n.value);
+  assert.ok(values.includes(URL_), JSON.stringify(values));
+  assert.ok(values.includes('evil-downloads.example'), 'the URL’s host is two hops away');
+  assert.ok(rel.body.edges.some((e: { rel: string; counts: { sensors?: number } }) => e.rel === 'downloaded_from' && e.counts.sensors === 6));
+
+  const history = await h.get(`/v1/indicators/file/${WIDE}/history`, analyst);
+  assert.equal(history.status, 200, history.text);
+  assert.deepEqual(history.body.items.map((i: { verdict: string; source: string }) => [i.verdict, i.source]), [['malicious', 'stream']]);
+  const before = await h.get(`/v1/indicators/file/${WIDE}?at=${Date.now() - 3_600_000}`, analyst);
+  assert.equal(before.body.as_of.verdict, 'unknown', 'an hour ago nothing was known');
+  const now = await h.get(`/v1/indicators/file/${WIDE}/history?at=${enc(new Date(Date.now() + 1000).toISOString())}`, analyst);
+  assert.equal(now.body.as_of.verdict, 'malicious');
+
+  const hunts = await h.get('/v1/hunts/new-and-spreading?window=24h', analyst);
+  assert.equal(hunts.status, 200, hunts.text);
+  assert.ok(hunts.body.items.some((i: { value: string }) => i.value === WIDE));
+  const top = await h.get('/v1/hunts/top-detections?window=7d&kind=file', analyst);
+  assert.equal(top.body.items[0].value, WIDE);
+  const today = await h.get('/v1/hunts/first-seen-today', analyst);
+  assert.equal(today.status, 200, today.text);
+});
+
+test('k-anonymity: cross-tenant counts below k tenants say only "fewer than k"', async (t) => {
+  const h = await harness(t);
+  await seed(h);
+  const a = await h.key('tA', ['analyst']);
+  const narrow = await h.get(`/v1/indicators/file/${NARROW}`, a);
+  assert.equal(narrow.status, 200, narrow.text);
+  assert.deepEqual(narrow.body.stats.cross_tenant, { suppressed: true, fewer_than: 5 });
+  assert.equal(narrow.body.stats.own.events, 1, 'its own sightings are always shown');
+  if (narrow.body.record !== null) assert.deepEqual(narrow.body.record.prevalence, { suppressed: true, fewer_than: 5 });
+  const series = await h.get(`/v1/indicators/file/${NARROW}/sightings`, a);
+  assert.ok(series.body.cross_tenant.every((b: { suppressed: boolean; tenants?: number }) => b.suppressed && b.tenants === undefined));
+  // Whether tB saw it or not, tA's view of the counts is the same: none is given.
+  assert.equal(JSON.stringify(narrow.body.stats.cross_tenant).includes('"tenants"'), false);
+  // A tenant that never saw an indicator seen by fewer than k others is not told it exists in hunts.
+  const c = await h.key('tC', ['analyst']);
+  const hunts = await h.get('/v1/hunts/new-and-spreading?window=24h', c);
+  assert.equal(hunts.body.items.some((i: { value: string }) => i.value === NARROW), false);
+  assert.equal(hunts.body.items.some((i: { value: string }) => i.value === WIDE), true);
+  const admin = await h.key('ops', ['admin']);
+  const full = await h.get(`/v1/indicators/file/${NARROW}`, admin);
+  assert.equal(full.body.stats.cross_tenant.tenants, 2);
+  // A lower threshold shows it.
+  const h2 = await harness(t, { ANALYST_K_ANONYMITY: '2' });
+  await seed(h2);
+  const a2 = await h2.key('tA', ['analyst']);
+  assert.equal((await h2.get(`/v1/indicators/file/${NARROW}`, a2)).body.stats.cross_tenant.tenants, 2);
+});
+
+test('tenant isolation: sensors, hosts, overrides, disputes and watchlists of B never reach A', async (t) => {
+  const h = await harness(t);
+  await seed(h);
+  const a = await h.key('tA', ['analyst']);
+  const b = await h.key('tB', ['analyst']);
+  const sensorsA = await h.get(`/v1/indicators/file/${NARROW}/sensors`, a);
+  assert.deepEqual(sensorsA.body.items.map((i: { host: string }) => i.host), ['a-host']);
+  const sightA = await h.get(`/v1/indicators/file/${NARROW}/sightings`, a);
+  assert.equal(sightA.body.own[0].events, 1);
+  assert.equal(JSON.stringify(sightA.body).includes('b-host') || JSON.stringify(sensorsA.body).includes('b-sensor'), false);
+
+  const put = await h.send('PUT', `/v1/overrides/file/${NARROW}`, b, { verdict: 'clean', reason: 'tB says vendor tool' });
+  assert.equal(put.status, 200, put.text);
+  const viewA = await h.get(`/v1/indicators/file/${NARROW}`, a);
+  assert.equal(viewA.body.verdict, 'clean', 'the verdict itself is global');
+  assert.equal(viewA.body.override, null);
+  assert.ok(!JSON.stringify(viewA.body).includes('vendor tool'), 'B’s reason is not shown to A');
+  assert.deepEqual((await h.get('/v1/overrides/audit', a)).body.items, []);
+  assert.equal((await h.send('DELETE', `/v1/overrides/file/${NARROW}`, a)).status, 404);
+  const auditB = await h.get('/v1/overrides/audit', b);
+  assert.equal(auditB.body.items[0].reason, 'tB says vendor tool');
+
+  const dispute = await h.send('POST', '/v1/disputes', b, { kind: 'file', value: WIDE, requested_verdict: 'clean', reason: 'our build tool' });
+  assert.equal(dispute.status, 201, dispute.text);
+  assert.equal((await h.get(`/v1/disputes/${dispute.body.id}`, a)).status, 404);
+  assert.deepEqual((await h.get('/v1/disputes', a)).body.items, []);
+  assert.equal((await h.send('POST', `/v1/disputes/${dispute.body.id}/resolve`, a, { outcome: 'accept', note: 'not yours' })).status, 404);
+
+  const wl = await h.send('PUT', '/v1/watchlists/mine', b, { indicators: [{ kind: 'file', value: NARROW }] });
+  assert.equal(wl.status, 200, wl.text);
+  assert.equal((await h.get('/v1/watchlists/mine', a)).status, 404);
+  assert.deepEqual((await h.get('/v1/watchlists', a)).body.items, []);
+});
+
+test('overrides apply at once and are audited; disputes are filed, accepted with an override, and queryable', async (t) => {
+  const h = await harness(t);
+  await seed(h);
+  const analyst = await h.key('t1', ['analyst']);
+  const partner = await h.key('t1', ['partner']);
+  const put = await h.send('PUT', `/v1/overrides/file/${WIDE}`, analyst, { verdict: 'clean', reason: 'signed vendor installer' });
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.body.verdict, 'clean');
+  assert.equal(put.body.changed, true);
+  const record = await h.get(`/v1/indicators/file/${WIDE}`, analyst);
+  assert.equal(record.body.verdict, 'clean');
+  assert.equal(record.body.override.comment, 'signed vendor installer');
+  const history = await h.get(`/v1/indicators/file/${WIDE}/history`, analyst);
+  assert.deepEqual(history.body.items.map((i: { source: string }) => i.source), ['stream', 'override']);
+  const lift = await h.send('DELETE', `/v1/overrides/file/${WIDE}`, analyst);
+  assert.equal(lift.status, 200, lift.text);
+  assert.equal(lift.body.verdict, 'malicious');
+  const audit = await h.get(`/v1/overrides/audit?kind=file&value=${WIDE}`, analyst);
+  assert.deepEqual(audit.body.items.map((i: { action: string }) => i.action), ['lift', 'set']);
+
+  const filed = await h.send('POST', '/v1/disputes', partner, { kind: 'file', value: WIDE, requested_verdict: 'clean', reason: 'our own signed tool' });
+  assert.equal(filed.status, 201, filed.text);
+  assert.equal(filed.body.status, 'open');
+  assert.equal(filed.body.verdict_at_filing, 'malicious');
+  assert.equal((await h.send('POST', `/v1/disputes/${filed.body.id}/resolve`, partner, { outcome: 'accept', note: 'x' })).status, 403);
+  const resolved = await h.send('POST', `/v1/disputes/${filed.body.id}/resolve`, analyst, { outcome: 'accept', note: 'confirmed with vendor' });
+  assert.equal(resolved.status, 200, resolved.text);
+  assert.equal(resolved.body.status, 'accepted');
+  assert.equal(resolved.body.override.verdict, 'clean');
+  assert.equal((await h.get(`/v1/disputes/${filed.body.id}`, partner)).body.status, 'accepted');
+  assert.equal((await h.get(`/v1/indicators/file/${WIDE}`, analyst)).body.verdict, 'clean');
+  assert.equal((await h.send('POST', `/v1/disputes/${filed.body.id}/resolve`, analyst, { outcome: 'reject', note: 'again' })).status, 409);
+  const rejected = await h.send('POST', '/v1/disputes', partner, { kind: 'file', value: NARROW, requested_verdict: 'clean', reason: 'please' });
+  const r = await h.send('POST', `/v1/disputes/${rejected.body.id}/resolve`, analyst, { outcome: 'reject', note: 'evidence stands' });
+  assert.equal(r.body.status, 'rejected');
+  assert.equal(r.body.note, 'evidence stands');
+  assert.deepEqual((await h.get('/v1/disputes?status=open', partner)).body.items, []);
+});
+
+test('bad input gets problem+json naming the field; scopes are enforced; the read client cannot write', async (t) => {
+  const h = await harness(t);
+  const analyst = await h.key('t1', ['analyst']);
+  const lookup = await h.key('t1', ['lookup']);
+  const cases: [string, string][] = [
+    ['/v1/indicators/file/nothex', 'params.value'],
+    ['/v1/indicators/bogus/x', 'params.kind'],
+    [`/v1/indicators/file/${WIDE}/sightings?bucket=week`, 'querystring.bucket'],
+    [`/v1/indicators/file/${WIDE}/sightings?from=yesterday`, 'querystring.from'],
+    [`/v1/indicators/file/${WIDE}/relations?depth=4`, 'querystring.depth'],
+    [`/v1/indicators/file/${WIDE}/sensors?limit=100000`, 'querystring.limit'],
+    [`/v1/indicators/file/${WIDE}/history?at=soon`, 'querystring.at'],
+    ['/v1/hunts/new-and-spreading?window=99y', 'querystring.window'],
+    ['/v1/hunts/new-and-spreading?window=900d', 'querystring.window'],
+  ];
+  for (const [url, field] of cases) {
+    const res = await h.app.inject({ url, headers: { authorization: `Bearer ${analyst}` } });
+    assert.equal(res.statusCode, 400, `${url}: ${res.body}`);
+    assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+    assert.ok(res.json().errors.some((e: { field: string }) => e.field === field), `${url}: ${res.body}`);
+  }
+  const noReason = await h.send('PUT', `/v1/overrides/file/${WIDE}`, analyst, { verdict: 'clean' });
+  assert.equal(noReason.status, 400);
+  assert.equal(noReason.body.errors[0].field, 'body.reason');
+  const badVerdict = await h.send('POST', '/v1/disputes', analyst, { kind: 'file', value: WIDE, requested_verdict: 'evil', reason: 'why not' });
+  assert.ok(badVerdict.body.errors.some((e: { field: string }) => e.field === 'body.requested_verdict'), badVerdict.text);
+  assert.equal((await h.get(`/v1/indicators/file/${WIDE}`, lookup)).status, 403);
+  assert.equal((await h.app.inject({ url: `/v1/indicators/file/${WIDE}` })).statusCode, 401);
+  const client = testClickHouse();
+  t.after(() => client.close());
+  const reader = createAnalyticsReader(client, h.database, { timeoutS: 5, maxRows: 1000 });
+  await assert.rejects(reader.rows(`INSERT INTO {db}.overrides (kind) VALUES ('x')`), /readonly/i);
+  await assert.rejects(reader.rows('SELECT number FROM numbers(5000)'), (err: Error & { code?: string }) => err.code === 'REPUTE_ANALYST_QUERY_TOO_LARGE');
+  const doc = await h.app.inject({ url: '/openapi.json' });
+  assert.equal(doc.statusCode, 200);
+  const paths = Object.keys(doc.json().paths);
+  for (const p of ['/v1/indicators/{kind}/{value}', '/v1/hunts/new-and-spreading', '/v1/overrides/{kind}/{value}', '/v1/disputes', '/v1/watchlists/{name}', '/v1/feeds/{kind}', '/taxii2/']) assert.ok(paths.includes(p), p);
+  assert.equal((await h.app.inject({ url: '/docs' })).statusCode < 400, true);
+});

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+import { removeTestClickHouseData } from '@repute/analytics/testkit';
+import { closeTestServices } from '@repute/infra/testkit';
+import { harness, message } from './helpers.ts';
+
+const run = promisify(execFile);
+
+after(async () => {
+  await closeTestServices();
+  removeTestClickHouseData();
+});
+
+const FILES = ['11', '22', '33'].map((b) => b.repeat(32));
+
+/** Three malicious files (engine detections from several sensors), processed by the correlator. */
+async function seed(h: Awaited<ReturnType<typeof harness>>) {
+  for (const file of FILES) {
+    await h.correlator.handle([1, 2, 3].map((i) => message({ sensor: `s${i}`, type: 'detection', file: { sha256: file }, verdict: { engine: `av${i}`, category: 'malicious' } }, `t${i}`)));
+  }
+}
+
+/** The venv with taxii2-client: created on first use outside the repository, reused after. */
+async function taxiiPython(t: import('node:test').TestContext): Promise<string | null> {
+  const venv = join(homedir(), '.cache', 'repute', 'taxii-venv');
+  const python = join(venv, 'bin', 'python');
+  const ready = async () => existsSync(python) && (await run(python, ['-c', 'import taxii2client']).then(() => true, () => false));
+  if (await ready()) return python;
+  try {
+    if (!existsSync(python)) await run('python3', ['-m', 'venv', venv]);
+    await run(join(venv, 'bin', 'pip'), ['install', '--quiet', 'taxii2-client'], { timeout: 170_000 });
+  } catch (err) {
+    if (process.env['CI'] === 'true') throw new Error('taxii2-client could not be installed from PyPI under CI', { cause: err });
+    t.skip(`taxii2-client is not installed and pip could not reach PyPI: ${(err as Error).message.split('\n')[0]}`);
+    return null;
+  }
+  return (await ready()) ? python : null;
+}
+
+test('feeds: malicious files as text, CSV and a STIX 2.1 bundle, paged with a cursor; partner scope and quota', async (t) => {
+  const h = await harness(t);
+  await seed(h);
+  const partner = await h.key('p1', ['partner'], { dailyQuota: 1000 });
+  const text = await h.get('/v1/feeds/file', partner);
+  assert.equal(text.status, 200, text.text);
+  assert.deepEqual(text.text.trim().split('\n').sort(), [...FILES].sort());
+  const csv = await h.get('/v1/feeds/file?format=csv', partner);
+  assert.match(String(csv.headers['content-type']), /text\/csv/);
+  assert.equal(csv.text.split('\r\n')[0], 'kind,value,verdict,score,first_malicious,modified');
+  const stix = await h.get('/v1/feeds/file?format=stix', partner);
+  assert.match(String(stix.headers['content-type']), /^application\/stix\+json;version=2\.1$/);
+  assert.equal(stix.body.type, 'bundle');
+  assert.equal(stix.body.objects.length, 3);
+  const sdo = stix.body.objects.find((o: { pattern: string }) => o.pattern.includes(FILES[0]!));
+  assert.equal(sdo.pattern, `[file:hashes.'SHA-256' = '${FILES[0]}']`);
+  assert.equal(sdo.spec_version, '2.1');
+  assert.match(sdo.id, /^indicator--[0-9a-f-]{36}$/);
+  const first = await h.get('/v1/feeds/file?limit=2', partner);
+  const next = String(first.headers['x-repute-next-cursor']);
+  const rest = await h.get(`/v1/feeds/file?limit=2&cursor=${next}`, partner);
+  assert.equal(first.text.trim().split('\n').length + rest.text.trim().split('\n').length, 3);
+  assert.equal((await h.get('/v1/feeds/domain', partner)).text, '');
+  assert.equal((await h.get(`/v1/feeds/file?since=${Date.now() + 60_000}`, partner)).text, '');
+  assert.equal((await h.get('/v1/feeds/file?format=xml', partner)).status, 400);
+  assert.equal((await h.get('/v1/feeds/file?cursor=zzz', partner)).body.errors[0].field, 'querystring.cursor');
+  const analyst = await h.key('t1', ['analyst']);
+  assert.equal((await h.get('/v1/feeds/file', analyst)).status, 403);
+
+  const lookup = await h.get(`/v1/partner/reputation/file/${FILES[0]}`, partner);
+  assert.equal(lookup.status, 200, lookup.text);
+  assert.equal(lookup.body.verdict, 'malicious');
+  const limited = await h.key('p2', ['partner'], { dailyQuota: 2 });
+  assert.equal((await h.get(`/v1/partner/reputation/file/${FILES[0]}`, limited)).status, 200);
+  assert.equal((await h.get(`/v1/partner/reputation/file/${FILES[1]}`, limited)).status, 200);
+  assert.equal((await h.get(`/v1/partner/reputation/file/${FILES[2]}`, limited)).status, 429);
+});
+
+test('TAXII 2.1: discovery, collections, objects with added_after and paging, manifest; read by the stock taxii2-client', async (t) => {
+  const h = await harness(t);
+  await seed(h);
+  const partner = await h.key('p1', ['partner']);
+  const taxii = { accept: 'application/taxii+json;version=2.1', authorization: `Basic ${Buffer.from(`anyone:${partner}`).toString('base64')}` };
+  const discovery = await h.app.inject({ url: '/taxii2/', headers: taxii });
+  assert.equal(discovery.statusCode, 200, discovery.body);
+  assert.match(String(discovery.headers['content-type']), /^application\/taxii\+json;version=2\.1$/);
+  const collections = (await h.app.inject({ url: '/taxii2/feeds/collections/', headers: taxii })).json().collections;
+  const files = collections.find((c: { title: string }) => c.title === 'Malicious file indicators');
+  const page1 = await h.app.inject({ url: `/taxii2/feeds/collections/${files.id}/objects/?limit=2`, headers: taxii });
+  assert.equal(page1.json().more, true);
+  assert.ok(page1.headers['x-taxii-date-added-first']);
+  const page2 = (await h.app.inject({ url: `/taxii2/feeds/collections/${files.id}/objects/?limit=2&next=${page1.json().next}`, headers: taxii })).json();
+  assert.equal(page2.more, false);
+  assert.equal(page1.json().objects.length + page2.objects.length, 3);
+  const last = String(page1.headers['x-taxii-date-added-last']);
+  const after = (await h.app.inject({ url: `/taxii2/feeds/collections/${files.id}/objects/?added_after=${last}`, headers: taxii })).json();
+  assert.ok(after.objects.length < 3);
+  const one = page2.objects[0];
+  const byId = (await h.app.inject({ url: `/taxii2/feeds/collections/${files.id}/objects/${one.id}/`, headers: taxii })).json();
+  assert.equal(byId.objects[0].id, one.id);
+  assert.equal((await h.app.inject({ url: '/taxii2/', headers: { accept: 'text/html', authorization: taxii.authorization } })).statusCode, 406);
+  assert.equal((await h.app.inject({ url: '/taxii2/', headers: { accept: taxii.accept } })).statusCode, 401);
+  assert.equal((await h.app.inject({ url: '/taxii2/feeds/collections/nope/objects/', headers: taxii })).statusCode, 404);
+
+  const python = await taxiiPython(t);
+  if (python === null) return;
+  const address = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const newest = new Date(Date.now() + 60_000).toISOString();
+  const { stdout } = await run(python, [join(import.meta.dirname, 'taxii-client.py'), `${address}/taxii2/`, partner, newest], { timeout: 60_000 });
+  const seen = JSON.parse(stdout);
+  assert.equal(seen.title, 'Repute TAXII server');
+  assert.deepEqual(seen.versions, ['application/taxii+json;version=2.1']);
+  assert.equal(Object.keys(seen.collections).length, 5);
+  assert.deepEqual([...seen.objects].sort(), FILES.map((f) => `[file:hashes.'SHA-256' = '${f}']`).sort());
+  assert.equal(seen.pages.flat().length, 3, 'as_pages followed next/more through every object');
+  assert.deepEqual(seen.after_last, []);
+  assert.equal(seen.manifest.length, 3);
+});

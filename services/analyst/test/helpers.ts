@@ -1,0 +1,99 @@
+import type { TestContext } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { migrate } from '@repute/analytics';
+import { dropDatabase, testClickHouse, testClickHouseConfig } from '@repute/analytics/testkit';
+import { createKeyStore, type Scope } from '@repute/auth';
+import type { BusMessage } from '@repute/bus';
+import { createCorrelator, loadPolicy, type Correlator } from '@repute/correlator';
+import { testRedisUrl, uniqueName } from '@repute/infra/testkit';
+import { createReputationStore } from '@repute/store';
+import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
+import analystApp from '../src/app.ts';
+import { loadAnalystConfig, type AnalystConfig } from '../src/config.ts';
+
+const policy = loadPolicy();
+let seq = 0;
+
+/** A bus message as ingest would publish it, for the real correlator to process. */
+export function message(event: Partial<TelemetryEvent>, tenant: string): BusMessage {
+  seq += 1;
+  const full = { v: 1, id: `ev-${process.pid}-${seq}`, sensor: 's1', host: 'h1', time: Date.now(), type: 'file_seen', ...event } as TelemetryEvent;
+  return { topic: 'telemetry.v1', key: 'k', value: Buffer.from(encodeEnvelope(tenant, Date.now(), full)), headers: {}, id: `${Date.now()}-${seq}` };
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  config: AnalystConfig;
+  correlator: Correlator;
+  redis: Redis;
+  prefix: string;
+  database: string;
+  key(tenant: string, scopes: Scope[], extra?: { dailyQuota?: number }): Promise<string>;
+  get(url: string, key: string): Promise<{ status: number; body: any; headers: Record<string, unknown>; text: string }>;
+  send(method: 'POST' | 'PUT' | 'DELETE', url: string, key: string, payload?: object): Promise<{ status: number; body: any; text: string }>;
+}
+
+/**
+ * The analyst app over a fresh key prefix and ClickHouse database, with the real correlator
+ * writing into the same ones (records, update stream, telemetry, aggregates, verdict log).
+ */
+export async function harness(t: TestContext, env: Record<string, string> = {}): Promise<Harness> {
+  const redisUrl = await testRedisUrl();
+  const prefix = `${uniqueName('an')}:`;
+  const database = uniqueName('an');
+  const chdb = testClickHouseConfig();
+  const config = loadAnalystConfig({
+    env: {
+      REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', CLICKHOUSE_DATABASE: database,
+      ...(chdb.CLICKHOUSE_URL !== undefined ? { CLICKHOUSE_URL: chdb.CLICKHOUSE_URL } : { CLICKHOUSE_DATA_DIR: chdb.CLICKHOUSE_DATA_DIR ?? '' }),
+      ANALYST_WEBHOOK_ALLOW_PRIVATE: 'true', ANALYST_WEBHOOK_BASE_DELAY_MS: '20',
+      ...env,
+    },
+  });
+  const redis = new Redis(redisUrl);
+  const clickhouse = testClickHouse();
+  await migrate(clickhouse, { database, retentionDays: 7 });
+  const store = createReputationStore(redis, { prefix });
+  const correlator = createCorrelator({ redis, store, clickhouse, database, policy: () => policy, prefix });
+  const app = Fastify({ logger: process.env['ANALYST_TEST_LOG'] ? { level: 'error' } : false });
+  await app.register(analystApp, { config });
+  await app.ready();
+  const keys = createKeyStore(redis, { prefix });
+  t.after(async () => {
+    await app.close();
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (found.length > 0) await redis.del(...found);
+    } while (cursor !== '0');
+    await dropDatabase(clickhouse, database);
+    await clickhouse.close();
+    redis.disconnect();
+  });
+  const parse = (text: string) => { try { return JSON.parse(text); } catch { return undefined; } };
+  return {
+    app, config, correlator, redis, prefix, database,
+    key: async (tenant, scopes, extra = {}) => (await keys.create({ tenant, scopes, ...extra })).key,
+    async get(url, key) {
+      const res = await app.inject({ url, headers: { authorization: `Bearer ${key}` } });
+      return { status: res.statusCode, body: parse(res.body), headers: res.headers, text: res.body };
+    },
+    async send(method, url, key, payload) {
+      const res = await app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload !== undefined ? { payload } : {}) });
+      return { status: res.statusCode, body: parse(res.body), text: res.body };
+    },
+  };
+}
+
+/** Polls until `probe` holds (conditions, never sleeps). */
+export async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export const enc = encodeURIComponent;

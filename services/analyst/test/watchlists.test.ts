@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { removeTestClickHouseData } from '@repute/analytics/testkit';
+import { closeTestServices } from '@repute/infra/testkit';
+import { verifyWebhook } from '../src/watchlists/webhook-signature.ts';
+import { harness, message, until } from './helpers.ts';
+
+after(async () => {
+  await closeTestServices();
+  removeTestClickHouseData();
+});
+
+const FILE = '5e'.repeat(32);
+const SECRET = 'a-webhook-secret-of-some-length';
+
+test('a watched indicator’s verdict change reaches a signed webhook (after a retried failure) and the SSE stream', async (t) => {
+  const h = await harness(t);
+  // A real receiver on loopback: fails the first attempt, then checks each signature.
+  const received: { body: any; valid: boolean }[] = [];
+  let attempts = 0;
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      attempts++;
+      if (attempts === 1) { res.writeHead(503).end(); return; }
+      const valid = verifyWebhook(SECRET, String(req.headers['x-repute-timestamp']), body, String(req.headers['x-repute-signature']));
+      received.push({ body: JSON.parse(body), valid });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => receiver.close(() => r())));
+  const port = (receiver.address() as AddressInfo).port;
+
+  const tenant = await h.key('t1', ['lookup']);
+  const other = await h.key('t2', ['lookup']);
+  const put = await h.send('PUT', '/v1/watchlists/incident-42', tenant, { indicators: [{ kind: 'file', value: FILE }], webhook: { url: `http://127.0.0.1:${port}/hook`, secret: SECRET } });
+  assert.equal(put.status, 200, put.text);
+  assert.deepEqual(put.body.webhook, { url: `http://127.0.0.1:${port}/hook`, has_secret: true });
+  assert.equal(JSON.stringify(put.body).includes(SECRET), false);
+  assert.equal((await h.get('/v1/watchlists/incident-42', tenant)).body.indicators[0].verdict, 'unknown');
+
+  // SSE clients of both tenants on a real listener.
+  const address = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const sse = (key: string) => {
+    const events: any[] = [];
+    let res: IncomingMessage | undefined;
+    const req = httpRequest(`${address}/v1/watchlists/events`, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' } }, (r) => {
+      res = r;
+      let buffer = '';
+      r.setEncoding('utf8');
+      r.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = frame.split('\n').find((l) => l.startsWith('data: '));
+          if (data !== undefined) events.push(JSON.parse(data.slice(6)));
+        }
+      });
+    });
+    req.end();
+    t.after(() => { req.destroy(); });
+    return { events, connected: () => res !== undefined };
+  };
+  const mine = sse(tenant);
+  const theirs = sse(other);
+  await until('both SSE streams to connect', () => mine.connected() && theirs.connected());
+
+  // The real correlator convicts the file.
+  await h.correlator.handle([1, 2, 3].map((i) => message({ sensor: `s${i}`, type: 'detection', file: { sha256: FILE }, verdict: { engine: `av${i}`, category: 'malicious' } }, `t${i}`)));
+
+  await until('the SSE event', () => mine.events.length > 0);
+  assert.equal(mine.events[0].verdict, 'malicious');
+  assert.equal(mine.events[0].watchlist, 'incident-42');
+  assert.equal(mine.events[0].value, FILE);
+  await until('the webhook delivery', () => received.length > 0);
+  assert.equal(received[0]!.valid, true, 'the HMAC-SHA256 signature over timestamp and body verifies');
+  assert.equal(received[0]!.body.verdict, 'malicious');
+  assert.equal(received[0]!.body.kind, 'file');
+  assert.equal(attempts, 2, 'the 503 was retried');
+  assert.deepEqual(theirs.events, [], 'another tenant’s stream carries nothing of it');
+  assert.equal((await h.get('/v1/watchlists/incident-42', tenant)).body.indicators[0].verdict, 'malicious');
+
+  assert.equal((await h.send('DELETE', '/v1/watchlists/incident-42', tenant)).status, 204);
+  assert.equal((await h.get('/v1/watchlists/incident-42', tenant)).status, 404);
+});
+
+test('watchlist input is checked field by field', async (t) => {
+  const h = await harness(t, { ANALYST_WEBHOOK_ALLOW_PRIVATE: 'false' });
+  const key = await h.key('t1', ['lookup']);
+  const bad = async (payload: object, field: string) => {
+    const res = await h.send('PUT', '/v1/watchlists/x', key, payload);
+    assert.equal(res.status, 400, res.text);
+    assert.ok(res.body.errors.some((e: { field: string }) => e.field === field), `${field}: ${res.text}`);
+  };
+  await bad({ indicators: [{ kind: 'file', value: 'zz' }] }, 'body.indicators[0].value');
+  await bad({ indicators: [{ kind: 'nope', value: 'x' }] }, 'body.indicators[0].kind');
+  await bad({ indicators: [], webhook: { url: 'http://127.0.0.1:9/x', secret: SECRET } }, 'body.webhook.url');
+  await bad({ indicators: [], webhook: { url: 'ftp://example.com/x', secret: SECRET } }, 'body.webhook.url');
+  await bad({ indicators: [], webhook: { url: 'https://example.com/x', secret: 'short' } }, 'body.webhook.secret');
+  assert.equal((await h.send('PUT', '/v1/watchlists/bad name', key, { indicators: [] })).status, 400);
+});
