@@ -105,6 +105,10 @@ function toProblem(error: FastifyError | ReputeError | Error, request: FastifyRe
  * 5xx hide internals and are logged with the request id.
  */
 async function problemPlugin(fastify: FastifyInstance): Promise<void> {
+  // Services mounted side by side each register it; a second not-found handler on the same
+  // prefix is an error in Fastify, so the first registration serves them all.
+  if (fastify.hasDecorator('problemHandlers')) return;
+  fastify.decorate('problemHandlers', true);
   fastify.setErrorHandler((error: FastifyError | ReputeError, request, reply) => {
     const { body, headers } = toProblem(error, request);
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');

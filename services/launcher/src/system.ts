@@ -1,0 +1,110 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { authPlugin, createKeyStore } from '@repute/auth';
+import { createBus, type Bus } from '@repute/bus';
+import { loggerOptions, observabilityPlugin, problemPlugin } from '@repute/http';
+import type { RedisServer } from '@repute/infra';
+import { createRedis, type RedisClient } from '@repute/store';
+import { ensureAdminKey } from './admin-key.ts';
+import type { LauncherConfig } from './config.ts';
+import { startPrivateRedis } from './private-redis.ts';
+import { SERVICES, type MountedService } from './services.ts';
+
+/** The whole system running in this process. */
+export interface RunningSystem {
+  app: FastifyInstance;
+  /** `http://host:port` every public API is served on. */
+  url: string;
+  redisUrl: string;
+  /** The private redis-server, when this process started one. */
+  redisServer: RedisServer | undefined;
+  /** Set on the first start only: the admin key, shown once. */
+  adminKey: { id: string; key: string } | undefined;
+  services: readonly MountedService[];
+  /**
+   * Stops in order: not ready, drain, close the services (the correlator finishes and
+   * acknowledges its batch), close the shared clients, stop the private redis-server.
+   */
+  close(): Promise<void>;
+}
+
+export interface StartSystemOptions {
+  /** Progress lines for a person (redis-server started, and so on). */
+  note?: (line: string) => void;
+  services?: readonly MountedService[];
+}
+
+/** Starts Redis (unless external), then every service mounted in one Fastify instance on one port. */
+export async function startSystem(config: LauncherConfig, options: StartSystemOptions = {}): Promise<RunningSystem> {
+  const note = options.note ?? (() => {});
+  const services = options.services ?? SERVICES;
+  const external = config.REDIS_URL !== '' || config.REDIS_CLUSTER_NODES !== '';
+  const redisServer = external ? undefined : await startPrivateRedis({ dataDir: config.REPUTE_DATA_DIR, port: config.REPUTE_REDIS_PORT, log: note });
+  const redisUrl = redisServer?.url ?? config.REDIS_URL;
+  const effective: LauncherConfig = { ...config, REDIS_URL: redisUrl };
+
+  const app = Fastify({
+    logger: loggerOptions(config.LOG_LEVEL),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // A line per lookup would drown everything else; debug and trace bring them back.
+    logController: new LogController({ disableRequestLogging: config.LOG_LEVEL !== 'debug' && config.LOG_LEVEL !== 'trace' }),
+  });
+  let redis: RedisClient | undefined;
+  let bus: Bus | undefined;
+  const closeShared = async (): Promise<void> => {
+    await bus?.close().catch(() => undefined);
+    redis?.disconnect();
+  };
+  try {
+    // One Redis connection for the key store (admin writes, verifying keys not yet cached); the
+    // edge keeps its own, whose short timeouts suit lookups and not key creation.
+    redis = createRedis(effective, { name: 'repute-launcher', offlineQueue: true, commandTimeoutMs: 5000, log: app.log });
+    const keys = createKeyStore(redis, { prefix: config.REDIS_KEY_PREFIX });
+    bus = createBus(effective, app.log);
+
+    // Registered once at the root so that every service sees them: one error format, one
+    // metrics registry with one /healthz, /readyz and /metrics, one key cache.
+    await app.register(problemPlugin);
+    await app.register(observabilityPlugin);
+    await app.register(authPlugin, {
+      keys,
+      defaultRateLimitPerMinute: config.EDGE_RATE_LIMIT_PER_MINUTE,
+      // The edge tails the update stream and hands revocations to the shared key cache.
+      tailRevocations: false,
+    });
+    for (const service of services) await service.mount(app, { config: effective, keys, bus });
+    await app.ready();
+    const adminKey = await ensureAdminKey(keys, config.REPUTE_ADMIN_TENANT);
+    await app.listen({ host: config.HOST, port: config.PORT });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
+    const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      redisUrl,
+      redisServer,
+      adminKey,
+      services,
+      close() {
+        closing ??= (async () => {
+          app.readiness.markShuttingDown();
+          if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
+          try {
+            await app.close();
+          } finally {
+            await closeShared();
+            await redisServer?.stop();
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await closeShared();
+    await redisServer?.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { createClickHouse } from '@repute/analytics';
+import { pingRedis } from '@repute/infra';
+import { createRedis } from '@repute/store';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const START = join(ROOT, 'services/launcher/src/start.ts');
+const CLI = join(ROOT, 'shared/cli/bin/repute.mjs');
+const run = promisify(execFile);
+
+interface Launched {
+  child: ChildProcess;
+  url: string;
+  redisUrl: string;
+  adminKey: string | undefined;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function baseEnv(dataDir: string): NodeJS.ProcessEnv {
+  // The launcher's own defaults, whatever the test run exports for other suites.
+  const env: NodeJS.ProcessEnv = { ...process.env, REPUTE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', SHUTDOWN_DRAIN_MS: '0' };
+  for (const name of ['REDIS_URL', 'REDIS_KEY_PREFIX', 'REDIS_CLUSTER_NODES', 'BUS_KIND', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATA_DIR', 'REPUTE_CONFIG_FILE', 'TELEMETRY_TOPIC']) delete env[name];
+  return env;
+}
+
+/** Starts the system as `npm start` does and reads what it prints. */
+async function launch(dataDir: string): Promise<Launched> {
+  const child = spawn(process.execPath, ['--conditions=source', START], { cwd: ROOT, env: baseEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 120_000;
+  while (!out.includes('repute: ready')) {
+    if (child.exitCode !== null) throw new Error(`launcher exited with ${child.exitCode}:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`launcher not ready in time:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = /repute: listening on (http:\/\/\S+)/.exec(out)?.[1];
+  const redisUrl = /repute: redis: (redis:\/\/\S+)/.exec(out)?.[1];
+  assert.ok(url !== undefined && redisUrl !== undefined, out);
+  return { child, url, redisUrl, adminKey: /repute: admin key: (rpk_\S+)/.exec(out)?.[1], output: () => out, exited };
+}
+
+async function stop(system: Launched): Promise<number | null> {
+  system.child.kill('SIGINT');
+  return await system.exited;
+}
+
+/** Leaves nothing running when a test fails half way. */
+async function cleanup(system: Launched | undefined): Promise<void> {
+  if (system === undefined) return;
+  if (system.child.exitCode === null && system.child.signalCode === null) {
+    system.child.kill('SIGINT');
+    const timer = setTimeout(() => system.child.kill('SIGKILL'), 20_000);
+    await system.exited;
+    clearTimeout(timer);
+  }
+  const { hostname, port } = new URL(system.redisUrl);
+  if (await pingRedis(hostname, Number(port))) {
+    const redis = createRedis({ REDIS_URL: system.redisUrl }, { offlineQueue: true });
+    await redis.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+    redis.disconnect();
+  }
+}
+
+async function cli(dataDir: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return await run(process.execPath, [CLI, ...args], { cwd: ROOT, env: baseEnv(dataDir), maxBuffer: 16 * 1024 * 1024 });
+}
+
+async function verdict(url: string, key: string, path: string): Promise<string> {
+  const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { verdict: string }).verdict;
+}
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('npm start serves every API on one port, stops cleanly on SIGINT and keeps its data across a restart', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
+  let system: Launched | undefined;
+  t.after(async () => {
+    await cleanup(system);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const started = performance.now();
+  system = await launch(dataDir);
+  t.diagnostic(`first start ready in ${Math.round(performance.now() - started)} ms`);
+  assert.match(system.adminKey ?? '', /^rpk_[0-9a-f]{16}_/, system.output());
+  const ready = await fetch(`${system.url}/readyz`);
+  assert.equal(ready.status, 200);
+  assert.deepEqual(Object.keys(((await ready.json()) as { checks: object }).checks).sort(), ['correlator', 'filters', 'ingest-bus', 'redis']);
+
+  // The CLI finds the running system through the data folder; the key is its last line.
+  const created = await cli(dataDir, ['keys', 'create', '--tenant', 'sensors', '--scopes', 'ingest,lookup']);
+  const key = created.stdout.trim().split('\n').at(-1)!;
+  assert.match(key, /^rpk_/);
+  const listed = JSON.parse((await cli(dataDir, ['--json', 'keys', 'list'])).stdout) as { tenant: string; scopes: string[] }[];
+  assert.deepEqual(listed.map((k) => k.tenant).sort(), ['admin', 'sensors']);
+
+  const file = randomBytes(32).toString('hex');
+  const now = Date.now();
+  const events = [
+    { id: `e1-${file.slice(0, 8)}`, sensor: 's1', host: 'h1', time: now, type: 'detection', file: { sha256: file }, verdict: { engine: 'av-one', category: 'malicious' } },
+    { id: `e2-${file.slice(0, 8)}`, sensor: 's2', host: 'h2', time: now, type: 'sandbox_report', file: { sha256: file }, verdict: { engine: 'sandbox', category: 'malicious' } },
+  ];
+  const posted = await fetch(`${system.url}/v1/telemetry`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(events) });
+  assert.equal(posted.status, 202, await posted.clone().text());
+  assert.equal(((await posted.json()) as { accepted: number }).accepted, 2);
+  const url = system.url;
+  await until('the correlator’s verdict at the edge', async () => (await verdict(url, key, `/v1/reputation/file/${file}`)) === 'malicious');
+
+  const { hostname, port } = new URL(system.redisUrl);
+  assert.equal(await stop(system), 0, system.output());
+  assert.match(system.output(), /repute: stopped/);
+  assert.equal(await pingRedis(hostname, Number(port)), false, 'redis-server still answers after the launcher stopped');
+
+  system = await launch(dataDir);
+  assert.equal(system.adminKey, undefined, 'a second admin key was printed');
+  assert.equal(system.redisUrl, `redis://${hostname}:${port}`, 'the redis port changed across the restart');
+  assert.equal(await verdict(system.url, key, `/v1/reputation/file/${file}`), 'malicious');
+  assert.equal(await stop(system), 0, system.output());
+
+  // The analytics tables are on disk too.
+  const clickhouse = createClickHouse({ CLICKHOUSE_DATA_DIR: join(dataDir, 'clickhouse') });
+  try {
+    const rows = await (await clickhouse.query({ query: 'SELECT count() AS n FROM repute.telemetry_raw', format: 'JSONEachRow' })).json<{ n: string }>();
+    assert.equal(Number(rows[0]?.n), 2);
+  } finally {
+    await clickhouse.close();
+  }
+});
+
+test('a configuration problem is reported before anything starts, with exit code 2', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
+  try {
+    const child = spawn(process.execPath, ['--conditions=source', START], { cwd: ROOT, env: { ...baseEnv(dataDir), PORT: 'eighty', BUS_KIND: 'pigeon' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 2);
+    assert.match(err, /config: PORT/);
+    assert.match(err, /config: BUS_KIND/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

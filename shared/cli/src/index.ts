@@ -1,0 +1,1 @@
+export { readRuntimeState, writeRuntimeState, clearRuntimeState, readRedisPort, writeRedisPort, type RuntimeState } from './runtime-state.ts';

@@ -1,0 +1,103 @@
+import { Command, CommanderError, Option } from 'commander';
+import { loadCliConfig } from './cli-config.ts';
+import { CliError, EXIT } from './cli-error.ts';
+import type { CommandContext } from './context.ts';
+import { dlqList, dlqReplay } from './commands/dlq.ts';
+import { filtersRebuild } from './commands/filters.ts';
+import { importLists } from './commands/import.ts';
+import { ingest } from './commands/ingest.ts';
+import { keysCreate, keysList, keysRevoke } from './commands/keys.ts';
+import { lookup } from './commands/lookup.ts';
+import { status } from './commands/status.ts';
+import { LIST_FORMATS } from './list-formats.ts';
+
+// Exit codes: 0 ok, 1 failure, 2 usage error, 3 partial (rejects) when --strict asks for it.
+
+const program = new Command('repute')
+  .description('Operate a Repute deployment: API keys, lookups, telemetry, list imports, filters, status, dead letters.\n'
+    + 'Admin commands talk to its Redis (REDIS_URL, else the one `npm start` runs for REPUTE_DATA_DIR);\n'
+    + 'lookup and ingest use the HTTP API (--url / REPUTE_API_URL, --key / REPUTE_API_KEY).')
+  .option('--json', 'print results as JSON', false)
+  .option('--progress', 'show progress bars even when stderr is not a terminal', false)
+  .option('--strict', 'exit 3 when some input was rejected', false)
+  .showHelpAfterError()
+  .exitOverride();
+
+let exitCode: number = EXIT.ok;
+function run<A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<number>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const globals = program.opts<{ json: boolean; progress: boolean; strict: boolean }>();
+    const ctx: CommandContext = { config: loadCliConfig(), json: globals.json, progress: globals.progress, strict: globals.strict };
+    exitCode = await fn(ctx, ...args);
+  };
+}
+
+const keys = program.command('keys').description('API keys (stored hashed; a key is shown once, when created)');
+keys.command('create')
+  .description('create a key; the key is the last line of the output')
+  .requiredOption('--tenant <name>', 'tenant the key belongs to')
+  .option('--scopes <scope,...>', 'lookup, ingest, analyst, partner, admin', 'lookup')
+  .option('--rate-limit <n>', 'requests per minute (default: the service default)')
+  .option('--daily-quota <n>', 'requests per UTC day (default: unlimited)')
+  .action(run((ctx, options: { tenant: string; scopes: string; rateLimit?: string; dailyQuota?: string }) => keysCreate(ctx, options)));
+keys.command('list').description('list keys (never the keys themselves)').action(run((ctx) => keysList(ctx)));
+keys.command('revoke').description('revoke a key by id; edges drop it within a second').argument('<id>')
+  .action(run((ctx, id: string) => keysRevoke(ctx, id)));
+
+program.command('lookup')
+  .description('look indicators up (kinds detected unless --kind); arguments, --file or stdin')
+  .argument('[indicator...]')
+  .addOption(new Option('--kind <kind>', 'kind of every indicator').choices(['file', 'url', 'domain', 'ip', 'email']))
+  .option('--file <path>', 'indicators, one a line')
+  .option('--url <url>', 'API base URL')
+  .option('--key <key>', 'API key with the lookup scope')
+  .action(run((ctx, values: string[], options: { kind?: string; file?: string; url?: string; key?: string }) => lookup(ctx, values, options)));
+
+program.command('ingest')
+  .description('post telemetry events from an NDJSON file, 1000 a request')
+  .argument('<file.ndjson>')
+  .option('--url <url>', 'API base URL')
+  .option('--key <key>', 'API key with the ingest scope')
+  .action(run((ctx, file: string, options: { url?: string; key?: string }) => ingest(ctx, file, options)));
+
+program.command('import')
+  .description('import threat lists as records: plain lists, CSV, STIX 2.1, MISP warning lists, maltrail, IPsum')
+  .argument('<file...>')
+  .addOption(new Option('--as <mode>', 'deny: malicious/suspicious records; allow: clean records').choices(['allow', 'deny']).makeOptionMandatory())
+  .addOption(new Option('--format <format>', 'list format').choices([...LIST_FORMATS]).default('auto'))
+  .option('--source <name>', 'name of the list in the reasons (default: folder/file)')
+  .addOption(new Option('--verdict <verdict>', 'deny verdict (default: suspicious for suspicious/scanner/vulnerable lists, else malicious)').choices(['malicious', 'suspicious']))
+  .option('--concurrency <n>', 'writes in flight at once', '2000')
+  .action(run((ctx, files: string[], options: { as: string; format: string; source?: string; verdict?: string; concurrency: string }) => importLists(ctx, files, options)));
+
+program.command('filters').description('bloom-filter snapshots').command('rebuild')
+  .description('rebuild the filter snapshots from the records')
+  .addOption(new Option('--kind <kind>', 'one kind only').choices(['file', 'url', 'domain', 'ip']))
+  .action(run((ctx, options: { kind?: string }) => filtersRebuild(ctx, options)));
+
+program.command('status')
+  .description('readiness of the services, record counts, freshness of updates, bus lag')
+  .option('--url <url>', 'API base URL')
+  .action(run((ctx, options: { url?: string }) => status(ctx, options)));
+
+const dlq = program.command('dlq').description('dead letters of the telemetry topic');
+dlq.command('list').option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)').option('--limit <n>', 'at most this many', '1000')
+  .action(run((ctx, options: { topic?: string; limit: string }) => dlqList(ctx, options)));
+dlq.command('replay').option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)').option('--timeout-ms <ms>', 'give up after', '60000')
+  .action(run((ctx, options: { topic?: string; timeoutMs: string }) => dlqReplay(ctx, options)));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version are not errors; everything else commander reports is a wrong invocation.
+    exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+  } else if (err instanceof CliError) {
+    process.stderr.write(`repute: ${err.message}\n`);
+    exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`repute: ${err instanceof Error ? err.message : String(err)}\n`);
+    exitCode = EXIT.failure;
+  }
+}
+process.exitCode = exitCode;
