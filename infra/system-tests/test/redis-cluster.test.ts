@@ -151,10 +151,7 @@ test('the edge follows the update stream of records written on the cluster', asy
     (await app.inject({ url: `/v1/reputation/file/${files[0]}`, headers })).json().verdict === 'unknown' ? true : undefined, 10_000);
 });
 
-// todo until the correlator stops pipelining keys of several slots (markWritten in
-// services/correlator/src/correlator.ts, and propagate.ts): ioredis refuses such a pipeline on a
-// cluster with "All keys in the pipeline should belong to the same slots allocation group".
-test('the correlator scores a batch on the cluster and the edge follows', { todo: 'correlator pipelines keys of several slots on a cluster' }, async (t) => {
+test('the correlator scores a batch on the cluster and the edge follows', async (t) => {
   const clickhouse = testClickHouse();
   const database = uniqueName('cluster');
   const prefix = `${uniqueName('corr')}:`;

@@ -9,6 +9,7 @@ import type { Policy, Verdict } from './policy/load-policy.ts';
 import { assess, type Assessment } from './scoring/score.ts';
 import { decodeState, detectionField, type DecodedState } from './state/decode-state.ts';
 import { OBSERVE_BATCH_SCRIPT, READ_SCRIPT } from './state/observe-script.ts';
+import { execBySlot, type KeyCommand } from './state/slot-pipeline.ts';
 import { pendingPropagationKey, stateKeys } from './state/state-keys.ts';
 
 /** An indicator by identity. */
@@ -159,14 +160,19 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
    */
   async function markWritten(changes: VerdictChange[], source: VerdictLogRow['source']): Promise<void> {
     if (changes.length === 0) return;
-    const pipeline = redis.pipeline();
+    const commands: KeyCommand[] = [];
     for (const c of changes) {
-      pipeline.hset(stateKeys(prefix, c.ref.key).state, 'vd', c.record.verdict);
-      if (source !== 'propagation' && (SEVERE.has(c.record.verdict) || SEVERE.has(c.previous))) {
-        pipeline.zadd(pendingPropagationKey(prefix), now(), JSON.stringify({ kind: c.ref.kind, value: c.ref.value, digest: c.ref.digest, key: c.ref.key }));
+      commands.push(['hset', stateKeys(prefix, c.ref.key).state, 'vd', c.record.verdict]);
+      // A verdict that propagation moved across `malicious` is passed on in turn (a payload
+      // convicted through the droppers that started it raises the URL it came from); smaller
+      // moves stay where they are, so suspicion alone never snowballs.
+      const cascades = source === 'propagation' ? c.record.verdict === 'malicious' || c.previous === 'malicious' : SEVERE.has(c.record.verdict) || SEVERE.has(c.previous);
+      if (cascades) {
+        commands.push(['zadd', pendingPropagationKey(prefix), now(), JSON.stringify({ kind: c.ref.kind, value: c.ref.value, digest: c.ref.digest, key: c.ref.key })]);
       }
     }
-    await pipeline.exec();
+    // The indicators' state keys lie in different slots of a cluster: sent per slot there.
+    await execBySlot(redis, commands);
   }
 
   /** Groups a batch's events by indicator and packs them into script calls. */

@@ -9,7 +9,7 @@ import { closeTestServices, testRedisUrl, uniqueName } from '@repute/infra/testk
 import { createReputationStore } from '@repute/store';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import { createCorrelator, type IndicatorRef } from '../src/correlator.ts';
-import { applyOverride } from '../src/overrides/overrides.ts';
+import { applyOverride, liftOverride } from '../src/overrides/overrides.ts';
 import { loadPolicy } from '../src/policy/load-policy.ts';
 import { propagateOnce } from '../src/propagation/propagate.ts';
 
@@ -128,4 +128,35 @@ test('an allow-listed domain is never convicted and does not propagate', async (
   const p = await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
   assert.equal(p.raised, 0);
   assert.equal(await store.get(ref('ip', '198.51.100.7').key), null);
+});
+
+test('a convicted child process raises nothing on its parent nor, through it, on its siblings; a convicted parent raises its child', async (t) => {
+  const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
+  const shell = 'e1'.repeat(32);
+  const sibling = 'e2'.repeat(32);
+  const child = 'e3'.repeat(32);
+  await correlator.handle([
+    message({ type: 'process_start', file: { sha256: sibling }, relations: { parentFile: { sha256: shell } } }),
+    message({ type: 'process_start', file: { sha256: FILE }, relations: { parentFile: { sha256: shell } } }),
+    message({ type: 'process_start', file: { sha256: child }, relations: { parentFile: { sha256: FILE } } }),
+    ...detections(),
+  ]);
+  await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
+  assert.equal(await redis.hlen(`${prefix}corr:{${ref('file', shell).key}}:g`), 0);
+  assert.equal(await redis.hlen(`${prefix}corr:{${ref('file', sibling).key}}:g`), 0);
+  const raised = await store.get(ref('file', child).key);
+  assert.equal(raised?.verdict, 'suspicious');
+  assert.equal(raised?.reasons[0]?.rule, 'relation.parent');
+});
+
+test('lifting an override is audited with who lifted it and why', async (t) => {
+  const { correlator, redis, clickhouse, database, prefix, query } = await setup(t);
+  const deps = { redis, clickhouse, database, correlator, prefix };
+  await applyOverride(deps, ref('file', FILE), { verdict: 'malicious', analyst: 'ana', tenant: 't1', comment: 'seen in IR' });
+  await liftOverride(deps, ref('file', FILE), { analyst: 'bob', tenant: 't1', comment: 'vendor confirmed benign' });
+  const audit = await query<{ analyst: string; tenant: string; comment: string; active: number }>(`SELECT analyst, tenant, comment, active FROM ${database}.overrides ORDER BY version`);
+  assert.deepEqual(audit, [
+    { analyst: 'ana', tenant: 't1', comment: 'seen in IR', active: 1 },
+    { analyst: 'bob', tenant: 't1', comment: 'vendor confirmed benign', active: 0 },
+  ]);
 });

@@ -50,6 +50,31 @@ test('graph evidence alone needs two neighbours to convict and names them', () =
   assert.equal(two.verdict, 'malicious');
 });
 
+test('sources relayed by one node count as one neighbour, unless the relay is itself convicted', () => {
+  const explorer = { kind: 'file', value: 'explorer', key: 'rep:file:explorer' };
+  const relayed = (vouched: boolean) => ['p1', 'p2', 'p3'].map((p) => ({ from: explorer, source: `rep:file:${p}`, rel: 'parent', hops: 2, weight: 40, ...(vouched ? { vouched } : {}) }));
+  const benignRelay = assess(state({ graph: relayed(false) }), policy, NOW);
+  assert.equal(benignRelay.verdict, 'suspicious');
+  assert.equal(benignRelay.reasons.filter((r) => r.rule === 'relation.parent').length, 1);
+  assert.equal(assess(state({ graph: relayed(true) }), policy, NOW).verdict, 'malicious');
+});
+
+test('a URL that delivered a convicted file to several sensors is malicious; to one, suspicious', () => {
+  const from = { kind: 'file', value: 'f1', key: 'rep:file:f1' };
+  const once = assess(state({ kind: 'url', value: 'http://x.example/a.exe', graph: [{ from, rel: 'downloaded_from', hops: 1, weight: 60, convictedSensors: 1 }] }), policy, NOW);
+  assert.equal(once.verdict, 'suspicious');
+  const spread = assess(state({ kind: 'url', value: 'http://x.example/a.exe', graph: [{ from, rel: 'downloaded_from', hops: 1, weight: 60, convictedSensors: 4 }] }), policy, NOW);
+  assert.equal(spread.verdict, 'malicious');
+  assert.ok(spread.reasons.some((r) => r.rule === 'provenance.delivered_convicted' && r.evidence === 4));
+});
+
+test('signed or widespread files relay nothing; an override reason names only the rule', () => {
+  assert.equal(assess(state({ signed: true }), policy, NOW).relays, false);
+  assert.equal(assess(state({ sensors: 600, tenants: 30 }), policy, NOW).relays, false);
+  assert.equal(assess(state({}), policy, NOW).relays, true);
+  assert.deepEqual(assess(state({ override: { verdict: 'clean' } }), policy, NOW).reasons, [{ rule: 'override', weight: 0, evidence: 1 }]);
+});
+
 test('evidence decays with the kind half-life: IPs fade, file hashes do not', () => {
   const old = NOW - 14 * 24 * HOUR;
   const detections = [{ source: 'sandbox' as const, engine: 'sb', category: 'malicious' as const, at: old, count: 1 }];
@@ -69,7 +94,7 @@ test('allow lists cap the verdict over a block list; an override wins over both'
   const empty = assess(state({ value: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', detections: [{ source: 'sandbox', engine: 'x', category: 'malicious', at: NOW, count: 1 }] }), p, NOW);
   assert.equal(empty.verdict, 'clean');
   assert.equal(assess(state({ kind: 'ip', value: '104.16.1.1' }), p, NOW).reasons.at(-1)?.rule, 'allow.cloudflare');
-  const overridden = assess(state({ kind: 'domain', value: 'google.com', override: { verdict: 'malicious', analyst: 'ana' } }), p, NOW);
+  const overridden = assess(state({ kind: 'domain', value: 'google.com', override: { verdict: 'malicious' } }), p, NOW);
   assert.deepEqual([overridden.verdict, overridden.reasons[0]?.rule], ['malicious', 'override']);
 });
 

@@ -61,10 +61,7 @@ test('a seeded simulation through ingest, the correlator and the edge meets its 
   const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { seed: number };
   assert.equal(json.seed, 20251);
 
-  // Known correlator defect (README "Findings"): a convicted payload pushes graph evidence to
-  // its parent process (explorer.exe, WINWORD.EXE) and on through it to every sibling, so
-  // benign software started by the same shell is convicted. Flip `todo` off once it is fixed.
-  await t.test('benign signed software is not convicted, and files keep their precision', { todo: 'parent relation propagates child→parent and through benign intermediates' }, () => {
+  await t.test('benign signed software is not convicted, and files keep their precision', () => {
     assert.deepEqual(report.evaluation.convictedSignedSoftware.map((f) => f.value), []);
     assert.ok(k.file.strict.precision! >= BOUNDS.filePrecision, `file precision ${k.file.strict.precision}`);
   });

@@ -4,33 +4,50 @@ import type { Correlator, IndicatorRef, VerdictChange } from '../correlator.ts';
 import type { Verdict } from '../policy/load-policy.ts';
 import { pendingPropagationKey, stateKeys } from '../state/state-keys.ts';
 
-export interface OverrideInput {
-  verdict: Verdict;
+/** Who lifts an override and why, for the audit. */
+export interface OverrideLift {
   analyst: string;
   tenant: string;
   comment?: string;
 }
 
+export interface OverrideInput extends OverrideLift {
+  verdict: Verdict;
+}
+
+export interface OverrideDeps {
+  redis: RedisClient;
+  clickhouse: ClickHouseClient;
+  database: string;
+  correlator: Correlator;
+  prefix: string;
+}
+
 /**
  * Sets (or, with `null`, lifts) an analyst override: stored with the indicator's state so every
  * later scoring sees it, audited in ClickHouse `overrides`, applied at once (record written and
- * the change logged with source `override`) and queued for propagation.
+ * the change logged with source `override`) and queued for propagation. A lift is audited with
+ * `lift` (who and why) when given. Only the verdict reaches the indicator's state: the record
+ * every lookup returns names the `override` rule, while the analyst and the comment stay in the
+ * audit.
  */
-export async function applyOverride(
-  deps: { redis: RedisClient; clickhouse: ClickHouseClient; database: string; correlator: Correlator; prefix: string },
-  ref: IndicatorRef,
-  input: OverrideInput | null,
-): Promise<VerdictChange[]> {
+export async function applyOverride(deps: OverrideDeps, ref: IndicatorRef, input: OverrideInput | null, lift?: OverrideLift): Promise<VerdictChange[]> {
   const key = stateKeys(deps.prefix, ref.key).override;
   const now = Date.now();
   if (input === null) await deps.redis.del(key);
-  else await deps.redis.set(key, JSON.stringify({ verdict: input.verdict, analyst: input.analyst, ...(input.comment ? { comment: input.comment } : {}) }));
+  else await deps.redis.set(key, JSON.stringify({ verdict: input.verdict }));
+  const by = input ?? lift;
   await deps.clickhouse.insert({
     table: `${deps.database}.overrides`,
     format: 'JSONEachRow',
-    values: [{ time: now, kind: ref.kind, digest: ref.digest, value: ref.value, verdict: input?.verdict ?? '', analyst: input?.analyst ?? '', tenant: input?.tenant ?? '', comment: input?.comment ?? '', active: input === null ? 0 : 1, version: now }],
+    values: [{ time: now, kind: ref.kind, digest: ref.digest, value: ref.value, verdict: input?.verdict ?? '', analyst: by?.analyst ?? '', tenant: by?.tenant ?? '', comment: by?.comment ?? '', active: input === null ? 0 : 1, version: now }],
   });
   const changes = await deps.correlator.rescore([ref], 'override');
   await deps.redis.zadd(pendingPropagationKey(deps.prefix), now, JSON.stringify(ref));
   return changes;
+}
+
+/** Lifts the override in force, auditing who lifted it and why. */
+export function liftOverride(deps: OverrideDeps, ref: IndicatorRef, by: OverrideLift): Promise<VerdictChange[]> {
+  return applyOverride(deps, ref, null, by);
 }

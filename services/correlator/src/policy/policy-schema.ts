@@ -3,6 +3,7 @@ import Type, { type Static } from 'typebox';
 const Kind = Type.Union([Type.Literal('file'), Type.Literal('url'), Type.Literal('domain'), Type.Literal('ip'), Type.Literal('email')]);
 const Verdict = Type.Union([Type.Literal('malicious'), Type.Literal('suspicious'), Type.Literal('clean'), Type.Literal('unknown')]);
 const Score = Type.Integer({ minimum: 0, maximum: 100 });
+const RelationWeight = Type.Number({ minimum: 0, maximum: 1 });
 
 const Rule = Type.Object(
   {
@@ -61,8 +62,14 @@ export const PolicySchema = Type.Object(
         maxDepth: Type.Integer({ minimum: 0, maximum: 4 }),
         attenuation: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }),
         maxFanout: Type.Integer({ minimum: 1 }),
+        /** Above this many relations a node may still be scored but passes nothing on (MISP's correlation limit). */
         hubDegree: Type.Integer({ minimum: 1 }),
-        relations: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 })),
+        /**
+         * Weight per relation and direction: `out` follows the relation as recorded (file →
+         * URL it was downloaded from, child process → parent), `in` walks it backwards. A bare
+         * number applies to both directions; a missing direction carries nothing.
+         */
+        relations: Type.Record(Type.String(), Type.Union([RelationWeight, Type.Object({ out: Type.Optional(RelationWeight), in: Type.Optional(RelationWeight) }, { additionalProperties: false })])),
       },
       { additionalProperties: false },
     ),

@@ -4,6 +4,7 @@ import type { RedisClient } from '@repute/store';
 import type { Correlator, IndicatorRef, VerdictChange } from '../correlator.ts';
 import type { Policy } from '../policy/load-policy.ts';
 import { allowListOf, type GraphEvidence } from '../scoring/score.ts';
+import { execBySlot, type KeyCommand } from '../state/slot-pipeline.ts';
 import { pendingPropagationKey, stateKeys } from '../state/state-keys.ts';
 
 export interface PropagationDeps {
@@ -26,22 +27,51 @@ interface Edge {
   src_kind: string;
   src_digest: string;
   rel: string;
+  direction: 'out' | 'in';
   dst_kind: IndicatorKind;
   dst_digest: string;
   dst_value: string;
   degree: string;
+  sensors: string;
 }
 
 const raisedKey = (prefix: string, key: string) => `${prefix}corr:{${key}}:raised`;
 
+/** Weight of a relation walked in one direction (0: it carries nothing that way). */
+export function relationWeight(policy: Policy, rel: string, direction: 'out' | 'in'): number {
+  const w = policy.doc.propagation.relations[rel];
+  if (w === undefined) return 0;
+  return typeof w === 'number' ? w : (w[direction] ?? 0);
+}
+
+/** `rel:direction` of every relation that carries evidence, for the edge query. */
+function carriers(policy: Policy): string[] {
+  const out: string[] = [];
+  for (const rel of Object.keys(policy.doc.propagation.relations)) {
+    for (const d of ['out', 'in'] as const) if (relationWeight(policy, rel, d) > 0) out.push(`${rel}:${d}`);
+  }
+  return out;
+}
+
+interface Step {
+  ref: IndicatorRef;
+  weight: number;
+}
+
 /**
  * One propagation round: takes the indicators whose verdict changed since the last round, walks
- * their relations in ClickHouse breadth-first (bounded depth, fan-out per node, hubs skipped,
- * allow-listed nodes neither pass nor receive), and records on each reached neighbour a graph
- * evidence item naming the neighbour it came through, weighted by the relation and attenuated
- * per hop. A source that no longer propagates (cleared, or allow-listed) withdraws everything it
- * raised. Touched neighbours are re-scored; their own changes do not cascade further (the walk
- * already covered the allowed depth).
+ * their relations in ClickHouse breadth-first and records on each reached neighbour a graph
+ * evidence item naming the neighbour it came through, weighted by the relation in the direction
+ * walked and attenuated per hop. The walk is bounded the ways reference/correlation.md §6 and §9
+ * ask: relations carry evidence only in the directions the policy gives them (a process passes
+ * suspicion to the children it started, never to its parent and through it to its siblings);
+ * a node with more than `hubDegree` relations passes nothing on; an intermediate node passes
+ * nothing on when it is allow-listed or assessed clean, widespread or signed, and otherwise
+ * splits what it passes among its other neighbours (degree normalisation, as in linearised
+ * belief propagation); allow-listed nodes receive nothing. A source that no longer propagates
+ * (cleared, or allow-listed) withdraws everything it raised. Touched neighbours are re-scored;
+ * only their moves into or out of `malicious` become sources of a later round (the walk already
+ * covered the allowed depth for weaker evidence).
  */
 export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise<PropagationResult> {
   const { redis, clickhouse, database, correlator, prefix } = deps;
@@ -53,6 +83,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   for (let i = 0; i < popped.length; i += 2) sources.push(JSON.parse(popped[i]!) as IndicatorRef);
   const result: PropagationResult = { sources: sources.length, raised: 0, lowered: 0, changes: [] };
   if (sources.length === 0 || relationRule === undefined) return result;
+  const relations = carriers(policy);
 
   // Every source walks its own breadth-first tree, but each hop asks ClickHouse once for the
   // frontier of all sources together: a round costs maxDepth queries, not sources × maxDepth.
@@ -62,16 +93,29 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
     const strength = assessment.propagates && assessment.verdict === 'malicious' ? 1 : assessment.propagates && assessment.verdict === 'suspicious' ? 0.5 : 0;
     return {
       source,
-      frontier: strength > 0 ? [{ ref: source, weight: relationRule.weight * strength }] : [],
+      convicted: strength === 1,
+      frontier: strength > 0 ? [{ ref: source, weight: relationRule.weight * strength }] as Step[] : [],
       visited: new Set([source.key]),
       contributions: new Map<string, { ref: IndicatorRef; evidence: GraphEvidence }>(),
     };
   });
-  for (let hop = 1; hop <= p.maxDepth; hop++) {
+  // Whether an intermediate node may relay, and whether it is itself convicted, by record key.
+  const relays = new Map<string, { relays: boolean; vouches: boolean }>();
+  for (let hop = 1; hop <= p.maxDepth && relations.length > 0; hop++) {
     const frontier = new Map<string, IndicatorRef>();
     for (const w of walks) for (const f of w.frontier) frontier.set(f.ref.key, f.ref);
     if (frontier.size === 0) break;
-    const edges = await neighbours(clickhouse, database, [...frontier.values()], p.maxFanout);
+    if (hop > 1) {
+      const unknown = [...frontier.values()].filter((r) => !relays.has(r.key));
+      const assessed = await Promise.all(unknown.map((r) => correlator.inspect(r)));
+      unknown.forEach((r, i) => {
+        const a = assessed[i]!.assessment;
+        relays.set(r.key, { relays: a.relays, vouches: a.relays && a.verdict === 'malicious' });
+      });
+      for (const key of [...frontier.keys()]) if (relays.get(key)?.relays !== true) frontier.delete(key);
+      if (frontier.size === 0) break;
+    }
+    const edges = await neighbours(clickhouse, database, [...frontier.values()], relations, p.maxFanout);
     const bySource = new Map<string, Edge[]>();
     for (const e of edges) {
       const id = `${e.src_kind}:${e.src_digest}`;
@@ -80,19 +124,33 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
       else list.push(e);
     }
     for (const w of walks) {
-      const next: { ref: IndicatorRef; weight: number }[] = [];
+      const next: Step[] = [];
       for (const from of w.frontier) {
+        if (!frontier.has(from.ref.key)) continue;
         const own = bySource.get(`${from.ref.kind}:${from.ref.digest}`) ?? [];
+        if (own.length === 0) continue;
+        const degree = Number(own[0]!.degree);
         // A hub (an indicator related to very many others) passes nothing on.
-        if (own.length > 0 && Number(own[0]!.degree) > p.hubDegree) continue;
+        if (degree > p.hubDegree) continue;
+        // What a relay passes on is split among its neighbours other than the one it came
+        // from; the source itself speaks for itself at full weight.
+        const share = hop === 1 ? 1 : p.attenuation / Math.max(1, degree - 1);
         for (const e of own) {
-          const relWeight = p.relations[e.rel] ?? 0;
+          const relWeight = relationWeight(policy, e.rel, e.direction);
           if (relWeight === 0) continue;
           const ref: IndicatorRef = { kind: e.dst_kind, value: e.dst_value, digest: e.dst_digest, key: recordKey(e.dst_kind, e.dst_digest) };
           if (w.visited.has(ref.key) || allowListOf(policy, ref.kind, ref.value) !== undefined) continue;
           w.visited.add(ref.key);
-          const weight = Math.round(from.weight * relWeight * (hop === 1 ? 1 : p.attenuation) * 100) / 100;
-          w.contributions.set(ref.key, { ref, evidence: { from: { kind: from.ref.kind, value: from.ref.value, key: w.source.key }, rel: e.rel, hops: hop, weight } });
+          const weight = Math.round(from.weight * relWeight * share * 100) / 100;
+          if (weight <= 0) continue;
+          w.contributions.set(ref.key, {
+            ref,
+            evidence: {
+              from: { kind: from.ref.kind, value: from.ref.value, key: from.ref.key }, source: w.source.key, rel: e.rel, hops: hop, weight,
+              ...(hop > 1 && relays.get(from.ref.key)?.vouches === true ? { vouched: true } : {}),
+              ...(hop === 1 && w.convicted ? { convictedSensors: Number(e.sensors) } : {}),
+            },
+          });
           next.push({ ref, weight });
         }
       }
@@ -101,43 +159,43 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   }
 
   // Withdraw what each source raised before and no longer reaches (or everything, when cleared).
-  const raisedBefore = redis.pipeline();
-  for (const w of walks) raisedBefore.smembers(raisedKey(prefix, w.source.key));
-  const before = (await raisedBefore.exec()) ?? [];
+  // Each source's and each neighbour's keys sit in slots of their own: on a cluster the commands
+  // go per slot.
+  const before = await execBySlot(redis, walks.map((w): KeyCommand => ['smembers', raisedKey(prefix, w.source.key)]));
   const touched = new Map<string, IndicatorRef>();
-  const pipeline = redis.pipeline();
+  const writes: KeyCommand[] = [];
   walks.forEach((w, i) => {
-    const [err, members] = before[i] ?? [null, []];
-    if (err) throw err;
-    for (const old of (members as string[]).map((m) => JSON.parse(m) as IndicatorRef)) {
+    for (const old of ((before[i] ?? []) as string[]).map((m) => JSON.parse(m) as IndicatorRef)) {
       if (w.contributions.has(old.key)) continue;
-      pipeline.hdel(stateKeys(prefix, old.key).graph, w.source.key);
-      pipeline.srem(raisedKey(prefix, w.source.key), JSON.stringify(old));
+      writes.push(['hdel', stateKeys(prefix, old.key).graph, w.source.key]);
+      writes.push(['srem', raisedKey(prefix, w.source.key), JSON.stringify(old)]);
       touched.set(old.key, old);
       result.lowered += 1;
     }
     for (const { ref, evidence } of w.contributions.values()) {
-      pipeline.hset(stateKeys(prefix, ref.key).graph, w.source.key, JSON.stringify(evidence));
-      pipeline.sadd(raisedKey(prefix, w.source.key), JSON.stringify(ref));
+      writes.push(['hset', stateKeys(prefix, ref.key).graph, w.source.key, JSON.stringify(evidence)]);
+      writes.push(['sadd', raisedKey(prefix, w.source.key), JSON.stringify(ref)]);
       touched.set(ref.key, ref);
       result.raised += 1;
     }
   });
-  await pipeline.exec();
+  await execBySlot(redis, writes);
   result.changes = await correlator.rescore([...touched.values()], 'propagation');
   return result;
 }
 
-async function neighbours(clickhouse: ClickHouseClient, database: string, refs: IndicatorRef[], fanout: number): Promise<Edge[]> {
+async function neighbours(clickhouse: ClickHouseClient, database: string, refs: IndicatorRef[], relations: string[], fanout: number): Promise<Edge[]> {
+  // The degree counts only the relations that carry evidence: those a node would pass it over.
   const rs = await clickhouse.query({
-    query: `SELECT src_kind, src_digest, rel, dst_kind, dst_digest, any(dst_value) AS dst_value, sum(events) AS events,
+    query: `SELECT src_kind, src_digest, rel, direction, dst_kind, dst_digest, any(dst_value) AS dst_value, sum(events) AS events, uniqMerge(sensors) AS sensors,
               count() OVER (PARTITION BY src_kind, src_digest) AS degree
             FROM ${database}.relations
             WHERE src_digest IN {digests:Array(String)} AND src_kind IN {kinds:Array(String)}
-            GROUP BY src_kind, src_digest, rel, dst_kind, dst_digest
+              AND concat(rel, ':', direction) IN {relations:Array(String)}
+            GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest
             ORDER BY src_kind, src_digest, events DESC
             LIMIT {fanout:UInt32} BY src_kind, src_digest`,
-    query_params: { digests: refs.map((r) => r.digest), kinds: [...new Set(refs.map((r) => r.kind))], fanout },
+    query_params: { digests: refs.map((r) => r.digest), kinds: [...new Set(refs.map((r) => r.kind))], relations, fanout },
     format: 'JSONEachRow',
   });
   return rs.json<Edge>();

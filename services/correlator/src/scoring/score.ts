@@ -27,11 +27,26 @@ export interface DetectionBucket {
 
 /** Evidence pushed onto an indicator by a related one. */
 export interface GraphEvidence {
+  /**
+   * The neighbour the evidence arrives through (the last node before this one). Distinct
+   * neighbours are counted by it: evidence of several sources relayed by one node is one
+   * neighbour's testimony, not several.
+   */
   from: { kind: string; value: string; key: string };
+  /** Record key of the indicator the walk started from (equal to `from.key` at one hop). */
+  source?: string;
+  /**
+   * Set when `from` is a relay itself convicted (`malicious`): it is no innocent hub joining
+   * unrelated nodes, so each source behind it counts as a neighbour of its own, as two convicted
+   * files downloaded from one URL do.
+   */
+  vouched?: boolean;
   rel: string;
   hops: number;
   /** Points, already attenuated per hop. */
   weight: number;
+  /** One hop from a convicted (`malicious`) source: distinct sensors that saw the relation. */
+  convictedSensors?: number;
 }
 
 /** What the correlator knows of an indicator: the scoring input. */
@@ -47,7 +62,8 @@ export interface IndicatorState {
   signed: boolean;
   detections: DetectionBucket[];
   graph: GraphEvidence[];
-  override?: { verdict: Verdict; analyst: string; comment?: string } | undefined;
+  /** Who set it and why stay in ClickHouse's audit; scoring needs the verdict only. */
+  override?: { verdict: Verdict } | undefined;
 }
 
 export interface Assessment {
@@ -59,6 +75,12 @@ export interface Assessment {
   ttl: number;
   /** False when an allow list or override forbids passing suspicion on. */
   propagates: boolean;
+  /**
+   * Whether evidence from elsewhere may pass through this indicator to its other neighbours:
+   * not when it is assessed clean, widespread or signed (explorer.exe relays nothing between
+   * the programs it starts), nor when it may not propagate at all.
+   */
+  relays: boolean;
 }
 
 const ORDER: Record<Verdict, number> = { clean: 0, unknown: 1, suspicious: 2, malicious: 3 };
@@ -95,9 +117,11 @@ export function assess(state: IndicatorState, policy: Policy, now: number): Asse
       verdict: o.verdict,
       score,
       confidence: 1,
-      reasons: [{ rule: 'override', weight: 0, evidence: 1, detail: `analyst ${o.analyst}${o.comment ? `: ${o.comment}` : ''}` }],
+      // Every edge lookup returns the reasons: who overrode and why stay in the audit log.
+      reasons: [{ rule: 'override', weight: 0, evidence: 1 }],
       ttl: doc.ttlSeconds[o.verdict],
       propagates: o.verdict === 'malicious',
+      relays: o.verdict === 'malicious',
     };
   }
 
@@ -149,13 +173,16 @@ export function assess(state: IndicatorState, policy: Policy, now: number): Asse
   if (rare !== undefined && state.sensors <= (rare.maxSensors ?? 1) && now - state.firstSeen <= (rare.maxAgeHours ?? 24) * HOUR) {
     add({ rule: 'prevalence.new_rare', weight: rare.weight, evidence: state.sensors });
   }
+  let widespread = false;
   if (!hasBad) {
     const signed = rule('prevalence.widespread_signed');
     const wide = rule('prevalence.widespread');
     if (signed !== undefined && state.signed && state.sensors >= (signed.minSensors ?? 0) && state.tenants >= (signed.minTenants ?? 0)) {
       add({ rule: 'prevalence.widespread_signed', weight: signed.weight, evidence: state.sensors });
+      widespread = true;
     } else if (wide !== undefined && state.sensors >= (wide.minSensors ?? 0) && state.tenants >= (wide.minTenants ?? 0)) {
       add({ rule: 'prevalence.widespread', weight: wide.weight, evidence: state.sensors });
+      widespread = true;
     }
   }
 
@@ -168,15 +195,29 @@ export function assess(state: IndicatorState, policy: Policy, now: number): Asse
 
   // Graph evidence: the strongest contribution per neighbour, total capped.
   const relation = rule('relation');
+  // Keyed by the node the evidence arrives through, so one relay counts once however many
+  // sources sit behind it.
   const neighbours = new Set<string>();
   if (relation !== undefined && state.graph.length > 0) {
     let budget = relation.maxTotal ?? Number.POSITIVE_INFINITY;
     for (const g of [...state.graph].sort((a, b) => b.weight - a.weight)) {
-      if (neighbours.has(g.from.key) || budget <= 0) continue;
-      neighbours.add(g.from.key);
+      const neighbour = g.vouched === true && g.source !== undefined ? `${g.from.key} ${g.source}` : g.from.key;
+      if (neighbours.has(neighbour) || budget <= 0) continue;
+      neighbours.add(neighbour);
       const weight = Math.min(g.weight, budget);
       budget -= weight;
       add({ rule: `relation.${g.rel}`, weight, evidence: g.hops, detail: `${g.from.kind} ${g.from.value}` });
+    }
+  }
+
+  // Provenance (CAMP, AMICO): delivering a convicted file to several machines
+  // is what a distribution URL does; one relation seen once may be a mislabelled download.
+  const provenance = rule('provenance.delivered_convicted');
+  if (provenance !== undefined) {
+    const delivered = state.graph.filter((g) => g.rel === 'downloaded_from' && g.hops === 1 && (g.convictedSensors ?? 0) >= (provenance.minSensors ?? 2));
+    if (delivered.length > 0) {
+      const best = delivered.reduce((a, b) => ((b.convictedSensors ?? 0) > (a.convictedSensors ?? 0) ? b : a));
+      add({ rule: 'provenance.delivered_convicted', weight: provenance.weight, evidence: best.convictedSensors ?? 0, detail: `${best.from.kind} ${best.from.value}` }, provenance.hard === true);
     }
   }
 
@@ -203,5 +244,8 @@ export function assess(state: IndicatorState, policy: Policy, now: number): Asse
     reasons,
     ttl: doc.ttlSeconds[verdict],
     propagates,
+    // A signed file without a detection is a vendor's program: what started or loaded it says
+    // nothing about the other programs it touches.
+    relays: propagates && verdict !== 'clean' && !widespread && !(state.signed && !hasBad),
   };
 }
