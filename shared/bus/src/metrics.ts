@@ -5,13 +5,61 @@ function metric<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
+/** A consumer group whose lag a registry reports, and the bus that can read it. */
+interface LagSource {
+  bus: Bus;
+  topic: string;
+  group: string;
+}
+
+// One lag gauge per registry, fed by every instrumented bus that subscribed through it: the
+// one-machine launcher registers several buses (ingest's publishes only, the correlator's
+// consumes), and a gauge tied to the first bus would never report the consumer's lag.
+const LAG_METRIC = 'repute_bus_consumer_lag_messages';
+const lagSourcesByRegistry = new WeakMap<Registry, Set<LagSource>>();
+
+function lagSourcesOf(registry: Registry): Set<LagSource> {
+  const known = lagSourcesByRegistry.get(registry);
+  if (known !== undefined && registry.getSingleMetric(LAG_METRIC) !== undefined) return known;
+  const sources = known ?? new Set<LagSource>();
+  lagSourcesByRegistry.set(registry, sources);
+  // A gauge of that name this module did not create could not see these sources.
+  registry.removeSingleMetric(LAG_METRIC);
+  const last = new Map<string, number>();
+  new Gauge({
+    name: LAG_METRIC,
+    help: 'Messages of a topic not yet acknowledged by a consumer group.',
+    labelNames: ['topic', 'group'],
+    registers: [registry],
+    async collect() {
+      // Two buses consuming the same group see the same broker-side lag: read it once.
+      const groups = new Map<string, LagSource>();
+      for (const source of sources) groups.set(`${source.topic}\u0000${source.group}`, source);
+      await Promise.all([...groups].map(async ([id, { bus, topic, group }]) => {
+        try {
+          last.set(id, await bus.lag(topic, group));
+        } catch {
+          // An unreachable broker leaves the last value; readiness reports the outage.
+        }
+      }));
+      // Groups nobody consumes here any more (subscription or bus closed) leave the page.
+      for (const id of last.keys()) if (!groups.has(id)) last.delete(id);
+      this.reset();
+      for (const [id, lag] of last) {
+        const { topic, group } = groups.get(id)!;
+        this.set({ topic, group }, lag);
+      }
+    },
+  });
+  return sources;
+}
+
 /**
  * Wraps a bus so that it reports publish latency, publish errors and, for every group it
  * subscribed, the consumer lag (`repute_bus_consumer_lag_messages{topic,group}`), read from the
  * broker at scrape time.
  */
 export function instrumentBus(bus: Bus, registry: Registry): Bus {
-  const groups = new Map<string, { topic: string; group: string }>();
   const publishSeconds = metric(registry, 'repute_bus_publish_duration_seconds', () => new Histogram({
     name: 'repute_bus_publish_duration_seconds',
     help: 'Time from publish to broker acknowledgement of a batch.',
@@ -31,21 +79,7 @@ export function instrumentBus(bus: Bus, registry: Registry): Bus {
     labelNames: ['bus', 'code'],
     registers: [registry],
   }));
-  metric(registry, 'repute_bus_consumer_lag_messages', () => new Gauge({
-    name: 'repute_bus_consumer_lag_messages',
-    help: 'Messages of a topic not yet acknowledged by a consumer group.',
-    labelNames: ['topic', 'group'],
-    registers: [registry],
-    async collect() {
-      await Promise.all([...groups.values()].map(async ({ topic, group }) => {
-        try {
-          this.set({ topic, group }, await bus.lag(topic, group));
-        } catch {
-          // An unreachable broker leaves the last value; readiness reports the outage.
-        }
-      }));
-    },
-  }));
+  const lagSources = lagSourcesOf(registry);
   return {
     kind: bus.kind,
     async publish(topic, messages) {
@@ -62,12 +96,20 @@ export function instrumentBus(bus: Bus, registry: Registry): Bus {
     },
     async subscribe(options) {
       const sub = await bus.subscribe(options);
-      groups.set(`${options.topic}\u0000${options.group}`, { topic: options.topic, group: options.group });
-      return sub;
+      const source: LagSource = { bus, topic: options.topic, group: options.group };
+      lagSources.add(source);
+      return {
+        // A closed subscription no longer consumes; its group's lag would only grow.
+        close: async () => { lagSources.delete(source); await sub.close(); },
+        abort: async () => { lagSources.delete(source); await sub.abort(); },
+      };
     },
     lag: (topic, group) => bus.lag(topic, group),
     ready: () => bus.ready(),
     read: (topic, options) => bus.read(topic, options),
-    close: () => bus.close(),
+    async close() {
+      for (const source of lagSources) if (source.bus === bus) lagSources.delete(source);
+      await bus.close();
+    },
   };
 }

@@ -8,18 +8,19 @@ import { importLists } from './commands/import.ts';
 import { ingest } from './commands/ingest.ts';
 import { keysCreate, keysList, keysRevoke } from './commands/keys.ts';
 import { lookup } from './commands/lookup.ts';
+import { simulate, type SimulateOptions } from './commands/simulate.ts';
 import { status } from './commands/status.ts';
 import { LIST_FORMATS } from './list-formats.ts';
 
-// Exit codes: 0 ok, 1 failure, 2 usage error, 3 partial (rejects) when --strict asks for it.
+// Exit codes: 0 ok, 1 failure, 2 usage error, 3 partial (rejects, or a simulation below its bounds) when --strict asks for it.
 
 const program = new Command('repute')
-  .description('Operate a Repute deployment: API keys, lookups, telemetry, list imports, filters, status, dead letters.\n'
+  .description('Operate a Repute deployment: API keys, lookups, telemetry, list imports, filters, status, dead letters, simulations.\n'
     + 'Admin commands talk to its Redis (REDIS_URL, else the one `npm start` runs for REPUTE_DATA_DIR);\n'
     + 'lookup and ingest use the HTTP API (--url / REPUTE_API_URL, --key / REPUTE_API_KEY).')
   .option('--json', 'print results as JSON', false)
   .option('--progress', 'show progress bars even when stderr is not a terminal', false)
-  .option('--strict', 'exit 3 when some input was rejected', false)
+  .option('--strict', 'exit 3 when some input was rejected (simulate: when quality is below its bounds)', false)
   .showHelpAfterError()
   .exitOverride();
 
@@ -79,6 +80,26 @@ program.command('status')
   .description('readiness of the services, record counts, freshness of updates, bus lag')
   .option('--url <url>', 'API base URL')
   .action(run((ctx, options: { url?: string }) => status(ctx, options)));
+
+program.command('simulate')
+  .description('run the seeded sensor-fleet simulation through the running system\'s APIs and score its verdicts against the ground truth;\n'
+    + 'mints one ingest key per simulated tenant and a lookup key (revoked afterwards); writes report.json, report.txt, quality.svg')
+  .option('--url <url>', 'API base URL')
+  .option('--seed <n>', 'seed: the same seed sends the same telemetry', '20251')
+  .option('--tenants <n>', 'simulated tenants (one ingest key each)', '6')
+  .option('--sensors <n>', 'endpoint sensors over all tenants', '80')
+  .option('--campaigns <n>', 'attack campaigns', '8')
+  .option('--duration <hours>', 'simulated window, hours', '6')
+  .option('--events <n>', 'approximate number of events (rescales benign activity)')
+  .option('--speedup <n>', 'simulated ms per wall-clock ms (default: as fast as ingest accepts)')
+  .option('--out <dir>', 'folder for report.json, report.txt, quality.svg (default: <REPUTE_DATA_DIR>/simulation)')
+  .option('--data <dir>', 'folder of public indicator lists (default: ../shared/data beside the checkout, when present)')
+  .option('--generated', 'generate every indicator instead of reading public lists')
+  .option('--timeout <s>', 'give verdicts this long to settle after the last event', '120')
+  .option('--quiet-ms <ms>', 'settled: no verdict changed for this long', '3000')
+  .option('--min-precision <p>', 'with --strict: exit 3 when precision of `malicious` over all kinds is below', '0.9')
+  .option('--min-recall <r>', 'with --strict: exit 3 when recall of `malicious` or `suspicious` over all kinds is below', '0.75')
+  .action(run((ctx, options: SimulateOptions) => simulate(ctx, options)));
 
 const dlq = program.command('dlq').description('dead letters of the telemetry topic');
 dlq.command('list').option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)').option('--limit <n>', 'at most this many', '1000')

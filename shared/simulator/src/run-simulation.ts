@@ -37,6 +37,8 @@ export interface SimulationOptions extends ScenarioOptions {
   lag?: () => Promise<number>;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** Called after every ingest round with the events sent so far and the total (for a progress bar). */
+  onSent?: (sent: number, total: number) => void;
 }
 
 /** A campaign's outcome. Times are wall-clock ms from the moment its first event was sent. */
@@ -142,6 +144,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         for (const x of r.rejections) if (rejections.length < 10) rejections.push({ reason: x.reason, field: x.field, detail: x.detail });
       }
       newestSent = round.at(-1)!.event.time;
+      options.onSent?.(Math.min(i + batchSize, scenario.events.length), scenario.events.length);
       if ((i / batchSize) % 10 === 0) log(`sent ${Math.min(i + batchSize, scenario.events.length)}/${scenario.events.length}`);
     }
   } catch (err) {
