@@ -6,6 +6,7 @@ import clientsPlugin from './plugins/clients.ts';
 import docsPlugin from './plugins/docs.ts';
 import taxiiBasicAuthPlugin from './plugins/taxii-basic-auth.ts';
 import watchPlugin from './plugins/watch.ts';
+import consoleRoutes from './routes/console/index.ts';
 import disputeRoutes from './routes/disputes/index.ts';
 import feedRoutes from './routes/feeds/index.ts';
 import huntRoutes from './routes/hunts/index.ts';
@@ -13,6 +14,7 @@ import indicatorRoutes from './routes/indicators/index.ts';
 import overrideRoutes from './routes/overrides/index.ts';
 import partnerRoutes from './routes/partner/index.ts';
 import taxiiRoutes from './routes/taxii/index.ts';
+import verdictFeedRoutes from './routes/verdict-feed/index.ts';
 import watchlistRoutes from './routes/watchlists/index.ts';
 
 export interface AnalystAppOptions {
@@ -47,4 +49,8 @@ export default async function analystApp(fastify: FastifyInstance, opts: Analyst
   await fastify.register(feedRoutes);
   await fastify.register(partnerRoutes);
   await fastify.register(taxiiRoutes);
+  await fastify.register(verdictFeedRoutes);
+
+  // The web console over the routes above.
+  await fastify.register(consoleRoutes);
 }

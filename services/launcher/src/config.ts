@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { analystConfigSchema } from '@repute/analyst';
 import { correlatorConfig } from '@repute/correlator';
 import { dataConfig, loadConfig, Type, type LoadConfigOptions, type Static } from '@repute/config';
 import { edgeConfigSchema } from '@repute/edge';
@@ -14,6 +15,7 @@ export const launcherConfigSchema = {
   ...correlatorConfig,
   ...ingestConfigSchema,
   ...edgeConfigSchema,
+  ...analystConfigSchema,
   ...dataConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'The one port every public API is served on (0 picks a free one).' }),
   REDIS_URL: Type.String({ default: '', description: 'An external Redis; empty starts a private redis-server with its data under REPUTE_DATA_DIR/redis.' }),

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { analystApp } from '@repute/analyst';
 import type { KeyStore } from '@repute/auth';
 import type { Bus } from '@repute/bus';
 import { correlatorApp } from '@repute/correlator';
@@ -26,7 +27,7 @@ export interface MountedService {
 /**
  * The services of the one-machine deployment, in mount order: the edge first (it tails the
  * update stream that feeds the shared auth plugin's revocations), then whatever publishes and
- * consumes. A new service (the analyst API) is one more entry.
+ * consumes, then the analyst API and its console. A new service is one more entry.
  */
 export const SERVICES: readonly MountedService[] = [
   {
@@ -48,6 +49,13 @@ export const SERVICES: readonly MountedService[] = [
     paths: ['(worker on the telemetry bus)'],
     async mount(app, { config }) {
       await app.register(correlatorApp, { config });
+    },
+  },
+  {
+    name: 'analyst',
+    paths: ['/console/', '/v1/indicators/…', '/v1/hunts/…', '/v1/overrides/…', '/v1/feeds/…', '/taxii2/', '/docs'],
+    async mount(app, { config }) {
+      await app.register(analystApp, { config });
     },
   },
 ];

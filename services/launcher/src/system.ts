@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { analystDocsPlugin, analystTaxiiBasicAuthPlugin } from '@repute/analyst';
 import { authPlugin, createKeyStore } from '@repute/auth';
 import { createBus, type Bus } from '@repute/bus';
 import { loggerOptions, observabilityPlugin, problemPlugin } from '@repute/http';
@@ -65,6 +66,10 @@ export async function startSystem(config: LauncherConfig, options: StartSystemOp
     // metrics registry with one /healthz, /readyz and /metrics, one key cache.
     await app.register(problemPlugin);
     await app.register(observabilityPlugin);
+    // Before any route, so every service's routes land in the one OpenAPI document.
+    await app.register(analystDocsPlugin);
+    // Before the auth hook: it turns TAXII clients' Basic credentials into the Bearer key.
+    await app.register(analystTaxiiBasicAuthPlugin);
     await app.register(authPlugin, {
       keys,
       defaultRateLimitPerMinute: config.EDGE_RATE_LIMIT_PER_MINUTE,

@@ -104,7 +104,7 @@ test('npm start serves every API on one port, stops cleanly on SIGINT and keeps 
   assert.match(system.adminKey ?? '', /^rpk_[0-9a-f]{16}_/, system.output());
   const ready = await fetch(`${system.url}/readyz`);
   assert.equal(ready.status, 200);
-  assert.deepEqual(Object.keys(((await ready.json()) as { checks: object }).checks).sort(), ['correlator', 'filters', 'ingest-bus', 'redis']);
+  assert.deepEqual(Object.keys(((await ready.json()) as { checks: object }).checks).sort(), ['analyst-clickhouse', 'analyst-redis', 'correlator', 'filters', 'ingest-bus', 'redis']);
 
   // The CLI finds the running system through the data folder; the key is its last line.
   const created = await cli(dataDir, ['keys', 'create', '--tenant', 'sensors', '--scopes', 'ingest,lookup']);
@@ -124,6 +124,23 @@ test('npm start serves every API on one port, stops cleanly on SIGINT and keeps 
   assert.equal(((await posted.json()) as { accepted: number }).accepted, 2);
   const url = system.url;
   await until('the correlator’s verdict at the edge', async () => (await verdict(url, key, `/v1/reputation/file/${file}`)) === 'malicious');
+
+  // The analyst API and its console on the same port.
+  const analyst = await cli(dataDir, ['keys', 'create', '--tenant', 'sensors', '--scopes', 'analyst']);
+  const analystKey = analyst.stdout.trim().split('\n').at(-1)!;
+  const indicator = await fetch(`${url}/v1/indicators/file/${file}`, { headers: { authorization: `Bearer ${analystKey}` } });
+  assert.equal(indicator.status, 200, await indicator.clone().text());
+  const body = (await indicator.json()) as { verdict: string; stats: { own: { events: number } } };
+  assert.equal(body.verdict, 'malicious');
+  assert.equal(body.stats.own.events, 2);
+  assert.equal((await fetch(`${url}/v1/indicators/file/${file}`, { headers: { authorization: `Bearer ${key}` } })).status, 403, 'a lookup key is no analyst');
+  const consolePage = await fetch(`${url}/console/`);
+  assert.equal(consolePage.status, 200);
+  assert.match(consolePage.headers.get('content-type') ?? '', /^text\/html/);
+  assert.match(await consolePage.text(), /<title>Repute console<\/title>/);
+  assert.match((await fetch(`${url}/console/app.js`)).headers.get('content-type') ?? '', /^(text|application)\/javascript/, 'browsers run modules only with a JavaScript type');
+  const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+  for (const path of ['/v1/reputation/file/{hash}', '/v1/telemetry', '/v1/indicators/{kind}/{value}', '/v1/feed/verdicts']) assert.ok(path in openapi.paths, `${path} is missing from the one OpenAPI document: ${Object.keys(openapi.paths).join(' ')}`);
 
   const { hostname, port } = new URL(system.redisUrl);
   assert.equal(await stop(system), 0, system.output());

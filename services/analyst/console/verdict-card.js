@@ -1,0 +1,85 @@
+// @ts-check
+import { h, when } from './dom.js';
+
+/**
+ * @typedef {{ suppressed: boolean, fewer_than?: number, tenants?: number, sensors?: number, hosts?: number, events?: number }} CrossTenant
+ * @typedef {{ rule: string, weight: number, evidence?: number, detail?: string }} Reason
+ */
+
+/** "1 event", "2 events". @param {number} n @param {string} noun */
+export const count = (n, noun) => `${n} ${n === 1 ? noun.replace(/s$/, '') : noun}`;
+
+/** "fewer than k tenants" or the counts, as the API allowed them. @param {CrossTenant} c */
+export function crossTenantText(c) {
+  if (c.suppressed) return `withheld: fewer than ${c.fewer_than ?? '?'} tenants`;
+  /** @type {string[]} */
+  const parts = [];
+  for (const name of /** @type {const} */ (['tenants', 'sensors', 'hosts', 'events'])) {
+    const n = c[name];
+    if (n !== undefined) parts.push(count(n, name));
+  }
+  return parts.join(' · ') || '—';
+}
+
+/** @param {string} verdict */
+export const verdictBadge = (verdict) => h('span', { class: `verdict verdict-${verdict}` }, verdict);
+
+/** @param {Reason[]} reasons */
+function reasonsTable(reasons) {
+  if (reasons.length === 0) return h('p', { class: 'muted' }, 'No reasons recorded.');
+  return h('table', { class: 'reasons' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'rule'), h('th', { class: 'num' }, 'weight'), h('th', { class: 'num' }, 'evidence'), h('th', {}, 'detail'))),
+    h('tbody', {}, ...reasons.map((r) => h('tr', { 'data-rule': r.rule },
+      h('td', {}, h('code', {}, r.rule)),
+      h('td', { class: 'num' }, r.weight.toFixed(r.weight % 1 === 0 ? 0 : 2)),
+      h('td', { class: 'num' }, r.evidence ?? '—'),
+      h('td', {}, r.detail ?? '')))));
+}
+
+/**
+ * @param {[string, unknown][]} rows
+ */
+const facts = (rows) => h('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, /** @type {any} */ (v))]));
+
+/**
+ * The verdict card: verdict, score, reasons (rule, weight, evidence), prevalence and the
+ * caller's own sightings, with cross-tenant counts only where k tenants contributed.
+ * @param {any} ind the `GET /v1/indicators/{kind}/{value}` answer
+ */
+export function verdictCard(ind) {
+  const record = ind.record;
+  const stats = ind.stats;
+  const ct = /** @type {CrossTenant & { detections?: Record<string, number>, first_seen?: string | null, last_seen?: string | null }} */ (stats.cross_tenant);
+  const detections = ct.detections !== undefined ? Object.entries(ct.detections).sort((a, b) => b[1] - a[1]) : [];
+  return h('article', { class: 'card verdict-card', id: 'verdict-card', 'data-verdict': ind.verdict },
+    h('header', {},
+      h('span', { class: 'kind' }, ind.kind),
+      h('h2', { class: 'indicator-value', title: ind.value }, ind.value),
+      h('div', { class: 'verdict-line' }, h('span', { id: 'verdict' }, verdictBadge(ind.verdict)),
+        record !== null ? h('span', { class: 'score' }, `score ${record.score} · confidence ${Math.round(record.confidence * 100)} %`) : null),
+      h('div', { class: 'digest muted' }, h('code', {}, ind.digest))),
+    ind.override !== null
+      ? h('p', { class: 'override-note', id: 'override-note' }, 'Override ', verdictBadge(ind.override.verdict), ` by ${ind.override.analyst} (${when(ind.override.time)}): ${ind.override.comment}`)
+      : null,
+    record === null
+      ? h('p', { class: 'muted' }, 'No reputation record: no rule has convicted or cleared this indicator, so lookups answer unknown.')
+      : h('section', {},
+        facts([
+          ['categories', record.categories.length > 0 ? record.categories.join(', ') : '—'],
+          ['first seen', when(record.first_seen)],
+          ['last seen', when(record.last_seen)],
+          ['prevalence', h('span', { id: 'prevalence' }, crossTenantText(record.prevalence))],
+          ['record version', record.version],
+          ['cache TTL', `${record.ttl} s`],
+        ]),
+        h('h3', {}, 'Reasons'),
+        reasonsTable(record.reasons)),
+    h('h3', {}, 'Sightings'),
+    facts([
+      ['your tenant', `${count(stats.own.events, 'events')} · ${count(stats.own.sensors, 'sensors')} · ${count(stats.own.hosts, 'hosts')}`],
+      ['all tenants', h('span', { id: 'cross-tenant' }, crossTenantText(ct))],
+      ['seen', `${when(stats.own.first_seen ?? ct.first_seen)} → ${when(stats.own.last_seen ?? ct.last_seen)}`],
+      ['detections', detections.length > 0 ? detections.map(([engine, n]) => `${engine} ${n}`).join(' · ') : '—'],
+    ]),
+    h('p', { class: 'muted small' }, `Counts across tenants are shown only when at least ${stats.k_anonymity} tenants contributed.`));
+}

@@ -1,0 +1,103 @@
+import type { ReputationStore, UpdateEntry, UpdateTail } from '@repute/store';
+
+/** One record change as the analysts' live feed tells it. */
+export interface VerdictEvent {
+  /** Update-stream position of the change: unique, ordered, usable as an SSE id. */
+  id: string;
+  type: 'verdict_changed' | 'record_removed';
+  kind: string;
+  /** The canonical value, or '' when the record is gone (the stream names keys, not values). */
+  value: string;
+  digest: string;
+  verdict: string;
+  score: number | null;
+  version: number | null;
+  time: string;
+}
+
+export type VerdictListener = (event: VerdictEvent) => void;
+
+export interface VerdictFeed {
+  /** Subscribes to every record change from the moment it resolves; resolves to the unsubscribe. */
+  subscribe(listener: VerdictListener): Promise<() => void>;
+  /** Listeners subscribed now. */
+  size(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * One tail of the reputation update stream shared by every feed subscriber of this process:
+ * a blocking Redis connection per open console would not scale with analysts. The tail starts
+ * with the first subscriber, from the stream's newest entry, and runs until `stop`.
+ */
+export function createVerdictFeed(deps: { store: ReputationStore; blockMs?: number; onError?: (err: Error) => void }): VerdictFeed {
+  const listeners = new Set<VerdictListener>();
+  let tail: UpdateTail | undefined;
+  let starting: Promise<void> | undefined;
+  let stopped = false;
+
+  async function onEntries(entries: UpdateEntry[]): Promise<void> {
+    const changes = entries.filter((e) => (e.op === 'put' || e.op === 'del') && e.key !== undefined && e.key.startsWith('rep:'));
+    if (changes.length === 0 || listeners.size === 0) return;
+    // The stream names the key; the value and score come from the record as it is now.
+    const records = await deps.store.getMany(changes.map((e) => e.key!));
+    changes.forEach((entry, n) => {
+      const record = entry.op === 'put' ? records[n] : null;
+      const [, kind = '', digest = ''] = entry.key!.split(':');
+      const event: VerdictEvent = {
+        id: entry.id,
+        type: entry.op === 'put' ? 'verdict_changed' : 'record_removed',
+        kind: entry.kind ?? kind,
+        value: record?.value ?? '',
+        digest: entry.digest ?? digest,
+        verdict: entry.op === 'put' ? (entry.verdict ?? record?.verdict ?? 'unknown') : 'unknown',
+        score: record?.score ?? null,
+        version: entry.version ?? record?.version ?? null,
+        time: new Date(Number(entry.id.split('-')[0])).toISOString(),
+      };
+      for (const listener of listeners) listener(event);
+    });
+  }
+
+  function start(): Promise<void> {
+    starting ??= (async () => {
+      const range = await deps.store.updatesRange();
+      if (stopped) return;
+      tail = deps.store.tailUpdates({
+        since: range.last,
+        blockMs: deps.blockMs ?? 1000,
+        onEntries: async (entries) => {
+          try {
+            await onEntries(entries);
+          } catch (err) {
+            // A failed record read must not stop the tail; those entries are skipped.
+            deps.onError?.(err as Error);
+          }
+        },
+        ...(deps.onError !== undefined ? { onError: deps.onError } : {}),
+      });
+    })();
+    return starting;
+  }
+
+  return {
+    async subscribe(listener) {
+      try {
+        await start();
+      } catch (err) {
+        // The next subscriber tries again.
+        starting = undefined;
+        throw err;
+      }
+      listeners.add(listener);
+      return () => { listeners.delete(listener); };
+    },
+    size: () => listeners.size,
+    async stop() {
+      stopped = true;
+      listeners.clear();
+      await starting?.catch(() => undefined);
+      await tail?.stop();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ReputeError } from '@repute/http';
+import { createVerdictFeed, type VerdictEvent } from '../../feed/verdict-feed.ts';
+import { problems } from '../schemas.ts';
+
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * The analysts' live feed: every verdict change, as server-sent events. Verdicts are global
+ * (every tenant's lookups get the same answer) and the partner feeds publish the same values,
+ * so the feed carries no tenant data: no sensors, hosts or counts.
+ */
+export default async function feedRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const feed = createVerdictFeed({
+    store: fastify.analystStore,
+    onError: (err) => fastify.log.warn({ err }, 'verdict feed: update stream read failed'),
+  });
+  const streams = new Set<FastifyReply>();
+
+  app.get('/v1/feed/verdicts', {
+    config: { scope: 'analyst' },
+    schema: {
+      tags: ['analyst'], summary: 'Server-sent events: one `verdict` event per record change, from the moment of connecting.',
+      produces: ['text/event-stream'],
+      response: { 200: Type.String({ description: 'text/event-stream; each event’s data is a JSON VerdictEvent (id, type, kind, value, digest, verdict, score, version, time).' }), ...problems },
+    },
+  }, async (request, reply) => {
+    let unsubscribe: () => void;
+    const pending: VerdictEvent[] = [];
+    let send = (event: VerdictEvent) => { pending.push(event); };
+    try {
+      unsubscribe = await feed.subscribe((event) => send(event));
+    } catch (err) {
+      throw new ReputeError({ code: 'REPUTE_ANALYST_FEED_UNAVAILABLE', status: 503, title: 'Feed unavailable', detail: 'the update stream cannot be read; retry shortly', retriable: true, cause: err });
+    }
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    // The comment tells the client it is subscribed: changes from here on will reach it.
+    res.write(': connected\n\n');
+    send = (event) => { res.write(`id: ${event.id}\nevent: verdict\ndata: ${JSON.stringify(event)}\n\n`); };
+    for (const event of pending.splice(0)) send(event);
+    // Comments keep proxies from closing an idle stream.
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    streams.add(reply);
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      streams.delete(reply);
+    });
+    request.log.debug({ feedSubscribers: feed.size() }, 'verdict feed subscriber');
+  });
+
+  // Open event streams would hold the server's close forever; the tail reads on its own connection.
+  fastify.addHook('preClose', async () => {
+    for (const reply of streams) reply.raw.end();
+    await feed.stop();
+  });
+}

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import Fastify from 'fastify';
+import { chromium, type Page } from 'playwright-core';
+import { removeTestClickHouseData } from '@repute/analytics/testkit';
+import { edgeApp, loadEdgeConfig } from '@repute/edge';
+import { closeTestServices } from '@repute/infra/testkit';
+import { generateScenario } from '@repute/simulator';
+import { enc, harness, message, until } from './helpers.ts';
+
+after(async () => {
+  await closeTestServices();
+  removeTestClickHouseData();
+});
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const SHOTS = join(ROOT, 'test-artifacts/console');
+// Headless, and nothing that reaches beyond loopback (updates, sync, QUIC probes).
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const UI_TIMEOUT_MS = 15_000;
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+test('console: sign in, search, verdict card, sightings, relations graph, override, live feed — in a real Chromium', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    // CI installs Chromium (.ci/run); there a missing browser is a failure, not a skip.
+    if (process.env['CI'] === 'true') assert.fail(`Chromium is not at ${CHROMIUM}: install Debian's chromium package (or set CHROMIUM_PATH)`);
+    t.skip(`Chromium is not at ${CHROMIUM}: apt-get install chromium to run the console test`);
+    return;
+  }
+  mkdirSync(SHOTS, { recursive: true });
+
+  // The analyst API (with the console) and the edge on one Redis prefix and chDB database; the
+  // real correlator turns a simulated fleet's telemetry into records, relations and aggregates.
+  const h = await harness(t, { ANALYST_K_ANONYMITY: '3' });
+  const scenario = generateScenario({ seed: 7, tenants: 6, sensors: 30, campaigns: 3, events: 1500, dataDir: null, durationMs: 6 * 3_600_000 });
+  for (let i = 0; i < scenario.events.length; i += 250) {
+    await h.correlator.handle(scenario.events.slice(i, i + 250).map((e) => message(e.event, e.tenant)));
+  }
+  const analystUrl = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const edge = Fastify({ logger: false });
+  t.after(() => edge.close());
+  await edge.register(edgeApp, { config: loadEdgeConfig({ env: { REDIS_URL: h.config.REDIS_URL, REDIS_KEY_PREFIX: h.prefix, LOG_LEVEL: 'silent', EDGE_FILTER_CAPACITY: '100000', EDGE_FILTER_REBUILD_INTERVAL_S: '0' } }) });
+  await edge.listen({ host: '127.0.0.1', port: 0 });
+  const edgeUrl = `http://127.0.0.1:${(edge.server.address() as AddressInfo).port}`;
+
+  // The indicator to investigate: a campaign's first-stage file the correlator convicted.
+  const tenant = scenario.tenants[0]!;
+  const analystKey = await h.key(tenant, ['analyst']);
+  const lookupKey = await h.key(tenant, ['lookup']);
+  let target: { value: string; tenants: number } | undefined;
+  for (const c of [...scenario.campaigns].sort((a, b) => b.tenants - a.tenants)) {
+    if (c.primary.kind !== 'file') continue;
+    const answer = await h.get(`/v1/indicators/file/${c.primary.value}`, analystKey);
+    if (answer.body.verdict === 'malicious') { target = { value: c.primary.value, tenants: c.tenants }; break; }
+  }
+  assert.ok(target !== undefined, 'no campaign file was convicted');
+  const file = target.value;
+  const api = (await h.get(`/v1/indicators/file/${file}`, analystKey)).body;
+  const relations = (await h.get(`/v1/indicators/file/${file}/relations?depth=2&limit=60`, analystKey)).body;
+  const neighbour = relations.nodes.find((n: { depth: number; kind: string }) => n.depth === 1 && n.kind === 'url')
+    ?? relations.nodes.find((n: { depth: number; kind: string }) => n.depth === 1 && n.kind !== 'file');
+  assert.ok(neighbour !== undefined, JSON.stringify(relations.nodes));
+  const edgeVerdict = async () => {
+    const res = await fetch(`${edgeUrl}/v1/reputation/file/${file}`, { headers: { authorization: `Bearer ${lookupKey}` } });
+    return ((await res.json()) as { verdict: string }).verdict;
+  };
+  await until('the edge to answer malicious', async () => (await edgeVerdict()) === 'malicious');
+
+  const profile = mkdtempSync(join(tmpdir(), 'repute-console-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1360, height: 900 } });
+  t.after(async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(UI_TIMEOUT_MS);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(msg.text()); });
+  // Failed requests are counted by URL: the refused key (401) and the short reason (400) are expected.
+  const failed: string[] = [];
+  page.on('response', (res) => { if (res.status() >= 400) failed.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`); });
+
+  // Sign in: a bad key is refused inline, a good one opens the workspace and the live feed.
+  await page.goto(`${analystUrl}/console/`);
+  await page.locator('#api-key').fill('rpk_0000000000000000_not-a-key');
+  await page.locator('#login-form button[type=submit]').click();
+  await page.locator('#login-status .problem[data-status="401"]').waitFor();
+  await shot(page, '01-sign-in-refused');
+  await page.locator('#api-key').fill(analystKey);
+  await page.locator('#login-form button[type=submit]').click();
+  await page.locator('#feed-status[data-status="live"]').waitFor();
+
+  // Search by value alone: the console works out the kind.
+  await page.locator('#search-value').fill(file);
+  await page.locator('#search-form button[type=submit]').click();
+  const card = page.locator('#verdict-card[data-verdict="malicious"]');
+  await card.waitFor();
+  assert.equal(await page.locator('#verdict .verdict').textContent(), 'malicious');
+  const rules = await page.locator('#verdict-card tr[data-rule]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-rule')));
+  assert.deepEqual(rules, api.record.reasons.map((r: { rule: string }) => r.rule), 'every reason of the record is listed');
+  assert.ok((await page.locator('#verdict-card table.reasons td.num').first().textContent()) !== '');
+  // k-anonymity: the card shows what the API allowed, never more.
+  const crossTenant = (await page.locator('#cross-tenant').textContent()) ?? '';
+  if (api.stats.cross_tenant.suppressed) assert.equal(crossTenant, `withheld: fewer than ${api.stats.cross_tenant.fewer_than} tenants`);
+  else assert.match(crossTenant, new RegExp(`^${api.stats.cross_tenant.tenants} tenants`));
+
+  // Sightings: bars for this tenant's events, as many as the API counted.
+  const chart = page.locator('#sightings-chart');
+  await chart.waitFor();
+  assert.ok(Number(await chart.getAttribute('data-own-events')) === api.stats.own.events, `chart ${await chart.getAttribute('data-own-events')} vs ${api.stats.own.events}`);
+  assert.ok((await page.locator('#sightings-chart rect.bar-own').count()) > 0);
+  // Relations: every node drawn, coloured by its verdict.
+  const graph = page.locator('#relations-graph');
+  await graph.waitFor();
+  await page.locator('#content[data-loaded]').waitFor();
+  assert.equal(Number(await graph.getAttribute('data-nodes')), relations.nodes.length);
+  assert.equal(await page.locator('#relations-graph g.node').count(), relations.nodes.length);
+  assert.equal(await page.locator(`#relations-graph g.node-centre.verdict-malicious`).count(), 1);
+  await shot(page, '02-verdict-card-sightings-relations');
+  await page.locator('#relations').screenshot({ path: join(SHOTS, '03-relations-graph.png') });
+  await page.locator('#sightings').screenshot({ path: join(SHOTS, '04-sightings-chart.png') });
+
+  // Clicking a neighbour in the graph opens its page; its graph leads back to the file.
+  await page.locator(`#relations-graph g.node[data-value="${neighbour.value.replaceAll('"', '\\"')}"]`).click();
+  await page.locator(`#verdict-card[data-verdict="${neighbour.verdict}"] .indicator-value`).filter({ hasText: neighbour.value }).waitFor();
+  assert.equal(new URL(page.url()).hash, `#/indicator/${neighbour.kind}/${enc(neighbour.value)}`);
+  await page.locator('#relations-graph').waitFor();
+  await shot(page, '05-neighbour');
+  await page.locator(`#relations-graph g.node[data-value="${file}"]`).click();
+  await page.locator('#verdict-card[data-verdict="malicious"]').waitFor();
+
+  // Override: the API's problem+json shows inline under the form...
+  await page.locator('#override-form select[name=verdict]').selectOption('clean');
+  await page.locator('#override-form textarea[name=reason]').fill('x');
+  await page.locator('#override-form button[type=submit]').click();
+  const problem = page.locator('#override-form .problem[data-status="400"]');
+  await problem.waitFor();
+  assert.match((await problem.textContent()) ?? '', /body\.reason/);
+  await page.locator('#override-form').screenshot({ path: join(SHOTS, '06-override-problem.png') });
+  // ...and a valid one changes the verdict on screen, in the history, on the live feed and at the edge.
+  await page.locator('#override-form textarea[name=reason]').fill('signed installer of an internal tool');
+  await page.locator('#override-form button[type=submit]').click();
+  await page.locator('#verdict-card[data-verdict="clean"]').waitFor();
+  await page.locator('#override-note').filter({ hasText: 'signed installer of an internal tool' }).waitFor();
+  await page.locator('#history-table tr[data-source="override"]').waitFor();
+  await page.locator(`#feed-list li[data-value="${file}"][data-verdict="clean"]`).waitFor();
+  await until('the edge to answer clean', async () => (await edgeVerdict()) === 'clean');
+  assert.match((await page.locator('#override-form .form-status .ok').textContent()) ?? '', /the verdict is now clean/);
+  await shot(page, '07-after-override');
+  // Lifting it gives the rules back their say.
+  await page.locator('#lift-override').click();
+  await page.locator('#verdict-card[data-verdict="malicious"]').waitFor();
+  await page.locator(`#feed-list li[data-value="${file}"][data-verdict="malicious"]`).waitFor();
+  await until('the edge to answer malicious again', async () => (await edgeVerdict()) === 'malicious');
+
+  // A dispute filed from the console appears in the open list, and rejecting it closes it.
+  await page.locator('#dispute-form select[name=requested_verdict]').selectOption('malicious');
+  await page.locator('#dispute-form textarea[name=reason]').fill('the campaign evidence stands');
+  await page.locator('#dispute-form button[type=submit]').click();
+  const dispute = page.locator('#disputes form.dispute').first();
+  await dispute.waitFor();
+  await dispute.locator('input[name=note]').fill('override confirmed with the vendor');
+  await dispute.locator('button[value=reject]').click();
+  await page.locator('#disputes').filter({ hasText: 'None open.' }).waitFor();
+  await shot(page, '08-dispute-resolved');
+  assert.equal((await h.get('/v1/disputes?status=rejected', analystKey)).body.items.length, 1);
+
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  assert.deepEqual(failed, ['401 GET /v1/overrides/audit', `400 PUT /v1/overrides/file/${file}`]);
+});
