@@ -113,3 +113,25 @@ test('updates since a trimmed position answer 410 problem+json', async (t) => {
   assert.equal(gone.headers['content-type'], 'application/problem+json; charset=utf-8');
   assert.equal((await app.inject({ url: '/v1/filters/file/updates?since=abc', headers: auth })).statusCode, 400);
 });
+
+test('an edge whose snapshots are older than what the stream still holds rebuilds its filters at start', async (t) => {
+  const config = edgeConfig(await testRedisUrl());
+  const w = writer(config);
+  t.after(() => w.redis.quit());
+  const keys = await loadSigningKeys(w.redis, config.REDIS_KEY_PREFIX);
+  await w.store.write(record('file', sha('before-snapshot'), 'malicious'));
+  for (const kind of ['file', 'url', 'domain', 'ip'] as const) await rebuildFilter(w.store, kind, keys, { capacity: 10_000, fpr: 0.001 });
+  const stale = decodeSnapshot((await w.redis.getBuffer(`${config.REDIS_KEY_PREFIX}rep:filter:file`))!).position;
+  // Written after the snapshot, then trimmed from the stream: only the records know them.
+  const missed = Array.from({ length: 5 }, (_, i) => sha(`trimmed-away-${i}`));
+  for (const h of missed) await w.store.write(record('file', h, 'malicious'));
+  await w.redis.xtrim(`${config.REDIS_KEY_PREFIX}rep:updates`, 'MAXLEN', 1);
+
+  const app = await buildEdge(config);
+  t.after(() => app.close());
+  const auth = { authorization: `Bearer ${(await createKey(config, 'acme')).key}` };
+  const res = await app.inject({ method: 'POST', url: '/v1/reputation/batch', headers: auth, payload: { indicators: missed.map((value) => ({ kind: 'file', value })) } });
+  assert.deepEqual(res.json().results.map((r: { status: string }) => r.status), missed.map(() => 'found'));
+  const served = (await app.inject({ url: '/v1/filters/file', headers: auth })).headers['x-repute-stream-position'];
+  assert.notEqual(served, stale, 'the rebuilt snapshot replaces the stale one');
+});

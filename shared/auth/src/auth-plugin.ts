@@ -1,6 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import rateLimit from '@fastify/rate-limit';
 import type { UpdateEntry, UpdateTail } from '@repute/store';
 import { AuthError } from './auth-error.ts';
 import type { ApiKeyInfo, KeyStore } from './key-store.ts';
@@ -53,20 +52,36 @@ export interface AuthPluginOptions {
   tailRevocations?: boolean;
 }
 
+/** Per key id: usage not yet summed into Redis, today's total, and the rate-limit window. */
+interface KeyState {
+  id: string;
+  limit: number;
+  quota: number | undefined;
+  pending: number;
+  usedToday: number;
+  windowStart: number;
+  windowCount: number;
+}
+
 interface CachedKey {
   info: ApiKeyInfo;
   principal: Principal;
+  state: KeyState;
   expiresAt: number;
 }
 
 const MAX_CACHED = 100_000;
+const WINDOW_MS = 60_000;
 
 /**
  * Bearer API-key authentication, scopes, per-key rate limits and daily quotas, with no Redis
  * call on the request path once a key is known: verified keys are cached in process (a
  * revocation reaches them through the update stream within about a second), rate limits are
- * counted in process (@fastify/rate-limit's local store, keyed by key id, IETF RateLimit
- * headers) and usage is summed into Redis off the request path.
+ * counted in process (a fixed one-minute window per key id, IETF draft RateLimit headers) and
+ * usage is summed into Redis off the request path.
+ *
+ * The check completes synchronously for a cached key: on the lookup path a promise per hook
+ * and the awaits of a rate-limit store cost as much as the lookup itself.
  */
 async function authPlugin(fastify: FastifyInstance, options: AuthPluginOptions): Promise<void> {
   if (fastify.hasDecorator('apiKeys')) return;
@@ -74,15 +89,15 @@ async function authPlugin(fastify: FastifyInstance, options: AuthPluginOptions):
   const cacheTtl = options.cacheTtlMs ?? 300_000;
   const negativeTtl = options.negativeTtlMs ?? 5_000;
   const defaultLimit = options.defaultRateLimitPerMinute ?? 6_000;
+  // Keyed by the Authorization header as sent, so a hit needs no string slicing.
   const cache = new Map<string, CachedKey>();
   const unknown = new Map<string, number>();
-  const pendingUsage = new Map<string, number>();
-  const usedToday = new Map<string, number>();
-  const limits = new Map<string, number>();
+  const states = new Map<string, KeyState>();
 
   const invalidate = (keyId: string): void => {
     for (const [key, cached] of cache) if (cached.info.id === keyId) cache.delete(key);
-    usedToday.delete(keyId);
+    const state = states.get(keyId);
+    if (state !== undefined) state.usedToday = 0;
   };
 
   const cache_: ApiKeyCache = {
@@ -92,15 +107,25 @@ async function authPlugin(fastify: FastifyInstance, options: AuthPluginOptions):
     },
     invalidate,
     async flushUsage() {
-      if (pendingUsage.size === 0) return;
-      const batch = new Map(pendingUsage);
-      pendingUsage.clear();
+      const batch = new Map<string, number>();
+      for (const state of states.values()) {
+        if (state.pending === 0) continue;
+        batch.set(state.id, state.pending);
+        state.pending = 0;
+      }
+      if (batch.size === 0) return;
       try {
         const totals = await keys.addUsage(batch);
-        for (const [id, total] of totals) usedToday.set(id, total);
+        for (const [id, total] of totals) {
+          const state = states.get(id);
+          if (state !== undefined) state.usedToday = total;
+        }
       } catch {
         // Redis away: keep the counts for the next flush rather than lose them.
-        for (const [id, n] of batch) pendingUsage.set(id, (pendingUsage.get(id) ?? 0) + n);
+        for (const [id, n] of batch) {
+          const state = states.get(id);
+          if (state !== undefined) state.pending += n;
+        }
       }
     },
   };
@@ -110,68 +135,103 @@ async function authPlugin(fastify: FastifyInstance, options: AuthPluginOptions):
   const unauthorized = (detail: string): AuthError =>
     new AuthError('REPUTE_AUTH_UNAUTHORIZED', 401, 'Missing or invalid API key', detail, { 'www-authenticate': 'Bearer' });
 
-  async function resolve(key: string): Promise<CachedKey> {
+  function stateOf(info: ApiKeyInfo): KeyState {
+    let state = states.get(info.id);
+    if (state === undefined) {
+      if (states.size > MAX_CACHED) {
+        // Cached keys point at their state: drop them too, so none counts into a dropped one.
+        cache.clear();
+        for (const [id, s] of states) if (s.pending === 0) states.delete(id);
+      }
+      state = { id: info.id, limit: defaultLimit, quota: undefined, pending: 0, usedToday: 0, windowStart: 0, windowCount: 0 };
+      states.set(info.id, state);
+    }
+    state.limit = info.rateLimitPerMinute ?? defaultLimit;
+    state.quota = info.dailyQuota;
+    return state;
+  }
+
+  async function verify(header: string, stale: CachedKey | undefined): Promise<CachedKey> {
     const now = Date.now();
-    const cached = cache.get(key);
-    if (cached !== undefined && cached.expiresAt > now) return cached;
-    const seenUnknown = unknown.get(key);
+    const seenUnknown = unknown.get(header);
     if (seenUnknown !== undefined && seenUnknown > now) throw unauthorized('the API key is not valid');
     let info: ApiKeyInfo | null;
     try {
-      info = await keys.verify(key);
-    } catch (err) {
+      info = await keys.verify(header.slice(7).trim());
+    } catch {
       // Keys already verified keep working without Redis; a key never seen cannot be checked.
-      if (cached !== undefined) return cached;
+      if (stale !== undefined) return stale;
       throw new AuthError('REPUTE_AUTH_UNAVAILABLE', 503, 'Key verification unavailable', 'the key store cannot be reached; retry shortly', { 'retry-after': '1' }, true);
     }
     if (info === null) {
       if (unknown.size > MAX_CACHED) unknown.clear();
-      unknown.set(key, now + negativeTtl);
-      cache.delete(key);
+      unknown.set(header, now + negativeTtl);
+      cache.delete(header);
       throw unauthorized('the API key is not valid');
     }
     if (cache.size > MAX_CACHED) cache.clear();
-    const entry: CachedKey = { info, principal: { keyId: info.id, tenant: info.tenant, scopes: info.scopes }, expiresAt: now + cacheTtl };
-    cache.set(key, entry);
-    limits.set(info.id, info.rateLimitPerMinute ?? defaultLimit);
+    const entry: CachedKey = { info, principal: { keyId: info.id, tenant: info.tenant, scopes: info.scopes }, state: stateOf(info), expiresAt: now + cacheTtl };
+    cache.set(header, entry);
     return entry;
   }
 
-  fastify.addHook('onRequest', async (request: FastifyRequest) => {
-    const scope = request.routeOptions.config.scope;
-    if (scope === undefined) return;
-    const header = request.headers.authorization;
-    if (header === undefined || !header.startsWith('Bearer ')) throw unauthorized('send the API key as "Authorization: Bearer <key>"');
-    const entry = await resolve(header.slice(7).trim());
+  /** Scope, quota and rate limit of a verified key; null when admitted. */
+  function admit(entry: CachedKey, scope: Scope, request: FastifyRequest, reply: FastifyReply): AuthError | null {
     if (!hasScope(entry.info.scopes, scope)) {
-      throw new AuthError('REPUTE_AUTH_FORBIDDEN', 403, 'Scope not granted', `this key lacks the "${scope}" scope`);
+      return new AuthError('REPUTE_AUTH_FORBIDDEN', 403, 'Scope not granted', `this key lacks the "${scope}" scope`);
     }
-    const id = entry.info.id;
-    const quota = entry.info.dailyQuota;
-    if (quota !== undefined && (usedToday.get(id) ?? 0) + (pendingUsage.get(id) ?? 0) >= quota) {
-      throw new AuthError('REPUTE_AUTH_QUOTA_EXCEEDED', 429, 'Daily quota exceeded', `this key's daily quota of ${quota} requests is used up`, { 'retry-after': String(secondsToUtcMidnight()) }, true);
+    const state = entry.state;
+    if (state.quota !== undefined && state.usedToday + state.pending >= state.quota) {
+      return new AuthError('REPUTE_AUTH_QUOTA_EXCEEDED', 429, 'Daily quota exceeded', `this key's daily quota of ${state.quota} requests is used up`, { 'retry-after': String(secondsToUtcMidnight()) }, true);
     }
-    pendingUsage.set(id, (pendingUsage.get(id) ?? 0) + 1);
+    const now = Date.now();
+    if (now - state.windowStart >= WINDOW_MS) {
+      state.windowStart = now;
+      state.windowCount = 0;
+    }
+    const count = ++state.windowCount;
+    const max = state.limit;
+    const resetS = Math.ceil((state.windowStart + WINDOW_MS - now) / 1000);
+    if (count > max) {
+      const seconds = String(resetS);
+      return new AuthError('REPUTE_AUTH_RATE_LIMITED', 429, 'Rate limit exceeded', `at most ${max} requests per minute for this key; retry in ${resetS} s`,
+        { 'ratelimit-limit': String(max), 'ratelimit-remaining': '0', 'ratelimit-reset': seconds, 'retry-after': seconds }, true);
+    }
+    state.pending++;
     request.principal = entry.principal;
-  });
-
-  await fastify.register(rateLimit, {
-    global: true,
-    // Counted in this process: the request path never waits for Redis.
-    max: (request) => (request as FastifyRequest).principal !== null ? limitOf(request as FastifyRequest) : 0,
-    timeWindow: 60_000,
-    keyGenerator: (request) => (request as FastifyRequest).principal?.keyId ?? 'anonymous',
-    allowList: (request) => (request as FastifyRequest).principal === null,
-    enableDraftSpec: true,
-    cache: MAX_CACHED,
-    errorResponseBuilder: (_request, context) =>
-      new AuthError('REPUTE_AUTH_RATE_LIMITED', 429, 'Rate limit exceeded', `at most ${context.max} requests per minute for this key; retry in ${Math.ceil(context.ttl / 1000)} s`, {}, true),
-  });
-
-  function limitOf(request: FastifyRequest): number {
-    const principal = request.principal;
-    return principal === null ? defaultLimit : (limits.get(principal.keyId) ?? defaultLimit);
+    void reply.header('ratelimit-limit', max).header('ratelimit-remaining', max - count).header('ratelimit-reset', resetS);
+    return null;
   }
+
+  // Synchronous for a cached key (no promise per request); applies to every route of this
+  // scope, whatever order they were registered in, and passes those without a scope.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const scope = request.routeOptions.config.scope;
+    if (scope === undefined) {
+      done();
+      return;
+    }
+    const header = request.headers.authorization;
+    if (header === undefined || !header.startsWith('Bearer ')) {
+      done(unauthorized('send the API key as "Authorization: Bearer <key>"'));
+      return;
+    }
+    const cached = cache.get(header);
+    if (cached !== undefined && cached.expiresAt > Date.now()) {
+      const denied = admit(cached, scope, request, reply);
+      if (denied === null) done();
+      else done(denied);
+      return;
+    }
+    verify(header, cached).then(
+      (entry) => {
+        const denied = admit(entry, scope, request, reply);
+        if (denied === null) done();
+        else done(denied);
+      },
+      (err: unknown) => done(err as Error),
+    );
+  });
 
   const timer = setInterval(() => void cache_.flushUsage(), options.usageFlushMs ?? 1_000);
   timer.unref();

@@ -44,43 +44,111 @@ function keyOf(c: Candidate): string {
   return c.alias !== undefined ? `rep:alias:${c.alias}:${c.label}` : `rep:${c.kind}:${c.digest.toString('hex')}`;
 }
 
+/** Per-lookup state between planning and combining. */
+interface Plan {
+  resolved: Map<string, Resolved>;
+  keysPerItem: (string[] | null)[];
+  open: string[];
+  redisUp: boolean;
+}
+
 /**
  * Answers lookups: filter first (a negative never reaches Redis), then the in-process cache,
  * then one batched Redis read for everything still open (a second one only to follow MD5/SHA-1
  * aliases), then the tenant overlay. Worst verdict wins across a lookup's records.
+ *
+ * `answer` and `answerOne` return synchronously when no Redis read is needed (filter
+ * negatives and cache hits, most traffic): a promise per request is measurable on this path.
  */
 export class LookupService {
   private readonly o: LookupServiceOptions;
+  private readonly unknownResult: LookupResult;
 
   constructor(options: LookupServiceOptions) {
     this.o = options;
+    this.unknownResult = Object.freeze({ verdict: 'unknown', record: null, matched: null, overlay: null, degraded: false, ttl: options.unknownTtl }) as LookupResult;
+  }
+
+  /** The answer to a lookup whose every record the filters ruled out and no overlay matched. */
+  get unknown(): LookupResult {
+    return this.unknownResult;
+  }
+
+  /** Whether the tenant has an overlay (whose entries may decide even filter negatives). */
+  hasOverlay(tenant: string | undefined): boolean {
+    return this.o.overlays.has(tenant);
+  }
+
+  /** Counts filter negatives decided outside this service (the batch fast path). */
+  countNegatives(kind: string, n: number): void {
+    this.o.hooks.onFilterNegative(kind, n);
   }
 
   async lookup(items: readonly (PreparedLookup | null)[], tenant: string | undefined): Promise<(LookupResult | null)[]> {
+    return await this.answer(items, tenant);
+  }
+
+  /** One lookup: synchronous unless a record must be read from Redis. */
+  answerOne(item: PreparedLookup, tenant: string | undefined): LookupResult | Promise<LookupResult> {
+    const { filters, hooks } = this.o;
+    const candidates = item.candidates;
+    let positive = false;
+    for (let j = 0; j < candidates.length; j++) {
+      const c = candidates[j]!;
+      if (filters.mightHave(c.kind, c.digest)) positive = true;
+      else hooks.onFilterNegative(c.kind, 1);
+    }
+    if (!positive) {
+      const overlay = this.o.overlays.match(tenant, item.probes, item.ipBytes);
+      return overlay === null ? this.unknownResult : this.combine(item, candidates.map(() => ''), new Map(), tenant, false);
+    }
+    const plan = this.plan([item], false);
+    const done = (stale: boolean): LookupResult => this.combine(item, plan.keysPerItem[0]!, plan.resolved, tenant, stale);
+    const follow = plan.open.length === 0 ? this.followAliases(plan) : null;
+    if (plan.open.length === 0 && follow === null) return done(false);
+    return this.complete(plan, follow).then(done);
+  }
+
+  /** Many lookups (null items stay null): synchronous unless a record must be read from Redis. */
+  answer(items: readonly (PreparedLookup | null)[], tenant: string | undefined): (LookupResult | null)[] | Promise<(LookupResult | null)[]> {
+    const plan = this.plan(items, true);
+    const done = (stale: boolean): (LookupResult | null)[] => {
+      const out: (LookupResult | null)[] = new Array(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        const keys = plan.keysPerItem[i];
+        out[i] = item == null || keys == null ? null : this.combine(item, keys, plan.resolved, tenant, stale);
+      }
+      return out;
+    };
+    const follow = plan.open.length === 0 ? this.followAliases(plan) : null;
+    if (plan.open.length === 0 && follow === null) return done(false);
+    return this.complete(plan, follow).then(done);
+  }
+
+  private plan(items: readonly (PreparedLookup | null)[], countNegatives: boolean): Plan {
     const { filters, cache, hooks } = this.o;
     const resolved = new Map<string, Resolved>();
-    const keysPerItem: (string[] | null)[] = [];
+    const keysPerItem: (string[] | null)[] = new Array(items.length);
     const open: string[] = [];
-    let stale = false;
     const redisUp = this.o.redisReady();
-    // Counted locally and reported once: a labelled counter per candidate costs more than the filter.
-    const negatives = new Map<string, number>();
     let cacheHits = 0;
-
-    for (const item of items) {
-      if (item === null) {
-        keysPerItem.push(null);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item == null) {
+        keysPerItem[i] = null;
         continue;
       }
-      const keys: string[] = [];
-      for (const c of item.candidates) {
+      const keys: string[] = new Array(item.candidates.length);
+      for (let j = 0; j < item.candidates.length; j++) {
+        const c = item.candidates[j]!;
         if (!filters.mightHave(c.kind, c.digest)) {
-          negatives.set(c.kind, (negatives.get(c.kind) ?? 0) + 1);
-          keys.push('');
+          if (countNegatives) hooks.onFilterNegative(c.kind, 1);
+          keys[j] = '';
           continue;
         }
         const key = keyOf(c);
-        keys.push(key);
+        keys[j] = key;
         if (resolved.has(key)) continue;
         const hit = cache.get(key, !redisUp);
         if (hit !== undefined) {
@@ -91,45 +159,92 @@ export class LookupService {
           open.push(key);
         }
       }
-      keysPerItem.push(keys);
+      keysPerItem[i] = keys;
     }
-
-    for (const [kind, n] of negatives) hooks.onFilterNegative(kind, n);
     if (cacheHits > 0) hooks.onCacheHit(cacheHits);
-    if (open.length > 0) stale = !(await this.fetch(open, resolved, redisUp));
-
-    // MD5/SHA-1 aliases resolve to a SHA-256 record: follow them in one more read.
-    const follow: string[] = [];
-    for (const [key, value] of resolved) {
-      if (typeof value !== 'string') continue;
-      const target = `rep:file:${value}`;
-      if (resolved.has(target)) continue;
-      const hit = cache.get(target, !redisUp);
-      if (hit !== undefined) resolved.set(target, hit);
-      else {
-        resolved.set(target, UNRESOLVED);
-        follow.push(target);
-      }
-      void key;
-    }
-    if (follow.length > 0 && !(await this.fetch(follow, resolved, redisUp))) stale = true;
-
-    const out: (LookupResult | null)[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      const keys = keysPerItem[i];
-      if (item == null || keys == null) {
-        out.push(null);
-        continue;
-      }
-      out.push(this.combine(item, keys, resolved, tenant, stale));
-    }
-    return out;
+    return { resolved, keysPerItem, open, redisUp };
   }
 
-  /** Reads keys from Redis into `resolved` and the cache; false when Redis could not answer. */
+  /**
+   * MD5/SHA-1 aliases resolve to a SHA-256 record: resolves their targets from the cache and
+   * returns the keys still to read (null when none).
+   */
+  private followAliases(plan: Plan): string[] | null {
+    const { cache } = this.o;
+    let follow: string[] | null = null;
+    for (const value of plan.resolved.values()) {
+      if (typeof value !== 'string') continue;
+      const target = `rep:file:${value}`;
+      if (plan.resolved.has(target)) continue;
+      const hit = cache.get(target, !plan.redisUp);
+      if (hit !== undefined) plan.resolved.set(target, hit);
+      else {
+        plan.resolved.set(target, UNRESOLVED);
+        (follow ??= []).push(target);
+      }
+    }
+    return follow;
+  }
+
+  /**
+   * Reads what the plan left open, then the alias targets still unknown (`follow`, when the
+   * aliases came from the cache, or those the first read revealed); true when stale.
+   */
+  private async complete(plan: Plan, follow: string[] | null): Promise<boolean> {
+    let stale = false;
+    let targets = follow;
+    if (plan.open.length > 0) {
+      stale = !(await this.fetch(plan.open, plan.resolved, plan.redisUp));
+      targets = this.followAliases(plan);
+    }
+    if (targets !== null && !(await this.fetch(targets, plan.resolved, plan.redisUp))) stale = true;
+    return stale;
+  }
+
+  /**
+   * Reads keys into `resolved` (and the cache); false when Redis could not answer. A key already
+   * being read for another lookup is not read again: hot indicators (an outbreak hash asked by
+   * every agent at once) would otherwise cost one round trip per concurrent request until the
+   * first answer fills the cache.
+   */
   private async fetch(keys: string[], resolved: Map<string, Resolved>, redisUp: boolean): Promise<boolean> {
     if (!redisUp) return false;
+    const inflight = this.o.cache.inflight;
+    let fresh: string[] = keys;
+    let shared: [string, Promise<Map<string, CachedValue> | null>][] | null = null;
+    if (inflight.size > 0) {
+      fresh = [];
+      for (const key of keys) {
+        const pending = inflight.get(key);
+        if (pending !== undefined) (shared ??= []).push([key, pending]);
+        else fresh.push(key);
+      }
+    }
+    let ok = true;
+    if (fresh.length > 0) {
+      const read = this.read(fresh);
+      for (const key of fresh) inflight.set(key, read);
+      let values: Map<string, CachedValue> | null;
+      try {
+        values = await read;
+      } finally {
+        for (const key of fresh) if (inflight.get(key) === read) inflight.delete(key);
+      }
+      if (values === null) ok = false;
+      else for (const key of fresh) resolved.set(key, values.get(key) ?? null);
+    }
+    if (shared !== null) {
+      for (const [key, pending] of shared) {
+        const values = await pending;
+        if (values === null) ok = false;
+        else resolved.set(key, values.get(key) ?? null);
+      }
+    }
+    return ok;
+  }
+
+  /** One Redis read of `keys`, decoded and cached; null when Redis could not answer. */
+  private async read(keys: string[]): Promise<Map<string, CachedValue> | null> {
     const { store, cache, hooks } = this.o;
     let raw: (string | null)[];
     try {
@@ -137,8 +252,9 @@ export class LookupService {
       raw = await store.getManyRaw(keys);
     } catch (err) {
       hooks.onRedisError(err as Error);
-      return false;
+      return null;
     }
+    const values = new Map<string, CachedValue>();
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const text = raw[i] ?? null;
@@ -154,19 +270,21 @@ export class LookupService {
           }
         }
       }
-      resolved.set(key, value);
+      values.set(key, value);
       cache.set(key, value, text?.length ?? 0);
     }
-    return true;
+    return values;
   }
 
   private combine(item: PreparedLookup, keys: string[], resolved: Map<string, Resolved>, tenant: string | undefined, stale: boolean): LookupResult {
     let best: ReputationRecord | null = null;
     let matched: Candidate | null = null;
     let degraded = false;
+    let consulted = false;
     for (let j = 0; j < keys.length; j++) {
       const key = keys[j]!;
       if (key === '') continue;
+      consulted = true;
       let value = resolved.get(key);
       if (typeof value === 'string') value = resolved.get(`rep:file:${value}`);
       if (value === UNRESOLVED || value === undefined) {
@@ -180,6 +298,8 @@ export class LookupService {
       }
     }
     const overlay = this.o.overlays.match(tenant, item.probes, item.ipBytes);
+    degraded ||= stale && best === null && overlay === null && consulted;
+    if (best === null && overlay === null && !degraded) return this.unknownResult;
     let verdict: Verdict = best?.verdict ?? 'unknown';
     if (overlay !== null) verdict = overlay.list === 'block' ? 'malicious' : 'clean';
     const ttl = best !== null ? best.ttl || this.o.defaultTtl : overlay !== null ? this.o.defaultTtl : this.o.unknownTtl;
@@ -188,7 +308,7 @@ export class LookupService {
       record: best,
       matched: matched === null ? null : { kind: matched.kind, value: matched.label, role: matched.role },
       overlay,
-      degraded: degraded || (stale && best === null && overlay === null && keys.some((k) => k !== '')),
+      degraded,
       ttl,
     };
   }

@@ -9,6 +9,10 @@ export class OverlaySet {
     else this.tenants.set(tenant, new OverlayMatcher(entries));
   }
 
+  has(tenant: string | undefined): boolean {
+    return tenant !== undefined && this.tenants.has(tenant);
+  }
+
   /** The deciding entry of `tenant`'s overlay for these probes, or null. */
   match(tenant: string | undefined, probes: readonly OverlayProbe[], ipBytes?: Uint8Array): OverlayEntry | null {
     if (tenant === undefined) return null;

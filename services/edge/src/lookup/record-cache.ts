@@ -17,6 +17,11 @@ interface Entry {
 export class RecordCache {
   hits = 0;
   misses = 0;
+  /**
+   * Redis reads under way, by key, for lookups to share. A change announced by the stream
+   * drops the key here too, so a lookup that starts after it never takes an older read's value.
+   */
+  readonly inflight = new Map<string, Promise<Map<string, CachedValue> | null>>();
   private readonly map = new Map<string, Entry>();
   private bytes = 0;
   private readonly maxEntries: number;
@@ -65,6 +70,7 @@ export class RecordCache {
   }
 
   delete(key: string): void {
+    this.inflight.delete(key);
     const entry = this.map.get(key);
     if (entry === undefined) return;
     this.bytes -= entry.bytes;
@@ -72,6 +78,7 @@ export class RecordCache {
   }
 
   clear(): void {
+    this.inflight.clear();
     this.map.clear();
     this.bytes = 0;
   }

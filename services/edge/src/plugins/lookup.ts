@@ -11,6 +11,7 @@ declare module 'fastify' {
 
 async function lookupPlugin(fastify: FastifyInstance, opts: { config: EdgeConfig }): Promise<void> {
   const m = fastify.edgeMetrics;
+  const counts = m.counts;
   const redis = fastify.edgeRedis;
   fastify.decorate('edgeLookup', new LookupService({
     store: fastify.edgeStore,
@@ -21,9 +22,9 @@ async function lookupPlugin(fastify: FastifyInstance, opts: { config: EdgeConfig
     defaultTtl: opts.config.EDGE_DEFAULT_TTL_S,
     unknownTtl: opts.config.EDGE_UNKNOWN_TTL_S,
     hooks: {
-      onFilterNegative: (kind, n) => m.filterNegatives.inc({ kind }, n),
-      onCacheHit: (n) => m.cacheHits.inc(n),
-      onRedisRoundTrip: () => m.redisRoundTrips.inc(),
+      onFilterNegative: (kind, n) => { counts.filterNegatives[kind] = (counts.filterNegatives[kind] ?? 0) + n; },
+      onCacheHit: (n) => { counts.cacheHits += n; },
+      onRedisRoundTrip: () => { counts.redisRoundTrips++; },
       onRedisError: (err) => {
         m.errors.inc({ area: 'redis' });
         fastify.log.debug({ err }, 'redis read failed, answering degraded');

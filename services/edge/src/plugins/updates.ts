@@ -11,6 +11,8 @@ import { FILTER_KINDS } from './filters.ts';
 export interface EdgeUpdates {
   /** The freshness of every answer: the last stream position applied, and when it was current. */
   asOf(): { position: string; time: string };
+  /** `asOf()` as JSON text (the same object and text until either changes). */
+  asOfJson(): string;
   /** Whether the tail reads the stream now (false while Redis is away). */
   live(): boolean;
 }
@@ -26,8 +28,10 @@ declare module 'fastify' {
 /**
  * Follows the update stream from the loaded snapshots' position: new records go into the
  * filters, changed records leave the cache, overlay changes reload that tenant, revocations
- * reach the key cache. When the stream was trimmed past our position (Redis away too long),
- * it reloads snapshots and starts over.
+ * reach the key cache. When the stream was trimmed past the position to resume from (at start,
+ * or after Redis was away too long), the entries in between are gone: it reloads the stored
+ * snapshots and, when those are older than what the stream still holds, rebuilds the filters
+ * from the records, instead of serving negatives that miss records.
  */
 async function updatesPlugin(fastify: FastifyInstance, opts: { config: EdgeConfig }): Promise<void> {
   const config = opts.config;
@@ -37,8 +41,9 @@ async function updatesPlugin(fastify: FastifyInstance, opts: { config: EdgeConfi
   const overlays = new OverlaySet();
   let live = true;
   let confirmedAt = Date.now();
-  let timeText = new Date(confirmedAt).toISOString();
-  let timeTextAt = confirmedAt;
+  let asOf = { position: '', time: '' };
+  let asOfAt = -1;
+  let asOfText = '';
 
   async function reloadTenant(tenant: string): Promise<void> {
     overlays.replace(tenant, await fastify.edgeOverlayStore.list(tenant));
@@ -98,8 +103,20 @@ async function updatesPlugin(fastify: FastifyInstance, opts: { config: EdgeConfi
     }
   }
 
+  // Resumes from the filters' position, rebuilding them first when the stream no longer holds
+  // every entry after it; returns the position caught up to.
+  async function resume(): Promise<string> {
+    let from = startPosition();
+    if (isTrimmedPast(await store.updatesRange(), from)) {
+      fastify.log.warn({ position: from }, "update stream trimmed past the filters' position: rebuilding them from the records");
+      await fastify.edgeFilterJobs.rebuild();
+      from = startPosition();
+    }
+    return await catchUp(from);
+  }
+
   await reloadOverlays();
-  const position = await catchUp(startPosition());
+  const position = await resume();
   let tail: UpdateTail | undefined;
 
   async function resync(): Promise<void> {
@@ -109,7 +126,7 @@ async function updatesPlugin(fastify: FastifyInstance, opts: { config: EdgeConfi
     cache.clear();
     await fastify.edgeFilterJobs.loadAll();
     await reloadOverlays();
-    tail.seek(await catchUp(startPosition()));
+    tail.seek(await resume());
   }
 
   tail = store.tailUpdates({
@@ -134,16 +151,23 @@ async function updatesPlugin(fastify: FastifyInstance, opts: { config: EdgeConfi
 
   fastify.decorate('edgeCache', cache);
   fastify.decorate('edgeOverlays', overlays);
-  fastify.decorate('edgeUpdates', {
+  const edgeUpdates: EdgeUpdates = {
     asOf() {
-      if (timeTextAt !== confirmedAt) {
-        timeText = new Date(confirmedAt).toISOString();
-        timeTextAt = confirmedAt;
+      const current = tail?.position() ?? position;
+      if (asOfAt !== confirmedAt || asOf.position !== current) {
+        asOf = { position: current, time: new Date(confirmedAt).toISOString() };
+        asOfAt = confirmedAt;
+        asOfText = JSON.stringify(asOf);
       }
-      return { position: tail?.position() ?? position, time: timeText };
+      return asOf;
+    },
+    asOfJson() {
+      edgeUpdates.asOf();
+      return asOfText;
     },
     live: () => live,
-  });
+  };
+  fastify.decorate('edgeUpdates', edgeUpdates);
   fastify.addHook('onClose', async () => {
     await tail?.stop();
   });

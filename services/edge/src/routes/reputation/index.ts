@@ -1,13 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { decodeRecord, isIndicatorError, isIndicatorKind } from '@repute/core';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { decodeRecord, isIndicatorError } from '@repute/core';
 import { ReputeError } from '@repute/http';
+import { prepareBatch, type PreparedBatch } from '../../lookup/batch-items.ts';
 import { prepareLookup, type LookupKind, type PreparedLookup } from '../../lookup/candidates.ts';
-import { Answer, BatchAnswer, BatchBody, BatchItem, PrefixAnswer, Problem } from './schemas.ts';
-import { answerFields, cacheControl } from './shape.ts';
+import { fileDigest } from '../../lookup/file-digest.ts';
+import type { LookupResult } from '../../lookup/lookup-service.ts';
+import type { LookupTimer } from '../../plugins/metrics.ts';
+import { answerJson, foundItemJson, invalidItemJson, UNKNOWN_ITEM, unknownFileJson } from './answer-json.ts';
+import { batchShapeValidator, plainJsonParser, stringFieldsValidator } from './light-validation.ts';
+import { Answer, BatchAnswer, BatchBody, PrefixAnswer, Problem } from './schemas.ts';
+import { cacheControl } from './shape.ts';
 
-const LOOKUP_KINDS = new Set<string>(['file', 'url', 'domain', 'ip']);
 const problems = { 400: Problem, 401: Problem, 403: Problem, 429: Problem };
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 function invalidIndicator(kind: string, value: string, err: unknown): ReputeError {
   const code = isIndicatorError(err) ? err.code : 'REPUTE_INDICATOR_INVALID';
@@ -15,101 +21,165 @@ function invalidIndicator(kind: string, value: string, err: unknown): ReputeErro
   return new ReputeError({ code, status: 400, title: 'Invalid indicator', detail: reason, extra: { item: { kind, value: value.slice(0, 200) }, reason } });
 }
 
-/** The lookup API: single lookups per kind, the batch, and hash-prefix search. */
+/**
+ * The lookup API: single lookups per kind, the batch, and hash-prefix search.
+ *
+ * Handlers are plain functions that send JSON text built by answer-json.ts (the declared
+ * response schemas document it), and answer synchronously unless Redis must be read: most
+ * lookups are filter negatives or cache hits, and at tens of thousands of requests per second
+ * a promise, a schema serialiser pass or a metrics label lookup per request shows.
+ */
 export default async function reputationRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const metrics = fastify.edgeMetrics;
+  const counts = metrics.counts;
+  const lookup = fastify.edgeLookup;
+  const filters = fastify.edgeFilters;
+  const updates = fastify.edgeUpdates;
+  plainJsonParser(fastify);
 
-  async function single(kind: LookupKind, raw: string, request: FastifyRequest, reply: FastifyReply): Promise<Static<typeof Answer>> {
+  const timers = new Map<string, Map<string, LookupTimer>>();
+  const timer = (kind: string, outcome: string): LookupTimer => {
+    let byOutcome = timers.get(kind);
+    if (byOutcome === undefined) timers.set(kind, (byOutcome = new Map()));
+    let t = byOutcome.get(outcome);
+    if (t === undefined) byOutcome.set(outcome, (t = metrics.lookupTimer(kind, outcome)));
+    return t;
+  };
+  const unknownFileTimer = timer('file', 'unknown');
+  const cacheControls = new Map<number, string>();
+  const cacheHeader = (ttl: number, degraded: boolean): string => {
+    if (degraded) return cacheControl(ttl, true);
+    let header = cacheControls.get(ttl);
+    if (header === undefined) {
+      header = cacheControl(ttl, false);
+      if (cacheControls.size < 1000) cacheControls.set(ttl, header);
+    }
+    return header;
+  };
+  const unknownTtl = String(lookup.unknown.ttl);
+  const unknownCacheControl = cacheControl(lookup.unknown.ttl, false);
+  // Scratch space for the file fast path: handlers run one at a time.
+  const digest = Buffer.allocUnsafe(32);
+
+  function sendAnswer(reply: FastifyReply, prepared: PreparedLookup, result: LookupResult, started: number): void {
+    if (result.degraded) counts.degradedAnswers++;
+    timer(prepared.kind, result.degraded ? 'degraded' : result.verdict).observe((performance.now() - started) / 1000);
+    void reply.header('cache-control', cacheHeader(result.ttl, result.degraded)).header('content-type', JSON_TYPE)
+      .send(answerJson(prepared.kind, prepared.value, result, updates.asOfJson()));
+  }
+
+  function single(kind: LookupKind, raw: string, request: FastifyRequest, reply: FastifyReply): void {
     const started = performance.now();
+    const tenant = request.principal?.tenant;
+    // The commonest request, an unknown file hash, is answered from the digest bytes alone.
+    if (kind === 'file' && fileDigest(raw, digest) && !lookup.hasOverlay(tenant) && !filters.mightHave('file', digest)) {
+      counts.filterNegatives['file']!++;
+      unknownFileTimer.observe((performance.now() - started) / 1000);
+      void reply.header('cache-control', unknownCacheControl).header('content-type', JSON_TYPE)
+        .send(unknownFileJson(raw.toLowerCase(), unknownTtl, updates.asOfJson()));
+      return;
+    }
     let prepared: PreparedLookup;
     try {
       prepared = prepareLookup(kind, raw);
     } catch (err) {
-      metrics.observeLookup(kind, 'invalid', (performance.now() - started) / 1000);
+      timer(kind, 'invalid').observe((performance.now() - started) / 1000);
       throw invalidIndicator(kind, raw, err);
     }
-    const [result] = await fastify.edgeLookup.lookup([prepared], request.principal?.tenant);
-    const r = result!;
-    if (r.degraded) metrics.degradedAnswers.inc();
-    metrics.observeLookup(kind, r.degraded ? 'degraded' : r.verdict, (performance.now() - started) / 1000);
-    void reply.header('cache-control', cacheControl(r.ttl, r.degraded));
-    return { kind, value: prepared.value, ...answerFields(r), as_of: fastify.edgeUpdates.asOf(), degraded: r.degraded };
+    const result = lookup.answerOne(prepared, tenant);
+    if (result instanceof Promise) {
+      result.then((r) => sendAnswer(reply, prepared, r, started), (err: unknown) => void reply.send(err as Error));
+      return;
+    }
+    sendAnswer(reply, prepared, result, started);
+  }
+
+  function sendBatch(reply: FastifyReply, batch: PreparedBatch, results: readonly (LookupResult | null)[], started: number): void {
+    const n = results.length;
+    const parts: string[] = new Array(n);
+    let degraded = false;
+    let ttl = Number.MAX_SAFE_INTEGER;
+    let found = 0;
+    let unknown = 0;
+    let invalid = 0;
+    for (let i = 0; i < n; i++) {
+      const bad = batch.invalid[i];
+      if (bad != null) {
+        invalid++;
+        parts[i] = invalidItemJson(bad.kind, bad.reason, bad.code);
+        continue;
+      }
+      // Items the filters ruled out never reached the lookup service.
+      const r = results[i] ?? lookup.unknown;
+      if (r.degraded) degraded = true;
+      if (r.ttl < ttl) ttl = r.ttl;
+      if (r.record === null && r.overlay === null) {
+        unknown++;
+        parts[i] = UNKNOWN_ITEM;
+        continue;
+      }
+      found++;
+      const p = batch.prepared[i]!;
+      parts[i] = foundItemJson(p.kind, p.value, r);
+    }
+    if (ttl === Number.MAX_SAFE_INTEGER) ttl = 0;
+    if (degraded) counts.degradedAnswers++;
+    timer('batch', degraded ? 'degraded' : 'answered').observe((performance.now() - started) / 1000);
+    void reply.header('cache-control', cacheHeader(ttl, degraded)).header('content-type', JSON_TYPE)
+      .send(`{"as_of":${updates.asOfJson()},"degraded":${degraded},"ttl":${ttl},"counts":{"found":${found},"unknown":${unknown},"invalid":${invalid}},"results":[${parts.join(',')}]}`);
   }
 
   const config = { scope: 'lookup' as const };
   const ok = { 200: Answer, ...problems };
+  // Params and query strings of the single lookups are bounded strings: checked by hand.
+  const validatorCompiler = ({ schema }: { schema: unknown }): ReturnType<typeof stringFieldsValidator> =>
+    stringFieldsValidator(schema as Parameters<typeof stringFieldsValidator>[0]);
 
   app.get('/v1/reputation/file/:hash', {
     config,
+    validatorCompiler,
     schema: { summary: 'File reputation by MD5, SHA-1 or SHA-256', params: Type.Object({ hash: Type.String({ maxLength: 256 }) }), response: ok },
-  }, async (request, reply) => await single('file', request.params.hash, request, reply));
+  }, (request, reply) => single('file', request.params.hash, request, reply));
 
   app.get('/v1/reputation/url', {
     config,
+    validatorCompiler,
     schema: { summary: 'URL reputation over all its Safe Browsing expressions and its host', querystring: Type.Object({ url: Type.String({ minLength: 1, maxLength: 16384 }) }), response: ok },
-  }, async (request, reply) => await single('url', request.query.url, request, reply));
+  }, (request, reply) => single('url', request.query.url, request, reply));
 
   app.get('/v1/reputation/domain/:name', {
     config,
+    validatorCompiler,
     schema: { summary: 'Domain reputation, also from its parents up to the registrable domain', params: Type.Object({ name: Type.String({ maxLength: 1024 }) }), response: ok },
-  }, async (request, reply) => await single('domain', request.params.name, request, reply));
+  }, (request, reply) => single('domain', request.params.name, request, reply));
 
   app.get('/v1/reputation/ip/:address', {
     config,
+    validatorCompiler,
     schema: { summary: 'IP reputation, also from its /24 or /64 network', params: Type.Object({ address: Type.String({ maxLength: 256 }) }), response: ok },
-  }, async (request, reply) => await single('ip', request.params.address, request, reply));
+  }, (request, reply) => single('ip', request.params.address, request, reply));
 
+  const batchShape = batchShapeValidator();
   app.post('/v1/reputation/batch', {
     config,
     schema: { summary: 'Up to 1000 mixed indicators, answered in order in one Redis round trip', body: BatchBody, response: { 200: BatchAnswer, ...problems } },
-  }, async (request, reply) => {
+    // Only the top level is validated up front; items are checked while they are prepared.
+    validatorCompiler: () => batchShape,
+  }, (request, reply) => {
     const started = performance.now();
-    const items = request.body.indicators;
-    const prepared: (PreparedLookup | null)[] = new Array(items.length);
-    const invalid: (ReputeError | null)[] = new Array(items.length).fill(null);
-    for (let i = 0; i < items.length; i++) {
-      const { kind, value } = items[i]!;
-      if (!LOOKUP_KINDS.has(kind)) {
-        prepared[i] = null;
-        invalid[i] = new ReputeError({ code: isIndicatorKind(kind) ? 'REPUTE_EDGE_KIND_NOT_SERVED' : 'REPUTE_INDICATOR_UNKNOWN_KIND', status: 400, title: 'Invalid indicator', detail: `kind must be file, url, domain or ip, got ${JSON.stringify(kind.slice(0, 32))}` });
-        continue;
-      }
-      try {
-        prepared[i] = prepareLookup(kind as LookupKind, value);
-      } catch (err) {
-        prepared[i] = null;
-        invalid[i] = invalidIndicator(kind, value, err);
-      }
+    const tenant = request.principal?.tenant;
+    const batch = prepareBatch(request.body.indicators as unknown[], filters, !lookup.hasOverlay(tenant));
+    for (const kind in batch.negativesByKind) {
+      const n = batch.negativesByKind[kind]!;
+      if (n > 0) lookup.countNegatives(kind, n);
     }
-    const results = await fastify.edgeLookup.lookup(prepared, request.principal?.tenant);
-    let degraded = false;
-    let ttl = Number.MAX_SAFE_INTEGER;
-    const counts = { found: 0, unknown: 0, invalid: 0 };
-    const out: Static<typeof BatchItem>[] = new Array(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const r = results[i];
-      if (r == null) {
-        counts.invalid++;
-        const e = invalid[i]!;
-        out[i] = { status: 'invalid', kind: items[i]!.kind, reason: e.detail ?? e.title, code: e.code };
-        continue;
-      }
-      degraded ||= r.degraded;
-      ttl = Math.min(ttl, r.ttl);
-      if (r.record === null && r.overlay === null) {
-        counts.unknown++;
-        out[i] = { status: 'unknown' };
-        continue;
-      }
-      counts.found++;
-      out[i] = { status: 'found', kind: items[i]!.kind, value: prepared[i]!.value, ...answerFields(r) };
+    const results = lookup.answer(batch.prepared, tenant);
+    if (results instanceof Promise) {
+      results.then((r) => sendBatch(reply, batch, r, started), (err: unknown) => void (reply as FastifyReply).send(err as Error));
+      return;
     }
-    if (ttl === Number.MAX_SAFE_INTEGER) ttl = 0;
-    if (degraded) metrics.degradedAnswers.inc();
-    metrics.observeLookup('batch', degraded ? 'degraded' : 'answered', (performance.now() - started) / 1000);
-    void reply.header('cache-control', cacheControl(ttl, degraded));
-    return { as_of: fastify.edgeUpdates.asOf(), degraded, ttl, counts, results: out };
+    sendBatch(reply, batch, results, started);
   });
 
   app.get('/v1/reputation/prefix/:kind/:prefix', {
@@ -131,9 +201,9 @@ export default async function reputationRoutes(fastify: FastifyInstance): Promis
     let digests: string[];
     let raw: (string | null)[];
     try {
-      metrics.redisRoundTrips.inc();
+      counts.redisRoundTrips++;
       digests = await fastify.edgeStore.digestsWithPrefix(kind, prefix, limit + 1);
-      metrics.redisRoundTrips.inc();
+      counts.redisRoundTrips++;
       raw = await fastify.edgeStore.getManyRaw(digests.slice(0, limit).map((d) => `rep:${kind}:${d}`));
     } catch (err) {
       metrics.errors.inc({ area: 'redis' });

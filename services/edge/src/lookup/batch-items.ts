@@ -1,0 +1,119 @@
+import { isIndicatorError, isIndicatorKind } from '@repute/core';
+import { prepareLookup, type PreparedLookup } from './candidates.ts';
+import { fileDigest } from './file-digest.ts';
+import type { FilterSet } from './filter-set.ts';
+
+/** Longest `value` a batch item may carry (a URL can be long; beyond this nothing is one). */
+export const MAX_VALUE_LENGTH = 16384;
+
+/** Why a batch item could not be looked up. */
+export interface InvalidItem {
+  kind: string | undefined;
+  reason: string;
+  code: string;
+}
+
+/** What became of each item of a batch, by index. */
+export interface PreparedBatch {
+  /** Items that need the lookup service (a filter positive, or an overlay to consult). */
+  prepared: (PreparedLookup | null)[];
+  /** Items that cannot be looked up. */
+  invalid: (InvalidItem | null)[];
+  /** Items every record of which the filters ruled out, with no overlay to consult: unknown. */
+  negatives: number;
+  /** Filter negatives by record kind, for the metrics. */
+  negativesByKind: Record<string, number>;
+}
+
+const BAD_ITEM = 'REPUTE_EDGE_BAD_ITEM';
+
+/** The invalid-item answer for an indicator the parser refused (same reason as a single lookup). */
+export function invalidIndicator(kind: string, err: unknown): InvalidItem {
+  return {
+    kind,
+    code: isIndicatorError(err) ? err.code : 'REPUTE_INDICATOR_INVALID',
+    reason: isIndicatorError(err) ? err.message : 'not a valid indicator',
+  };
+}
+
+function unservedKind(kind: string): InvalidItem {
+  return {
+    kind: kind.slice(0, 32),
+    code: isIndicatorKind(kind) ? 'REPUTE_EDGE_KIND_NOT_SERVED' : 'REPUTE_INDICATOR_UNKNOWN_KIND',
+    reason: `kind must be file, url, domain or ip, got ${JSON.stringify(kind.slice(0, 32))}`,
+  };
+}
+
+/**
+ * Validates and prepares a batch's items in one pass. Each item is checked by hand (the body
+ * schema only checks the top-level shape), so a bad item is answered as invalid while the
+ * others are still looked up. File hashes take a fast path: the digest is decoded straight
+ * from the hex and probed, and the candidate objects and key strings are built only for a
+ * filter positive. Other kinds are canonicalised, then dropped here when the filters rule out
+ * every record they could match.
+ *
+ * `probeHere` is false when the tenant has an overlay: its entries can decide an item the
+ * filters ruled out, so every valid item then goes to the lookup service.
+ */
+export function prepareBatch(items: readonly unknown[], filters: FilterSet, probeHere: boolean): PreparedBatch {
+  const n = items.length;
+  const prepared: (PreparedLookup | null)[] = new Array(n).fill(null);
+  const invalid: (InvalidItem | null)[] = new Array(n).fill(null);
+  const negativesByKind: Record<string, number> = { file: 0, url: 0, domain: 0, ip: 0 };
+  let negatives = 0;
+  const digest = Buffer.allocUnsafe(32);
+  // A kind without a loaded filter cannot rule anything out: its items take the full path.
+  const fileFilter = probeHere ? filters.filter('file') : undefined;
+  for (let i = 0; i < n; i++) {
+    const item = items[i];
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      invalid[i] = { kind: undefined, reason: 'an indicator must be an object with "kind" and "value"', code: BAD_ITEM };
+      continue;
+    }
+    const { kind, value } = item as { kind?: unknown; value?: unknown };
+    if (typeof kind !== 'string') {
+      invalid[i] = { kind: undefined, reason: 'kind must be a string', code: BAD_ITEM };
+      continue;
+    }
+    if (kind !== 'file' && kind !== 'url' && kind !== 'domain' && kind !== 'ip') {
+      invalid[i] = unservedKind(kind);
+      continue;
+    }
+    if (typeof value !== 'string') {
+      invalid[i] = { kind, reason: 'value must be a string', code: BAD_ITEM };
+      continue;
+    }
+    if (value.length > MAX_VALUE_LENGTH) {
+      invalid[i] = { kind, reason: `value must be at most ${MAX_VALUE_LENGTH} characters`, code: 'REPUTE_INDICATOR_TOO_LONG' };
+      continue;
+    }
+    if (fileFilter !== undefined && kind === 'file' && fileDigest(value, digest) && !fileFilter.has(digest)) {
+      negatives++;
+      negativesByKind['file'] = (negativesByKind['file'] ?? 0) + 1;
+      continue;
+    }
+    let p: PreparedLookup;
+    try {
+      p = prepareLookup(kind, value);
+    } catch (err) {
+      invalid[i] = invalidIndicator(kind, err);
+      continue;
+    }
+    if (probeHere) {
+      let positive = false;
+      for (const c of p.candidates) {
+        if (filters.mightHave(c.kind, c.digest)) {
+          positive = true;
+          break;
+        }
+      }
+      if (!positive) {
+        negatives++;
+        for (const c of p.candidates) negativesByKind[c.kind] = (negativesByKind[c.kind] ?? 0) + 1;
+        continue;
+      }
+    }
+    prepared[i] = p;
+  }
+  return { prepared, invalid, negatives, negativesByKind };
+}
