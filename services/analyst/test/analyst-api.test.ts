@@ -151,11 +151,13 @@ test('overrides apply at once and are audited; disputes are filed, accepted with
   assert.equal(record.body.override.comment, 'signed vendor installer');
   const history = await h.get(`/v1/indicators/file/${WIDE}/history`, analyst);
   assert.deepEqual(history.body.items.map((i: { source: string }) => i.source), ['stream', 'override']);
-  const lift = await h.send('DELETE', `/v1/overrides/file/${WIDE}`, analyst);
+  const lift = await h.send('DELETE', `/v1/overrides/file/${WIDE}?reason=${encodeURIComponent('vendor revoked the cert')}`, analyst);
   assert.equal(lift.status, 200, lift.text);
   assert.equal(lift.body.verdict, 'malicious');
   const audit = await h.get(`/v1/overrides/audit?kind=file&value=${WIDE}`, analyst);
   assert.deepEqual(audit.body.items.map((i: { action: string }) => i.action), ['lift', 'set']);
+  assert.equal(audit.body.items[0].reason, 'vendor revoked the cert', 'a lift is audited with its reason');
+  assert.notEqual(audit.body.items[0].analyst, '', 'a lift is audited with who lifted it');
 
   const filed = await h.send('POST', '/v1/disputes', partner, { kind: 'file', value: WIDE, requested_verdict: 'clean', reason: 'our own signed tool' });
   assert.equal(filed.status, 201, filed.text);

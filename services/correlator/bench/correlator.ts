@@ -52,7 +52,13 @@ function event(i: number, over: Partial<TelemetryEvent> = {}): TelemetryEvent {
 }
 const envelope = (tenant: string, e: TelemetryEvent) => ({ key: e.file?.sha256 ?? e.id, value: encodeEnvelope(tenant, Date.now(), e) });
 
-interface Figures { eventsPerS: number; freshnessP50: number; freshnessP99: number; propagation: number[] }
+interface Figures { eventsPerS: number; nodeCpuUsPerEvent: number; redisCpuUsPerEvent: number; freshnessP50: number; freshnessP99: number; propagation: number[] }
+// The Redis server's CPU so far, µs (its own account, so the figure holds on a shared box).
+const redisCpuUs = async () => {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return (field('used_cpu_sys') + field('used_cpu_user')) * 1e6;
+};
 
 async function runOn(kind: 'redis' | 'kafka', brokers: string): Promise<Figures> {
   const prefix = `${uniqueName('bench')}:`;
@@ -90,11 +96,16 @@ async function runOn(kind: 'redis' | 'kafka', brokers: string): Promise<Figures>
     let expected = 1;
 
     const messages = Array.from({ length: EVENTS }, (_, i) => envelope('t1', event(i)));
+    const r0 = await redisCpuUs();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < messages.length; i += 10_000) await producer.publish(topic, messages.slice(i, i + 10_000));
     expected += EVENTS;
     await until(async () => (await processed()) >= expected, 120_000, 5);
     const eventsPerS = Math.round(EVENTS / ((performance.now() - t0) / 1000));
+    const cpu = process.cpuUsage(c0);
+    const nodeCpuUsPerEvent = Math.round(((cpu.user + cpu.system) / EVENTS) * 10) / 10;
+    const redisCpuUsPerEvent = Math.round((((await redisCpuUs()) - r0) / EVENTS) * 10) / 10;
     console.error(`${kind}: ${EVENTS} events in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 
     // Freshness: files with one engine detection get a sandbox verdict, one at a time.
@@ -131,7 +142,7 @@ async function runOn(kind: 'redis' | 'kafka', brokers: string): Promise<Figures>
         return pending.size === 0;
       }, 30_000, 5);
     }
-    return { eventsPerS, freshnessP50: pct(freshness, 0.5), freshnessP99: pct(freshness, 0.99), propagation };
+    return { eventsPerS, nodeCpuUsPerEvent, redisCpuUsPerEvent, freshnessP50: pct(freshness, 0.5), freshnessP99: pct(freshness, 0.99), propagation };
   } finally {
     await worker.close();
     await producer.close();
@@ -172,16 +183,20 @@ const out = {
   machine: { cpus: cpus().length, node: process.version },
   figures: {
     events_per_s_redis: onRedis.eventsPerS,
+    node_cpu_us_per_event_redis: onRedis.nodeCpuUsPerEvent,
+    redis_cpu_us_per_event_redis: onRedis.redisCpuUsPerEvent,
     freshness_p50_ms_redis: onRedis.freshnessP50,
     freshness_p99_ms_redis: onRedis.freshnessP99,
     events_per_s_kafka: onKafka.eventsPerS,
+    node_cpu_us_per_event_kafka: onKafka.nodeCpuUsPerEvent,
+    redis_cpu_us_per_event_kafka: onKafka.redisCpuUsPerEvent,
     freshness_p50_ms_kafka: onKafka.freshnessP50,
     freshness_p99_ms_kafka: onKafka.freshnessP99,
     propagation_p50_ms: pct(propagation, 0.5),
     propagation_p99_ms: pct(propagation, 0.99),
   },
   baseline: { raw_insert_rows_per_s: Math.round(rawRate), rows: rows.length },
-  notes: `Real worker (startWorker, batch ${BATCH}) on each bus, embedded ClickHouse (chDB), Redis and the edge app in one process tree. events/s: ${EVENTS} events from the first publish to the last acknowledged. `
+  notes: `Real worker (startWorker, batch ${BATCH}) on each bus, embedded ClickHouse (chDB), Redis and the edge app in one process tree. events/s: ${EVENTS} events from the first publish to the last acknowledged; CPU per event over the same span: this process (worker, producer, edge, embedded ClickHouse) and the Redis server (state and, on Redis Streams, the bus). `
     + `Freshness: ${DECIDING} deciding events, one at a time, from publish to the edge's HTTP answer (GET /v1/reputation/file, app.inject, polled every 1 ms) being malicious. `
     + `Propagation: ${WAVES} waves of ${PER_WAVE} files per bus (${propagation.length} samples, ${WAVES * 2} propagation rounds at the policy's 1 s interval), from the deciding event's publish to the edge answering suspicious for the file's download URL.`,
 };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ClickHouseClient, TelemetryRow, VerdictLogRow } from '@repute/analytics';
+import { TELEMETRY_COLUMNS, telemetryTuple, type ClickHouseClient, type TelemetryRow, type VerdictLogRow } from '@repute/analytics';
 import type { BusMessage } from '@repute/bus';
 import type { IndicatorKind, ReputationRecord } from '@repute/core';
 import { isCluster, type RedisClient, type ReputationStore } from '@repute/store';
@@ -238,14 +238,21 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     });
   }
 
-  async function insertRows(table: string, values: object[], token?: string): Promise<void> {
+  async function insertRows(table: string, values: object[]): Promise<void> {
     if (values.length === 0) return;
+    await clickhouse.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });
+  }
+
+  /** Telemetry goes as tuples: about a third less CPU a row than objects (see `telemetryTuple`). */
+  async function insertTelemetry(rows: TelemetryRow[], token: string): Promise<void> {
+    if (rows.length === 0) return;
     await clickhouse.insert({
-      table: `${database}.${table}`,
-      values,
-      format: 'JSONEachRow',
+      table: `${database}.telemetry_raw`,
+      values: rows.map(telemetryTuple),
+      format: 'JSONCompactEachRow',
+      columns: [...TELEMETRY_COLUMNS],
       // A redelivered batch carries the same bus ids, so its retry is dropped, views included.
-      ...(token !== undefined ? { clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 } } : {}),
+      clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
     });
   }
 
@@ -285,8 +292,8 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       // is inserted, duplicates included: a redelivered batch may be one whose insert never
       // happened. The token drops a retried batch; ReplacingMergeTree collapses the rest.
       const rows: TelemetryRow[] = observations.flatMap(telemetryRows);
-      const token = batch.length > 0 ? `${batch[0]!.id}..${batch.at(-1)!.id}:${batch.length}` : undefined;
-      const rawInsert = insertRows('telemetry_raw', rows, token);
+      const token = batch.length > 0 ? `${batch[0]!.id}..${batch.at(-1)!.id}:${batch.length}` : '';
+      const rawInsert = insertTelemetry(rows, token);
       // Awaited below; until then a failure must not count as unhandled.
       rawInsert.catch(() => {});
       try {

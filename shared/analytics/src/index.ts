@@ -5,4 +5,4 @@ export { MIGRATIONS } from './migrations.ts';
 export { renderMigration, migrationChecksum, type RenderOptions } from './render-schema.ts';
 export { clusterSql } from './cluster-sql.ts';
 export type { Migration, SchemaObject, TableDef, ViewDef } from './schema-defs.ts';
-export type { TelemetryRow, VerdictLogRow, OverrideRow } from './rows.ts';
+export { TELEMETRY_COLUMNS, telemetryTuple, type TelemetryRow, type VerdictLogRow, type OverrideRow } from './rows.ts';

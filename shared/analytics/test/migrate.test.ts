@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import { uniqueName } from '@repute/infra/testkit';
 import { migrate } from '../src/migrate.ts';
 import { MIGRATIONS } from '../src/migrations.ts';
-import type { TelemetryRow } from '../src/rows.ts';
+import { TELEMETRY_COLUMNS, telemetryTuple, type TelemetryRow } from '../src/rows.ts';
 import { dropDatabase, removeTestClickHouseData, testClickHouse } from '../src/testkit.ts';
 
 after(() => removeTestClickHouseData());
@@ -105,4 +105,27 @@ test('a changed migration that was already applied is refused', async (t) => {
   const edited = { ...first, objects: first.objects.map((o) => (o.type === 'table' && o.name === 'telemetry_raw' ? { ...o, columns: [...o.columns, 'extra UInt8'] } : o)) };
   await assert.rejects(migrate(client, { database: db, retentionDays: 7, migrations: [edited] }), { code: 'REPUTE_ANALYTICS_MIGRATION_CHANGED' });
   await assert.rejects(migrate(client, { database: 'bad-name;', retentionDays: 7 }), { code: 'REPUTE_ANALYTICS_DATABASE_NAME' });
+});
+
+test('telemetry rows inserted as compact tuples read back as the same rows as objects', async (t) => {
+  const client = testClickHouse();
+  const db = uniqueName('tuples');
+  t.after(async () => {
+    await dropDatabase(client, db);
+    await client.close();
+  });
+  await migrate(client, { database: db, retentionDays: 30 });
+  const rows = [
+    row({ event_id: 'o1', engines: ['av1'], detection_names: ['Trojan.X'], sandbox: 'malicious', signed: 1, rel_type: ['downloaded_from'], rel_kind: ['url'], rel_digest: ['a'.repeat(64)], rel_value: ['http://x.example/"q"\\'] }),
+    row({ event_id: 'o2', value: 'ünïcode\n', time: HOUR + 1, received_at: HOUR + 2 }),
+  ];
+  await client.insert({ table: `${db}.telemetry_raw`, values: rows, format: 'JSONEachRow' });
+  await client.insert({ table: `${db}.telemetry_raw`, values: rows.map((r) => telemetryTuple({ ...r, event_id: `t${r.event_id.slice(1)}` })), format: 'JSONCompactEachRow', columns: [...TELEMETRY_COLUMNS] });
+  const read = await (await client.query({ query: `SELECT * FROM ${db}.telemetry_raw ORDER BY event_id`, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+  const strip = (r: Record<string, unknown>) => ({ ...r, event_id: String(r['event_id']).slice(1) });
+  assert.equal(read.length, 4);
+  assert.deepEqual(read.slice(2).map(strip), read.slice(0, 2).map(strip));
+  assert.deepEqual(Object.keys(read[0]!).sort(), [...TELEMETRY_COLUMNS].sort());
+  const hourly = await (await client.query({ query: `SELECT sum(events) AS events FROM ${db}.indicator_hourly`, format: 'JSONEachRow' })).json<{ events: string }>();
+  assert.equal(Number(hourly[0]?.events), 4);
 });

@@ -45,12 +45,32 @@ for i = 1, tonumber(ARGV[1]) do
   a = a + 2 + nb
   local ne = tonumber(ARGV[a])
   a = a + 1
-  local seen = redis.call('HMGET', st, 'fs', 'ls')
-  local fsStr, lsStr = seen[1], seen[2]
+  -- The state is read once and kept up to date here, so the reply needs no second HGETALL;
+  -- fields stay in Redis's own order (new ones last), as a second read would give them.
+  local flat = redis.call('HGETALL', st)
+  local at = {}
+  local detecting = false
+  for j = 1, #flat, 2 do
+    local f = flat[j]
+    at[f] = j + 1
+    if string.sub(f, 1, 2) == 'd|' and string.match(f, '^d|[^|]*|([^|]*)|') ~= 'clean' then detecting = true end
+  end
+  local function put(f, v)
+    local j = at[f]
+    if j == nil then
+      flat[#flat + 1] = f
+      flat[#flat + 1] = v
+      at[f] = #flat
+    else
+      flat[j] = v
+    end
+  end
+  local fsStr, lsStr = flat[at['fs'] or 0], flat[at['ls'] or 0]
   local fs = tonumber(fsStr)
   local ls = tonumber(lsStr)
   local fsNew, lsNew, signed, n = false, false, false, 0
   local flags, sensors, tenants, dsensors, dtenants = {}, {}, {}, {}, {}
+  local hits, hitOrder = {}, {}
   for e = 1, ne do
     local set = KEYS[bk + tonumber(ARGV[a])]
     if redis.call('SADD', set, ARGV[a + 1]) == 1 then
@@ -62,11 +82,17 @@ for i = 1, tonumber(ARGV[1]) do
       if fs == nil or t < fs then fs = t; fsStr = ARGV[a + 4]; fsNew = true end
       if ls == nil or t > ls then ls = t; lsStr = ARGV[a + 4]; lsNew = true end
       if ARGV[a + 5] == '1' then signed = true end
-      if ARGV[a + 6] ~= '' then
-        redis.call('HINCRBY', st, ARGV[a + 6], 1)
+      local field = ARGV[a + 6]
+      if field ~= '' then
+        if hits[field] == nil then
+          hits[field] = 0
+          hitOrder[#hitOrder + 1] = field
+        end
+        hits[field] = hits[field] + 1
         if ARGV[a + 7] == '1' then
           dsensors[#dsensors + 1] = ARGV[a + 2]
           dtenants[#dtenants + 1] = ARGV[a + 3]
+          detecting = true
         end
       end
     else
@@ -80,14 +106,24 @@ for i = 1, tonumber(ARGV[1]) do
     pfadd(ht, tenants)
     pfadd(hds, dsensors)
     pfadd(hdt, dtenants)
-    if fsNew then redis.call('HSET', st, 'fs', fsStr) end
-    if lsNew then redis.call('HSET', st, 'ls', lsStr) end
-    redis.call('HSETNX', st, 'v', value)
-    if signed then redis.call('HSET', st, 'sg', '1') end
-    redis.call('HINCRBY', st, 'n', n)
+    for _, field in ipairs(hitOrder) do put(field, tostring(redis.call('HINCRBY', st, field, hits[field]))) end
+    local sets = {}
+    if fsNew then sets[#sets + 1] = 'fs'; sets[#sets + 1] = fsStr end
+    if lsNew then sets[#sets + 1] = 'ls'; sets[#sets + 1] = lsStr end
+    if at['v'] == nil then sets[#sets + 1] = 'v'; sets[#sets + 1] = value end
+    if signed and flat[at['sg'] or 0] ~= '1' then sets[#sets + 1] = 'sg'; sets[#sets + 1] = '1' end
+    if #sets > 0 then
+      redis.call('HSET', st, unpack(sets))
+      for j = 1, #sets, 2 do put(sets[j], sets[j + 1]) end
+    end
+    put('n', tostring(redis.call('HINCRBY', st, 'n', n)))
   end
-  out[i] = { table.concat(flags), redis.call('HGETALL', st), redis.call('PFCOUNT', hs), redis.call('PFCOUNT', ht),
-    redis.call('PFCOUNT', hds), redis.call('PFCOUNT', hdt), redis.call('HGETALL', gr), redis.call('GET', ov) }
+  -- The detecting HLLs only ever gain members together with a non-clean detection field of the
+  -- state, so an indicator without one has none to count.
+  local dsc, dtc = 0, 0
+  if detecting then dsc, dtc = redis.call('PFCOUNT', hds), redis.call('PFCOUNT', hdt) end
+  out[i] = { table.concat(flags), flat, redis.call('PFCOUNT', hs), redis.call('PFCOUNT', ht),
+    dsc, dtc, redis.call('HGETALL', gr), redis.call('GET', ov) }
   k = bk + nb
 end
 return out

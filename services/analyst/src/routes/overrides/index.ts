@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { applyOverride, type IndicatorRef, type OverrideInput } from '@repute/correlator';
+import { applyOverride, type IndicatorRef, type OverrideInput, type OverrideLift } from '@repute/correlator';
 import { badField, notFound } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import { currentOverride, overrideAudit } from '../../queries/feed-queries.ts';
@@ -21,11 +21,11 @@ export const OverrideResult = Type.Object({
  * and the audit row are written by the one path the correlator uses, and the edge sees the
  * record change on the update stream at once.
  */
-export async function setOverride(fastify: FastifyInstance, request: FastifyRequest, ref: IndicatorRef, input: OverrideInput | null): Promise<Static<typeof OverrideResult>> {
+export async function setOverride(fastify: FastifyInstance, request: FastifyRequest, ref: IndicatorRef, input: OverrideInput | null, lift?: OverrideLift): Promise<Static<typeof OverrideResult>> {
   const config = fastify.analystConfig;
   const changes = await applyOverride(
     { redis: fastify.analystRedis, clickhouse: fastify.analystClickHouse, database: config.CLICKHOUSE_DATABASE, correlator: fastify.analystCorrelator, prefix: config.REDIS_KEY_PREFIX },
-    ref, input,
+    ref, input, lift,
   );
   const record = await fastify.analystStore.get(ref.key);
   request.log.info({ override: { kind: ref.kind, digest: ref.digest, verdict: input?.verdict ?? null } }, 'analyst override');
@@ -60,6 +60,7 @@ export default async function overrideRoutes(fastify: FastifyInstance): Promise<
     schema: {
       tags: ['overrides'], summary: 'Lifts the override in force (one set by the caller’s tenant, or any for admin keys).',
       params: IndicatorParams,
+      querystring: Type.Object({ reason: Type.Optional(Type.String({ minLength: 3, maxLength: 1000, description: 'Why the override is lifted: kept in the audit log.' })) }, { additionalProperties: false }),
       response: { 200: OverrideResult, ...problems },
     },
   }, async (request) => {
@@ -67,7 +68,8 @@ export default async function overrideRoutes(fastify: FastifyInstance): Promise<
     const current = await currentOverride(reader, ref.kind, ref.digest);
     // Another tenant's override is reported as absent: its existence is that tenant's business.
     if (current === null || (!isAdmin(request) && current.tenant !== request.principal!.tenant)) throw notFound('no override of yours is in force on this indicator', 'REPUTE_ANALYST_NO_OVERRIDE');
-    return setOverride(fastify, request, ref, null);
+    const p = request.principal!;
+    return setOverride(fastify, request, ref, null, { analyst: p.keyId, tenant: p.tenant, comment: request.query.reason ?? 'override lifted' });
   });
 
   app.get('/v1/overrides/audit', {
