@@ -22,6 +22,10 @@ export const launcherConfigSchema = {
   REPUTE_REDIS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Loopback port of the private redis-server; 0 picks a free one on first start and reuses it afterwards (recorded in REPUTE_DATA_DIR/redis/port).' }),
   CLICKHOUSE_DATA_DIR: Type.String({ default: '', description: 'Folder of the embedded ClickHouse engine; empty means REPUTE_DATA_DIR/clickhouse.' }),
   SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, default: 500, description: 'How long a stopping launcher answers not-ready before closing (no load balancer on one machine).' }),
+  // The correlator shares the event loop with the edge here, and a batch (Redis script, chDB
+  // insert, decoding) runs without yielding: 5,000-event batches stalled lookups for 170-200 ms
+  // in the load-test profile (docs/performance/profile.md). Smaller batches bound that stall.
+  CORRELATOR_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'Largest batch the correlator takes from the bus at once; smaller than on its own deployment because on one machine it shares the event loop with the lookups.' }),
   REPUTE_ADMIN_TENANT: Type.String({ default: 'admin', minLength: 1, maxLength: 128, description: 'Tenant of the admin API key created on first start.' }),
 };
 
