@@ -29,6 +29,8 @@ function post(body: string): Promise<number> {
   });
 }
 
+// This thread's own CPU, so that the parent can tell the server's share of the process CPU.
+const cpuStart = process.threadCpuUsage();
 let accepted = 0;
 let failed = 0;
 const latencies: number[] = [];
@@ -47,5 +49,6 @@ await Promise.all(
   }),
 );
 agent.destroy();
+const cpu = process.threadCpuUsage(cpuStart);
 latencies.sort((a, b) => a - b);
-parentPort?.postMessage({ accepted, failed, requests: latencies.length, p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0, p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0 });
+parentPort?.postMessage({ accepted, failed, cpuUs: cpu.user + cpu.system, requests: latencies.length, p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0, p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0 });

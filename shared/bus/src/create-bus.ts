@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { BusError } from './errors.ts';
 import { KafkaBus } from './kafka-bus.ts';
+import type { KafkaCompression } from './kafka-compression.ts';
 import { silentLogger, type BusLogger } from './log.ts';
 import { instrumentBus } from './metrics.ts';
 import { RedisBus } from './redis-bus.ts';
@@ -17,6 +18,8 @@ export interface BusConfig {
   KAFKA_CLIENT_ID?: string;
   KAFKA_TOPIC_PARTITIONS?: number;
   KAFKA_REPLICATION_FACTOR?: number;
+  /** Compression of published record batches: none, gzip or zstd (default none). */
+  KAFKA_COMPRESSION?: KafkaCompression;
   /** Redis Streams: length above which acknowledged entries are trimmed. */
   BUS_STREAM_MAX_LENGTH?: number;
   /** Redis Streams: idle time after which another consumer claims a pending message. */
@@ -41,6 +44,7 @@ export function createBus(config: BusConfig, log: BusLogger = silentLogger, opti
       ...(config.KAFKA_CLIENT_ID === undefined ? {} : { clientId: config.KAFKA_CLIENT_ID }),
       ...(config.KAFKA_TOPIC_PARTITIONS === undefined ? {} : { partitions: config.KAFKA_TOPIC_PARTITIONS }),
       ...(config.KAFKA_REPLICATION_FACTOR === undefined ? {} : { replicationFactor: config.KAFKA_REPLICATION_FACTOR }),
+      ...(config.KAFKA_COMPRESSION === undefined ? {} : { compression: config.KAFKA_COMPRESSION }),
       ...(config.BUS_PUBLISH_TIMEOUT_MS === undefined ? {} : { publishTimeoutMs: config.BUS_PUBLISH_TIMEOUT_MS }),
     });
   } else if (config.BUS_KIND === 'redis') {

@@ -4,5 +4,6 @@ export { BusError, isBusError } from './errors.ts';
 export { createBus, type BusConfig, type CreateBusOptions } from './create-bus.ts';
 export { RedisBus, type RedisBusOptions } from './redis-bus.ts';
 export { KafkaBus, type KafkaBusOptions } from './kafka-bus.ts';
+export type { KafkaCompression } from './kafka-compression.ts';
 export { instrumentBus } from './metrics.ts';
 export type { BusLogger } from './log.ts';

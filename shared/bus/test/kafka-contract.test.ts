@@ -1,12 +1,45 @@
-import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
 import { closeTestServices, testKafkaBrokers, uniqueName } from '@repute/infra/testkit';
-import { KafkaBus } from '../src/index.ts';
+import { KafkaBus, type KafkaCompression } from '../src/index.ts';
 import { busContract } from './contract.ts';
 
 after(() => closeTestServices());
 
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
 busContract({
   name: 'kafka',
   timeoutMs: 60_000,
-  makeBus: async () => new KafkaBus({ brokers: await testKafkaBrokers(), clientId: uniqueName('contract'), partitions: 3, sessionTimeoutMs: 6_000, log: { info() {}, warn() {}, error() {}, debug() {} } }),
+  makeBus: async () => new KafkaBus({ brokers: await testKafkaBrokers(), clientId: uniqueName('contract'), partitions: 3, sessionTimeoutMs: 6_000, log: silent }),
+});
+
+for (const compression of ['zstd', 'gzip'] as KafkaCompression[]) {
+  test(`kafka: ${compression}-compressed batches reach readers whole, keys and headers included`, async (t) => {
+    const bus = new KafkaBus({ brokers: await testKafkaBrokers(), clientId: uniqueName('compression'), partitions: 3, compression, log: silent });
+    t.after(() => bus.close());
+    const topic = uniqueName(`contract-${compression}`);
+    const sent = Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 5}`, value: JSON.stringify({ id: `c-${i}`, pad: 'x'.repeat(i) }), headers: { 'x-seq': String(i) } }));
+    await bus.publish(topic, sent);
+    const read = await bus.read(topic, { limit: 1_000 });
+    const bySeq = new Map(read.map((m) => [m.headers['x-seq'], m]));
+    assert.equal(read.length, sent.length);
+    for (const [i, m] of sent.entries()) {
+      const got = bySeq.get(String(i));
+      assert.ok(got !== undefined, `message ${i} read back`);
+      assert.equal(got.key, m.key);
+      assert.equal(got.value.toString(), m.value);
+    }
+  });
+}
+
+test('kafka: an uncompressed publish far above the broker message size limit, all on one partition, is accepted whole', async (t) => {
+  const bus = new KafkaBus({ brokers: await testKafkaBrokers(), clientId: uniqueName('large'), partitions: 3, compression: 'none', log: silent });
+  t.after(() => bus.close());
+  const topic = uniqueName('contract-large');
+  // 6,000 messages of 500 bytes under one key: 3 MB for one partition, thrice message.max.bytes.
+  const value = 'x'.repeat(500);
+  const sent = Array.from({ length: 6_000 }, () => ({ key: 'one-indicator', value }));
+  await Promise.all([bus.publish(topic, sent), bus.publish(topic, sent.slice(0, 10))]);
+  assert.equal(await bus.lag(topic, uniqueName('nobody')), 6_010);
 });

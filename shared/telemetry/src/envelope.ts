@@ -17,7 +17,17 @@ export class EnvelopeError extends Error {
 
 /** The envelope as compact JSON. */
 export function encodeEnvelope(tenant: string, receivedAt: number, event: TelemetryEvent): string {
-  return JSON.stringify({ v: 1, tenant, receivedAt, event });
+  return envelopeEncoder(tenant, receivedAt)(event);
+}
+
+/**
+ * Encodes many envelopes of one request: the frame (tenant, receivedAt) is serialised once and
+ * only the event per call, with the same bytes as JSON.stringify of the whole envelope. Saves
+ * a wrapper object and the tenant's escaping per event.
+ */
+export function envelopeEncoder(tenant: string, receivedAt: number): (event: TelemetryEvent) => string {
+  const head = `{"v":1,"tenant":${JSON.stringify(tenant)},"receivedAt":${JSON.stringify(receivedAt)},"event":`;
+  return (event) => `${head}${JSON.stringify(event)}}`;
 }
 
 /**

@@ -13,12 +13,13 @@ export {
 export {
   validateAndCanonicalize,
   type ValidationResult,
+  type Accepted,
   type Rejection,
   type RejectionReason,
   type ValidateOptions,
 } from './validate.ts';
 export { primaryIndicator, type PrimaryIndicator } from './primary.ts';
-export { encodeEnvelope, decodeEnvelope, EnvelopeError, type TelemetryEnvelope } from './envelope.ts';
+export { encodeEnvelope, envelopeEncoder, decodeEnvelope, EnvelopeError, type TelemetryEnvelope } from './envelope.ts';
 
 /** The bus topic telemetry travels on, and its dead-letter topic. */
 export const TELEMETRY_TOPIC = 'telemetry.v1';

@@ -9,19 +9,12 @@ export interface PrimaryIndicator {
   digest: string;
 }
 
-const known = new WeakMap<TelemetryEvent, PrimaryIndicator>();
-
-export function rememberPrimary(event: TelemetryEvent, primary: PrimaryIndicator): void {
-  known.set(event, primary);
-}
-
 /**
  * The event's primary indicator: its file (by SHA-256), else its URL, domain, IP, sender.
  * Its digest is the bus message key, so every event about one indicator lands on one partition.
+ * validateAndCanonicalize already returns it for the events it accepts; this derives it again.
  */
 export function primaryIndicator(event: TelemetryEvent): PrimaryIndicator {
-  const cached = known.get(event);
-  if (cached !== undefined) return cached;
   const pick: [IndicatorKind, string | undefined][] = [
     ['file', event.file?.sha256],
     ['url', event.url],
@@ -32,9 +25,7 @@ export function primaryIndicator(event: TelemetryEvent): PrimaryIndicator {
   for (const [kind, value] of pick) {
     if (value === undefined) continue;
     const indicator = parseIndicator(kind, value);
-    const primary = { kind, value: indicator.value, digest: indicator.digest.toString('hex') };
-    known.set(event, primary);
-    return primary;
+    return { kind, value: indicator.value, digest: indicator.digest.toString('hex') };
   }
   throw new TypeError('telemetry event without an indicator');
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { canonicalizeUrl } from '@repute/core';
-import { decodeEnvelope, encodeEnvelope, primaryIndicator, validateAndCanonicalize, type TelemetryEvent } from '../src/index.ts';
+import { decodeEnvelope, encodeEnvelope, envelopeEncoder, primaryIndicator, validateAndCanonicalize, type TelemetryEvent } from '../src/index.ts';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const SHA = 'A'.repeat(64);
@@ -95,6 +95,15 @@ test('the envelope is compact JSON with the tenant from outside the event', () =
   assert.throws(() => decodeEnvelope('nope'), { code: 'REPUTE_TELEMETRY_BAD_ENVELOPE' });
 });
 
+test('property: the per-request envelope encoder writes the bytes of JSON.stringify of the whole envelope', () => {
+  const event = ok(valid({ url: 'http://a.example/x?q="1"', verdict: { engine: 'e\u2028', category: 'clean' } }));
+  fc.assert(fc.property(fc.string({ unit: 'binary' }), fc.oneof(fc.integer(), fc.double()), (tenant, receivedAt) => {
+    const expected = JSON.stringify({ v: 1, tenant, receivedAt, event });
+    assert.equal(envelopeEncoder(tenant, receivedAt)(event), expected);
+    assert.equal(encodeEnvelope(tenant, receivedAt, event), expected);
+  }), { numRuns: 300 });
+});
+
 test('property: any JSON value is either accepted canonically (idempotent) or rejected with a reason, never thrown', () => {
   const eventLike = fc.record({
     id: fc.string({ minLength: 0, maxLength: 140 }),
@@ -113,6 +122,8 @@ test('property: any JSON value is either accepted canonically (idempotent) or re
     const again = validateAndCanonicalize(JSON.parse(JSON.stringify(r.event)), 0, { now: NOW });
     assert.equal(again.ok, true);
     assert.deepEqual((again as { event: TelemetryEvent }).event, r.event);
+    // The primary that validation hands out is the one derived from the event alone.
+    assert.deepEqual(r.primary, primaryIndicator(r.event));
     return true;
   }), { numRuns: 500 });
 });

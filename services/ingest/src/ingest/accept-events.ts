@@ -1,5 +1,5 @@
 import type { OutgoingMessage } from '@repute/bus';
-import { encodeEnvelope, primaryIndicator, validateAndCanonicalize, type Rejection, type ValidateOptions } from '@repute/telemetry';
+import { envelopeEncoder, validateAndCanonicalize, type Rejection, type ValidateOptions } from '@repute/telemetry';
 import { UnparsableLine } from './decode-body.ts';
 
 export interface Sorted {
@@ -18,13 +18,16 @@ export function sortEvents(raw: unknown[], tenant: string, receivedAt: number, o
   const rejections: Omit<Rejection, 'ok'>[] = [];
   const messages: OutgoingMessage[] = [];
   const seen = new Set<string>();
+  const encode = envelopeEncoder(tenant, receivedAt);
+  // One reference time for the whole request: its events are judged against when it arrived.
+  const judged = options.now === undefined ? { ...options, now: receivedAt } : options;
   for (let index = 0; index < raw.length; index++) {
     const item = raw[index];
     if (item instanceof UnparsableLine) {
       rejections.push({ index, reason: 'invalid_json', field: '', detail: item.detail });
       continue;
     }
-    const result = validateAndCanonicalize(item, index, options);
+    const result = validateAndCanonicalize(item, index, judged);
     if (!result.ok) {
       const { ok: _ok, ...rejection } = result;
       rejections.push(rejection);
@@ -37,7 +40,7 @@ export function sortEvents(raw: unknown[], tenant: string, receivedAt: number, o
     }
     seen.add(event.id);
     acceptedIds.push(event.id);
-    messages.push({ key: primaryIndicator(event).digest, value: encodeEnvelope(tenant, receivedAt, event) });
+    messages.push({ key: result.primary.digest, value: encode(event) });
   }
   return { acceptedIds, rejections, messages };
 }
