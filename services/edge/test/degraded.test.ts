@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startRedis } from '@repute/infra';
 import { closeTestServices } from '@repute/infra/testkit';
-import { buildEdge, createKey, edgeConfig, record, sha, until, writer } from './helpers.ts';
+import { buildEdge, createKey, edgeConfig, metricTotal, record, sha, until, writer } from './helpers.ts';
 
 after(closeTestServices);
 
@@ -67,4 +67,23 @@ test('degraded answers say so when a record cannot be confirmed', async (t) => {
   assert.equal(res.statusCode, 200);
   assert.equal(res.json().degraded, true);
   assert.equal(res.headers['cache-control'], 'private, no-store');
+});
+
+test('the freshness gauge grows while Redis is away and returns to ~0 once the edge reads the stream again', async (t) => {
+  const server = await startRedis();
+  t.after(() => server.close());
+  const config = edgeConfig(server.url, { EDGE_REDIS_TIMEOUT_MS: '200' });
+  const app = await buildEdge(config);
+  t.after(() => app.close());
+  const lag = async (): Promise<number> => metricTotal(app, 'repute_edge_updates_lag_seconds');
+  assert.ok((await app.inject({ url: '/metrics' })).body.includes('# TYPE repute_edge_updates_lag_seconds gauge'));
+  await until('caught up at start', async () => (await lag()) < 0.5);
+
+  await server.stop();
+  await until('lag grows past 1.5 s', async () => (await lag()) > 1.5, 15_000);
+  const during = await lag();
+  await until('lag keeps growing', async () => (await lag()) > during);
+
+  await server.start();
+  await until('lag back to ~0', async () => (await lag()) < 0.5, 20_000);
 });

@@ -67,8 +67,10 @@ function recordOf(indicator: Indicator, verdict: 'malicious' | 'suspicious' | 'c
  * Writes a list's entries as reputation records through the store's writer (versioned, indexed
  * and announced on the update stream, so running edges see them at once). Deny entries become
  * malicious or suspicious records, allow entries clean ones, each with a reason naming the list.
- * MD5 and SHA-1 entries become aliases of their SHA-256 when the list gives it; alone they
- * cannot be answered (records are keyed by SHA-256) and are rejected.
+ * MD5 and SHA-1 entries become aliases of their SHA-256 when the list gives it; alone (most
+ * hash deny lists carry nothing else) they become records of their own, keyed by the alias
+ * digest sha256("<md5|sha1>:<hex>") that the file filter already holds for MD5/SHA-1 lookups.
+ * When a SHA-256 for the hash becomes known later, both records stay and the worse verdict wins.
  */
 export async function importEntries(store: ReputationStore, entries: readonly ListEntry[], options: ImportOptions): Promise<ImportResult> {
   const result: ImportResult = { imported: 0, duplicates: 0, unchanged: 0, rejected: [] };
@@ -101,12 +103,10 @@ export async function importEntries(store: ReputationStore, entries: readonly Li
     let alias: { algorithm: 'md5' | 'sha1'; hex: string } | undefined;
     if (indicator.kind === 'file' && indicator.hashAlgorithm !== 'sha256') {
       const target = entry.aliasOf !== undefined ? tryParse(entry.aliasOf) : undefined;
-      if (target === undefined) {
-        reject(entry, `${indicator.hashAlgorithm ?? 'hash'}_without_sha256`);
-        continue;
+      if (target !== undefined) {
+        alias = { algorithm: indicator.hashAlgorithm === 'md5' ? 'md5' : 'sha1', hex: indicator.value };
+        indicator = target;
       }
-      alias = { algorithm: indicator.hashAlgorithm === 'md5' ? 'md5' : 'sha1', hex: indicator.value };
-      indicator = target;
     }
     const seenKey = alias !== undefined ? `alias:${alias.algorithm}:${alias.hex}` : indicator.key;
     if (options.seen.has(seenKey)) {

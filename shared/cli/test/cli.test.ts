@@ -79,7 +79,9 @@ test('imported deny lists (plain, STIX 2.1, CSV) convict at the edge; lookup --j
   const sha = randomBytes(32).toString('hex');
   const domain = `c2-${tag}.example`;
   const plain = join(dir, 'plain.txt');
-  writeFileSync(plain, `# a comment\n${domain}\n203.0.113.${randomBytes(1)[0]! % 250}:443\n${sha};Backdoor.X sample\n/only/a/path.arm\n${randomBytes(16).toString('hex')}\nevil-${tag}.example/drop/x.exe\n`);
+  const md5 = randomBytes(16).toString('hex');
+  const sha1 = randomBytes(20).toString('hex');
+  writeFileSync(plain, `# a comment\n${domain}\n203.0.113.${randomBytes(1)[0]! % 250}:443\n${sha};Backdoor.X sample\n/only/a/path.arm\n${md5}\nevil-${tag}.example/drop/x.exe\n${sha1.toUpperCase()}\n`);
   const stixDomain = `stix-${tag}.example`;
   const stix = join(dir, 'bundle.json');
   writeFileSync(stix, JSON.stringify({
@@ -96,17 +98,22 @@ test('imported deny lists (plain, STIX 2.1, CSV) convict at the edge; lookup --j
   assert.equal(imported.code, 3, imported.stderr);
   const report = JSON.parse(imported.stdout) as { files: { format: string; imported: number; rejected: number; reasons: Record<string, number> }[]; totals: { imported: number; rejected: number } };
   assert.deepEqual(report.files.map((f) => f.format), ['lines', 'stix', 'csv']);
-  assert.deepEqual(report.files[0]!.reasons, { path_without_host: 1, md5_without_sha256: 1 });
-  assert.equal(report.files[0]!.imported, 4);
+  assert.deepEqual(report.files[0]!.reasons, { path_without_host: 1 });
+  assert.equal(report.files[0]!.imported, 6);
   assert.deepEqual(report.files[1]!.reasons, { not_a_stix_pattern: 1 });
   assert.equal(report.files[2]!.imported, 2);
 
-  const asked = [domain, sha, stixDomain, `http://shared-${tag}.example/bad/page.html`, `https://www.csv-${tag}.example/anything`, `unknown-${tag}.example`];
+  const asked = [domain, sha, stixDomain, `http://shared-${tag}.example/bad/page.html`, `https://www.csv-${tag}.example/anything`, `unknown-${tag}.example`, md5.toUpperCase(), sha1, randomBytes(16).toString('hex'), randomBytes(20).toString('hex')];
   const looked = await repute(['--json', 'lookup', '--key', key, ...asked], env);
   assert.equal(looked.code, 0, looked.stderr);
   const answer = JSON.parse(looked.stdout) as { results: { status: string; verdict?: string; kind?: string; reasons?: { rule: string; detail?: string }[] }[] };
-  assert.deepEqual(answer.results.map((r) => r.verdict), ['malicious', 'malicious', 'malicious', 'malicious', 'malicious', 'unknown']);
-  assert.deepEqual(answer.results.map((r) => r.kind), ['domain', 'file', 'domain', 'url', 'url', 'domain']);
+  assert.deepEqual(answer.results.map((r) => r.verdict), ['malicious', 'malicious', 'malicious', 'malicious', 'malicious', 'unknown', 'malicious', 'malicious', 'unknown', 'unknown']);
+  assert.deepEqual(answer.results.map((r) => r.kind), ['domain', 'file', 'domain', 'url', 'url', 'domain', 'file', 'file', 'file', 'file']);
+  // MD5/SHA-1-only entries answer single lookups too.
+  for (const hash of [md5, sha1]) {
+    const one = await fetch(`${env['REPUTE_API_URL']}/v1/reputation/file/${hash}`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(((await one.json()) as { verdict: string }).verdict, 'malicious');
+  }
   assert.deepEqual(answer.results[1]!.reasons, [{ rule: 'list.block', weight: 100, detail: `${dir.split('/').at(-1)}/plain.txt: Backdoor.X sample` }]);
 
   // Indicators on stdin, one a line; an entry no kind fits is reported, not sent.
@@ -171,7 +178,12 @@ test('every list in the shared test data imports, with its rejects counted by re
   assert.equal(byName('stamparm-ipsum/ipsum.txt').rejected, 0);
   assert.equal(byName('urlhaus-filter/urlhaus-filter-splunk-online.csv').format, 'csv');
   assert.equal(byName('tranco10k/list.json').format, 'misp');
-  assert.deepEqual(byName('blocklist-recommendations/lists/md5.txt').reasons, { md5_without_sha256: 6250 });
+  // MD5/SHA-1-only lists import as records of their own.
+  for (const name of ['blocklist-recommendations/lists/md5.txt', 'romainmarcoux-malicious-hash/full-hash-md5-aa.txt', 'romainmarcoux-malicious-hash/full-hash-sha1-aa.txt']) {
+    const f = byName(name);
+    assert.equal(f.rejected, 0, `${name}: ${JSON.stringify(f.reasons)}`);
+    assert.ok(f.imported > f.entries * 0.5, `${name}: ${f.imported} of ${f.entries} imported`);
+  }
   assert.ok(byName('maltrail/static/malware/elf_mirai.txt').reasons['path_without_host']! > 30_000);
   assert.ok(byName('loldrivers/drivers.csv').imported > 1000);
   const records = await (async () => {

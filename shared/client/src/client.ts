@@ -167,6 +167,8 @@ export function createClient(options: ClientOptions): ReputeClient {
       const has = filters.mightHave(c.kind, c.digest);
       if (has === true) return 'maybe';
       if (has === undefined) absent = true;
+      // A tenant's blocked range covers addresses no digest names.
+      if (c.kind === 'ip' && c.role !== 'network' && filters.blockedAddress(c.label)) return 'maybe';
     }
     return absent ? 'absent' : 'negative';
   }

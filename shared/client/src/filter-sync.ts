@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { parseCidr, parseIp } from '@repute/core';
 import { FilterVerificationError, ReputeApiError } from './client-error.ts';
 import type { DigestFilter } from './digest-filter.ts';
 import { verifySnapshot } from './filter-snapshot.ts';
@@ -10,6 +11,18 @@ interface KindState {
   position: string;
   etag: string | undefined;
   syncedAt: number;
+}
+
+/** The caller tenant's own block entries of a kind (`GET /v1/filters/{kind}/tenant`). */
+interface TenantState {
+  block: Set<string>;
+  networks: { bytes: Uint8Array; prefix: number }[];
+  etag: string | undefined;
+}
+
+interface TenantPage {
+  block?: string[];
+  block_networks?: string[];
 }
 
 interface UpdatesPage {
@@ -27,8 +40,13 @@ export interface FilterSyncOptions {
 
 /** The local filters: verified snapshots kept current by the delta updates. */
 export interface FilterSync {
-  /** False when the digest certainly has no record; undefined when the kind's filter is not loaded. */
+  /**
+   * False when the digest certainly has no record and is not one of the tenant's own block
+   * entries; undefined when the kind's filter is not loaded.
+   */
   mightHave(kind: LookupKind, digest: Uint8Array): boolean | undefined;
+  /** True when an address lies in one of the tenant's blocked CIDR ranges. */
+  blockedAddress(address: string): boolean;
   /**
    * Brings every kind up to date: a snapshot where none is held (or `snapshots` is set, then
    * conditionally on its ETag), the updates after the position otherwise, and a new snapshot
@@ -55,6 +73,7 @@ function compareStreamIds(a: string, b: string): number {
 export function createFilterSync(options: FilterSyncOptions): FilterSync {
   const { transport } = options;
   const states = new Map<LookupKind, KindState>();
+  const tenants = new Map<LookupKind, TenantState>();
   let key: KeyObject | undefined = typeof options.publicKey === 'string' ? createPublicKey(options.publicKey) : options.publicKey;
   let running: Promise<void> | undefined;
 
@@ -120,10 +139,43 @@ export function createFilterSync(options: FilterSyncOptions): FilterSync {
     }
   }
 
+  // A tenant's block entries decide indicators that have no record, which the filter cannot
+  // hold: the filter's negatives are only safe to answer locally together with this set.
+  async function tenantEntries(kind: LookupKind): Promise<void> {
+    const current = tenants.get(kind);
+    const headers: Record<string, string> = {};
+    if (current?.etag !== undefined) headers['if-none-match'] = current.etag;
+    let res;
+    try {
+      res = await transport.send({ path: `/v1/filters/${kind}/tenant`, headers });
+    } catch (err) {
+      // A service that predates the tenant filter: its overlays are consulted on positives only.
+      if (err instanceof ReputeApiError && err.status === 404) {
+        tenants.set(kind, { block: new Set(), networks: [], etag: undefined });
+        return;
+      }
+      throw err;
+    }
+    if (res.status === 304 && current !== undefined) return;
+    const page = JSON.parse(res.body.toString('utf8')) as TenantPage;
+    const networks: TenantState['networks'] = [];
+    for (const cidr of page.block_networks ?? []) {
+      try {
+        const c = parseCidr(cidr);
+        networks.push({ bytes: parseIp(c.network).bytes, prefix: c.prefix });
+      } catch {
+        // Not a range this client can read: the service still applies it to positives.
+      }
+    }
+    const block = new Set((page.block ?? []).filter((hex) => /^[0-9a-f]{64}$/i.test(hex)).map((hex) => hex.toLowerCase()));
+    tenants.set(kind, { block, networks, etag: res.headers.get('etag') ?? undefined });
+  }
+
   async function syncAll(snapshots: boolean): Promise<void> {
     let first: unknown;
     for (const kind of options.kinds) {
       try {
+        await tenantEntries(kind);
         if (!states.has(kind) || snapshots) await snapshot(kind, true);
         await updates(kind, true);
       } catch (err) {
@@ -135,7 +187,24 @@ export function createFilterSync(options: FilterSyncOptions): FilterSync {
 
   return {
     mightHave(kind, digest) {
-      return states.get(kind)?.filter.has(digest);
+      const state = states.get(kind);
+      if (state === undefined) return undefined;
+      if (state.filter.has(digest)) return true;
+      const tenant = tenants.get(kind);
+      // Until the tenant's entries are known, a filter negative could hide one of its blocks.
+      if (tenant === undefined) return undefined;
+      return tenant.block.size > 0 && tenant.block.has(Buffer.from(digest).toString('hex'));
+    },
+    blockedAddress(address) {
+      const networks = tenants.get('ip')?.networks;
+      if (networks === undefined || networks.length === 0) return false;
+      let bytes: Uint8Array;
+      try {
+        bytes = parseIp(address).bytes;
+      } catch {
+        return false;
+      }
+      return networks.some((n) => n.bytes.length === bytes.length && inRange(bytes, n.bytes, n.prefix));
     },
     async sync(snapshots = false) {
       // Callers that arrive during a sync share it rather than racing it on the same state.
@@ -151,4 +220,14 @@ export function createFilterSync(options: FilterSyncOptions): FilterSync {
       return [...states].map(([kind, s]) => ({ kind, position: s.position, entries: s.filter.count, syncedAt: s.syncedAt }));
     },
   };
+}
+
+function inRange(ip: Uint8Array, network: Uint8Array, prefix: number): boolean {
+  let bits = prefix;
+  for (let i = 0; i < network.length && bits > 0; i++) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+    if ((ip[i]! & mask) !== (network[i]! & mask)) return false;
+    bits -= 8;
+  }
+  return true;
 }

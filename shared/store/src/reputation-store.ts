@@ -58,7 +58,14 @@ export interface ReputationStore {
   getMany(keys: readonly string[]): Promise<(ReputationRecord | null)[]>;
   /** Raw stored values (records or alias targets) of many unprefixed keys. */
   getManyRaw(keys: readonly string[]): Promise<(string | null)[]>;
-  /** Writes a record when its version is newer than the stored one, appending an update entry. */
+  /**
+   * Writes a record when its version is newer than the stored one, appending an update entry.
+   * A `file` record whose value is an MD5 or SHA-1 (a list gave no SHA-256) is keyed by its alias
+   * digest, `rep:file:<sha256("<md5|sha1>:<hex>")>`: the digest the file filter holds for that
+   * hash, so filters, index and rebuilds treat it as any other record. It lives beside the alias
+   * (`rep:alias:...`, which points at a SHA-256 record once one is known); lookups read both and
+   * the worse verdict wins.
+   */
   write(record: ReputationRecord): Promise<WriteResult>;
   /** Points an MD5 or SHA-1 alias at a SHA-256. */
   writeAlias(algorithm: 'md5' | 'sha1', hex: string, sha256: string): Promise<WriteResult>;

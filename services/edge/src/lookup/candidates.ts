@@ -85,7 +85,15 @@ export function prepareLookup(kind: LookupKind, raw: string): PreparedLookup {
     case 'file': {
       const { algorithm, hex } = parseFileHash(raw);
       if (algorithm === 'sha256') candidates.push({ kind, digest: Buffer.from(hex, 'hex'), label: hex, role: 'exact' });
-      else candidates.push({ kind, digest: aliasDigest(algorithm, hex), label: hex, role: 'alias', alias: algorithm });
+      else {
+        // Two records may decide an MD5/SHA-1, both under the alias digest (so one filter probe
+        // rules out both and one MGET reads both): the alias pointing at a SHA-256 record, and
+        // the hash's own record, written when a list gave no SHA-256. The pointer comes first so
+        // that on equal verdicts the SHA-256 record is the one shown; the worse verdict wins.
+        const digest = aliasDigest(algorithm, hex);
+        candidates.push({ kind, digest, label: hex, role: 'alias', alias: algorithm });
+        candidates.push({ kind, digest, label: hex, role: 'exact' });
+      }
       probes.push({ kind: 'file', value: hex });
       return { kind, value: hex, candidates, probes };
     }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
 import type { IndicatorKind } from '@repute/core';
 import { compareStreamIds, isTrimmedPast, type UpdateEntry, type UpdateTail } from '@repute/store';
 import type { EdgeConfig } from '../config.ts';
@@ -25,6 +26,20 @@ declare module 'fastify' {
   }
 }
 
+const TAIL_BATCH = 1000;
+
+/**
+ * The freshness gauge's value. Stream ids start with the append time in milliseconds, so the
+ * position applied dates the newest change this edge knows of; when the last read was empty or
+ * short nothing is waiting and the lag is 0, however old that change is.
+ */
+export function updatesLagSeconds(now: number, state: { live: boolean; backlog: boolean; confirmedAt: number; position: string }): number {
+  if (!state.live) return Math.max(0, now - state.confirmedAt) / 1000;
+  if (!state.backlog) return 0;
+  const appended = Number(state.position.split('-')[0]);
+  return Number.isFinite(appended) && appended > 0 ? Math.max(0, now - appended) / 1000 : 0;
+}
+
 /**
  * Follows the update stream from the loaded snapshots' position: new records go into the
  * filters, changed records leave the cache, overlay changes reload that tenant, revocations
@@ -44,6 +59,8 @@ async function updatesPlugin(fastify: FastifyInstance, opts: { config: EdgeConfi
   let asOf = { position: '', time: '' };
   let asOfAt = -1;
   let asOfText = '';
+  // True while the last read filled its batch: more entries wait behind the ones applied.
+  let backlog = false;
 
   async function reloadTenant(tenant: string): Promise<void> {
     overlays.replace(tenant, await fastify.edgeOverlayStore.list(tenant));
@@ -131,9 +148,14 @@ async function updatesPlugin(fastify: FastifyInstance, opts: { config: EdgeConfi
 
   tail = store.tailUpdates({
     since: position,
-    onEntries: apply,
+    count: TAIL_BATCH,
+    onEntries: (entries) => {
+      backlog = entries.length >= TAIL_BATCH;
+      apply(entries);
+    },
     onRead: () => {
       live = true;
+      backlog = false;
       confirmedAt = Date.now();
     },
     onError: () => {
@@ -146,6 +168,15 @@ async function updatesPlugin(fastify: FastifyInstance, opts: { config: EdgeConfi
       // Overlays may have changed while we were away; their entries are replayed, but a
       // trimmed stream would lose them.
       await reloadOverlays().catch(() => undefined);
+    },
+  });
+
+  new Gauge({
+    name: 'repute_edge_updates_lag_seconds',
+    help: 'How far behind the update stream this edge answers: now minus the newest applied entry while entries wait, 0 when caught up, the age of the last successful read while Redis is unreachable.',
+    registers: [fastify.metrics],
+    collect() {
+      this.set(updatesLagSeconds(Date.now(), { live, backlog, confirmedAt, position: tail?.position() ?? position }));
     },
   });
 

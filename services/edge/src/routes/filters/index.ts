@@ -43,6 +43,33 @@ export default async function filterRoutes(fastify: FastifyInstance): Promise<vo
     return reply.type('application/octet-stream').send(snapshot.bytes);
   });
 
+  app.get('/v1/filters/:kind/tenant', {
+    config,
+    schema: {
+      summary: "The caller tenant's own block and allow entries of a kind, as filter digests",
+      description: 'An agent answering from its filter sends any lookup with a candidate in `block` (or an address in `block_networks`) to the service: a tenant block decides even indicators with no global record, which the filter does not hold.',
+      params: Type.Object({ kind: Kind }),
+      response: {
+        200: Type.Object({
+          kind: Type.String(),
+          block: Type.Array(Type.String({ description: 'Hex digest, as the filter of this kind holds it.' })),
+          allow: Type.Array(Type.String()),
+          block_networks: Type.Array(Type.String({ description: 'CIDR range (kind ip).' })),
+          allow_networks: Type.Array(Type.String()),
+        }),
+        304: Type.Null(),
+        ...problems,
+      },
+    },
+  }, async (request, reply) => {
+    const tenant = request.principal?.tenant ?? '';
+    const f = fastify.edgeOverlays.filter(tenant, request.params.kind);
+    void reply.header('etag', f.etag).header('cache-control', 'private, no-cache');
+    const match = request.headers['if-none-match'];
+    if (match !== undefined && match.split(',').some((t) => t.trim() === f.etag)) return reply.code(304).send(null);
+    return { kind: f.kind, block: f.block, allow: f.allow, block_networks: f.blockNetworks, allow_networks: f.allowNetworks };
+  });
+
   app.get('/v1/filters/:kind/updates', {
     config,
     schema: {
