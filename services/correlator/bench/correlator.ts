@@ -67,7 +67,7 @@ async function runOn(kind: 'redis' | 'kafka', brokers: string): Promise<Figures>
   const env = {
     BUS_KIND: kind, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, TELEMETRY_TOPIC: topic, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PARTITIONS: '6',
     CLICKHOUSE_DATABASE: database, ...(chdb.CLICKHOUSE_DATA_DIR !== undefined ? { CLICKHOUSE_DATA_DIR: chdb.CLICKHOUSE_DATA_DIR } : { CLICKHOUSE_URL: chdb.CLICKHOUSE_URL ?? '' }),
-    CORRELATOR_GROUP: 'bench', CORRELATOR_BATCH_SIZE: String(BATCH), LOG_LEVEL: 'silent',
+    CORRELATOR_GROUP: 'bench', CORRELATOR_BATCH_SIZE: String(BATCH), CORRELATOR_BATCHES_IN_FLIGHT: process.env['CORRELATOR_BATCHES_IN_FLIGHT'] ?? '1', LOG_LEVEL: 'silent',
   };
   const config = loadConfig(correlatorConfig, { env });
   const registry = new Registry();

@@ -109,6 +109,12 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   redis.defineCommand('reputeObserveBatch', { lua: OBSERVE_BATCH_SCRIPT });
   redis.defineCommand('reputeRead', { numberOfKeys: 7, lua: READ_SCRIPT });
   let sequence = 0;
+  // Batches may be handled two at a time (the bus overlaps them). Their state phases take turns:
+  // a batch reads each indicator's written verdict (`vd`) to tell a change, and a batch that
+  // changes verdicts sets `vd` only after its log rows are in, so the next batch waits for
+  // that; a batch without changes hands over as soon as it has assessed, and its telemetry
+  // insert overlaps the next batch's Redis work.
+  let stateTurn: Promise<void> = Promise.resolve();
 
   // Versions only need to grow per indicator; milliseconds × 1000 plus a rolling counter keeps
   // them increasing across restarts without a Redis round trip.
@@ -296,7 +302,11 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       const rawInsert = insertTelemetry(rows, token);
       // Awaited below; until then a failure must not count as unhandled.
       rawInsert.catch(() => {});
+      const previousTurn = stateTurn;
+      let endTurn!: () => void;
+      stateTurn = new Promise<void>((resolve) => (endTurn = resolve));
       try {
+        await previousTurn;
         const calls = scriptCalls(observations);
         const replies = await runCalls(calls);
         const fresh = new Set<string>();
@@ -315,10 +325,12 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
           });
         });
         const changes = await writeRecords(items, 'stream');
+        if (changes.length === 0) endTurn();
         await Promise.all([rawInsert, insertRows('verdict_log', logRows(changes, policy))]);
         await markWritten(changes, 'stream');
         return { events: observations.length, duplicates: observations.length - fresh.size, rows: rows.length, changes: changes.length, invalid };
       } finally {
+        endTurn();
         // Settled before the batch is acknowledged or retried, whatever failed first.
         await rawInsert.catch(() => {});
       }

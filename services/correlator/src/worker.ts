@@ -57,6 +57,7 @@ export async function startWorker(config: CorrelatorConfig, log: WorkerLog, regi
     topic: config.TELEMETRY_TOPIC || TELEMETRY_TOPIC,
     group: config.CORRELATOR_GROUP,
     batchSize: config.CORRELATOR_BATCH_SIZE,
+    maxBatchesInFlight: config.CORRELATOR_BATCHES_IN_FLIGHT,
     handler: async (batch) => {
       const end = batchSeconds?.startTimer();
       const r = await correlator.handle(batch);

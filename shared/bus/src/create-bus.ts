@@ -18,6 +18,8 @@ export interface BusConfig {
   KAFKA_CLIENT_ID?: string;
   KAFKA_TOPIC_PARTITIONS?: number;
   KAFKA_REPLICATION_FACTOR?: number;
+  /** min.insync.replicas of topics the bus creates; at most KAFKA_REPLICATION_FACTOR. */
+  KAFKA_MIN_INSYNC_REPLICAS?: number;
   /** Compression of published record batches: none, gzip or zstd (default none). */
   KAFKA_COMPRESSION?: KafkaCompression;
   /** Redis Streams: length above which acknowledged entries are trimmed. */
@@ -38,12 +40,20 @@ export function createBus(config: BusConfig, log: BusLogger = silentLogger, opti
   if (config.BUS_KIND === 'kafka') {
     const brokers = typeof config.KAFKA_BROKERS === 'string' ? config.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) : (config.KAFKA_BROKERS ?? []);
     if (brokers.length === 0) throw new BusError('REPUTE_BUS_CONFIG', 'BUS_KIND=kafka needs KAFKA_BROKERS', { retriable: false });
+    // A topic whose min.insync.replicas exceeds its replicas refuses every acks=all publish
+    // (NOT_ENOUGH_REPLICAS): better to refuse to start than to start and accept nothing.
+    const replicas = config.KAFKA_REPLICATION_FACTOR ?? 1;
+    const minInSync = config.KAFKA_MIN_INSYNC_REPLICAS ?? 1;
+    if (minInSync > replicas) {
+      throw new BusError('REPUTE_BUS_CONFIG', `KAFKA_MIN_INSYNC_REPLICAS (${minInSync}) must not exceed KAFKA_REPLICATION_FACTOR (${replicas})`, { retriable: false });
+    }
     bus = new KafkaBus({
       brokers,
       log,
       ...(config.KAFKA_CLIENT_ID === undefined ? {} : { clientId: config.KAFKA_CLIENT_ID }),
       ...(config.KAFKA_TOPIC_PARTITIONS === undefined ? {} : { partitions: config.KAFKA_TOPIC_PARTITIONS }),
       ...(config.KAFKA_REPLICATION_FACTOR === undefined ? {} : { replicationFactor: config.KAFKA_REPLICATION_FACTOR }),
+      ...(config.KAFKA_MIN_INSYNC_REPLICAS === undefined ? {} : { minInSyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS }),
       ...(config.KAFKA_COMPRESSION === undefined ? {} : { compression: config.KAFKA_COMPRESSION }),
       ...(config.BUS_PUBLISH_TIMEOUT_MS === undefined ? {} : { publishTimeoutMs: config.BUS_PUBLISH_TIMEOUT_MS }),
     });

@@ -17,6 +17,12 @@ export interface KafkaBusOptions {
   partitions?: number;
   /** Replication factor of topics this bus creates (default 1; 3 on a real cluster). */
   replicationFactor?: number;
+  /**
+   * min.insync.replicas of topics this bus creates (default 1): with acks=all a write needs
+   * this many in-sync replicas, so 2 with replication factor 3 survives one broker lost
+   * without acknowledging writes only one broker holds.
+   */
+  minInSyncReplicas?: number;
   /** A publish that is not acknowledged within this time fails (default 10 s). */
   publishTimeoutMs?: number;
   /** Consumer session timeout (default 10 s): how long a dead consumer holds its partitions. */
@@ -106,6 +112,7 @@ export class KafkaBus implements Bus {
     this.#opts = {
       partitions: 6,
       replicationFactor: 1,
+      minInSyncReplicas: 1,
       publishTimeoutMs: 10_000,
       sessionTimeoutMs: 10_000,
       compression: 'none',
@@ -164,14 +171,19 @@ export class KafkaBus implements Bus {
     return await this.#adminReady;
   }
 
-  /** Creates the topic (configured partitions and replication factor) when it does not exist. */
+  /** Creates the topic (configured partitions, replication factor, min ISR) when it does not exist. */
   async ensureTopic(topic: string): Promise<void> {
     let done = this.#topics.get(topic);
     if (done === undefined) {
       done = (async () => {
         const admin = await this.#adminClient();
         await admin.createTopics({
-          topics: [{ topic, numPartitions: this.#opts.partitions, replicationFactor: this.#opts.replicationFactor }],
+          topics: [{
+            topic,
+            numPartitions: this.#opts.partitions,
+            replicationFactor: this.#opts.replicationFactor,
+            configEntries: [{ name: 'min.insync.replicas', value: String(this.#opts.minInSyncReplicas) }],
+          }],
           waitForLeaders: true,
         });
       })();

@@ -243,7 +243,8 @@ export class RedisBus implements Bus {
       return { messages, gone };
     };
 
-    const handle = async (entries: RawEntry[]): Promise<void> => {
+    // Delivers a batch; resolves to the ids to acknowledge, or undefined when aborted.
+    const run = async (entries: RawEntry[]): Promise<string[] | undefined> => {
       const { messages, gone } = toMessages(entries);
       if (messages.length > 0) {
         const outcome = await deliver(messages, options, {
@@ -253,10 +254,38 @@ export class RedisBus implements Bus {
           deadLetter: (topic, dead) => this.publish(topic, dead),
           log,
         });
-        if (outcome === 'aborted') return;
+        if (outcome === 'aborted') return undefined;
       }
-      const ids = [...gone, ...messages.map((m) => m.id)];
-      if (ids.length > 0 && !aborted) await conn.xack(key, options.group, ...ids);
+      return [...gone, ...messages.map((m) => m.id)];
+    };
+
+    const maxInFlight = Math.max(1, options.maxBatchesInFlight ?? 1);
+    // Batches dispatched and not yet acknowledged, oldest first; each settles once acknowledged.
+    const inFlight: Promise<void>[] = [];
+    // Acknowledgements go on the bus's own connection: on the consumer's, an XACK would queue
+    // behind the next XREADGROUP BLOCK for up to blockMs.
+    const ackConn = maxInFlight > 1 ? this.#redis : conn;
+    const dispatch = (entries: RawEntry[]): Promise<void> => {
+      const delivered = run(entries);
+      const previous = inFlight.at(-1) ?? Promise.resolve();
+      // In order: a batch is acknowledged only after every earlier one was; when an earlier
+      // acknowledgement failed or was abandoned, this one is not sent either.
+      const acked = (async () => {
+        const ids = await delivered;
+        await previous;
+        if (ids !== undefined && ids.length > 0 && !aborted) await ackConn.xack(key, options.group, ...ids);
+      })();
+      acked.catch(() => {});
+      inFlight.push(acked);
+      return acked;
+    };
+    // Waits until at most `keep` batches are in flight; rethrows a failed acknowledgement.
+    const settle = async (keep: number): Promise<void> => {
+      while (inFlight.length > keep) await inFlight.shift();
+    };
+    const handle = async (entries: RawEntry[]): Promise<void> => {
+      void dispatch(entries);
+      await settle(maxInFlight - 1);
     };
 
     const claimEvery = Math.max(100, Math.floor(this.#opts.claimMinIdleMs / 2));
@@ -268,6 +297,8 @@ export class RedisBus implements Bus {
           await this.#connected(conn);
           if (!ownPendingDone) {
             // After a restart under the same name, first finish what this consumer had been given.
+            // Reading from 0 returns whatever is unacknowledged, so nothing may be in flight.
+            await settle(0);
             const own = (await conn.callBuffer('XREADGROUP', 'GROUP', options.group, consumer, 'COUNT', batchSize, 'STREAMS', key, '0')) as [Buffer, RawEntry[]][] | null;
             const entries = own?.[0]?.[1] ?? [];
             if (entries.length === 0) ownPendingDone = true;
@@ -277,6 +308,9 @@ export class RedisBus implements Bus {
             }
           }
           if (Date.now() - lastClaim >= claimEvery) {
+            // A batch of ours still in flight could have idled past claimMinIdleMs and be
+            // claimed by ourselves a second time: let it finish first.
+            await settle(0);
             lastClaim = Date.now();
             let cursor = '0-0';
             do {
@@ -293,11 +327,16 @@ export class RedisBus implements Bus {
           const entries = res?.[0]?.[1];
           if (entries !== undefined && entries.length > 0) await handle(entries);
         } catch (err) {
+          // What was in flight behind a failed acknowledgement stays pending, for a claim.
+          await Promise.allSettled(inFlight.splice(0));
           if (stop.signal.aborted) break;
           log.warn({ err, topic: options.topic, group: options.group }, 'bus consumer loop error; retrying');
           await abortableDelay(500, stop.signal);
         }
       }
+      // Closing: the batches in hand finish and are acknowledged (or, aborted, are not).
+      await settle(0).catch((err: unknown) => log.warn({ err, topic: options.topic, group: options.group }, 'bus acknowledgement failed while closing'));
+      await Promise.allSettled(inFlight.splice(0));
     };
 
     const running = loop();

@@ -9,6 +9,8 @@ export interface ContractTarget {
   /** A bus tuned for quick tests (short idle/claim times). */
   makeBus(): Promise<Bus>;
   timeoutMs: number;
+  /** Whether the adapter runs handlers of several batches at once (`maxBatchesInFlight`). */
+  overlapsBatches: boolean;
 }
 
 function messages(n: number, label: string): { key: string; value: string; headers: Record<string, string> }[] {
@@ -19,7 +21,7 @@ const idOf = (m: BusMessage): string => (JSON.parse(m.value.toString()) as { id:
 
 /** The one suite both adapters must pass. */
 export function busContract(target: ContractTarget): void {
-  const { name, makeBus, timeoutMs } = target;
+  const { name, makeBus, timeoutMs, overlapsBatches } = target;
   const wait = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => waitFor(what, probe, timeoutMs, 25);
 
   test(`${name}: publish resolves after the broker has every message, and a group consumes them all in bounded batches`, async (t) => {
@@ -162,6 +164,68 @@ export function busContract(target: ContractTarget): void {
     const duplicates = [...completed.values()].reduce((n, c) => n + c - 1, 0);
     t.diagnostic(`${name}: ${total} messages, killed batch of ${inFlight.length}, duplicates ${duplicates}`);
     await wait('lag back to zero', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
+  });
+
+  test(`${name}: with two batches in flight, acknowledgements stay in order and a crash redelivers only unacknowledged batches`, { skip: overlapsBatches ? false : 'this adapter handles one batch at a time' }, async (t) => {
+    const bus = await makeBus();
+    t.after(() => bus.close());
+    const topic = uniqueName('inflight');
+    const group = uniqueName('g');
+    const total = 300;
+    await bus.publish(topic, messages(total, 'f'));
+    const handled = new Map<string, number>();
+    const batchIds: string[][] = [];
+    let running = 0;
+    let mostAtOnce = 0;
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const first = await bus.subscribe({
+      topic,
+      group,
+      consumer: 'first',
+      batchSize: 50,
+      maxBatchesInFlight: 2,
+      handler: async (batch) => {
+        const n = batchIds.push(batch.map(idOf));
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        // Batch 1 waits for the test; batch 3 never finishes, as in a crash.
+        if (n === 1) await firstHeld;
+        if (n === 3) await new Promise(() => {});
+        for (const m of batch) handled.set(idOf(m), (handled.get(idOf(m)) ?? 0) + 1);
+        running--;
+      },
+    });
+    await wait('batch 2 handled while batch 1 runs', async () => (batchIds.length >= 2 && handled.size === 50 ? true : undefined));
+    assert.ok(batchIds[0]!.every((id) => !handled.has(id)), 'batch 1 is still running');
+    assert.equal(await bus.lag(topic, group), total, 'batch 2 is not acknowledged before batch 1');
+    assert.equal(batchIds.length, 2, 'no third batch while two are in flight');
+    releaseFirst();
+    await wait('batches 1 and 2 acknowledged', async () => ((await bus.lag(topic, group)) === total - 100 ? true : undefined));
+    await wait('batch 4 handled while batch 3 hangs', async () => (batchIds.length >= 4 && batchIds[3]!.every((id) => handled.has(id)) ? true : undefined));
+    assert.equal(await bus.lag(topic, group), total - 100, 'batch 4 is not acknowledged before batch 3');
+    await first.abort();
+    assert.equal(mostAtOnce, 2);
+
+    const redelivered = new Set<string>();
+    const second = await bus.subscribe({
+      topic,
+      group,
+      consumer: 'second',
+      batchSize: 50,
+      maxBatchesInFlight: 2,
+      handler: async (batch) => {
+        for (const m of batch) {
+          redelivered.add(idOf(m));
+          handled.set(idOf(m), (handled.get(idOf(m)) ?? 0) + 1);
+        }
+      },
+    });
+    t.after(() => second.close());
+    await wait('every message handled after the crash', async () => (handled.size === total ? true : undefined));
+    await wait('lag back to zero', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
+    for (const id of [...batchIds[0]!, ...batchIds[1]!]) assert.ok(!redelivered.has(id), `${id} was acknowledged and must not come again`);
+    for (const id of [...batchIds[2]!, ...batchIds[3]!]) assert.ok(redelivered.has(id), `${id} was not acknowledged and must come again`);
   });
 
   test(`${name}: two consumers of one group share the messages; two groups each get all`, async (t) => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { closeTestServices, testKafkaBrokers, uniqueName } from '@repute/infra/testkit';
-import { KafkaBus, type KafkaCompression } from '../src/index.ts';
+import kafkajs from 'kafkajs';
+import { createBus, isBusError, KafkaBus, type KafkaCompression } from '../src/index.ts';
 import { busContract } from './contract.ts';
 
 after(() => closeTestServices());
@@ -11,6 +12,7 @@ const silent = { info() {}, warn() {}, error() {}, debug() {} };
 busContract({
   name: 'kafka',
   timeoutMs: 60_000,
+  overlapsBatches: false,
   makeBus: async () => new KafkaBus({ brokers: await testKafkaBrokers(), clientId: uniqueName('contract'), partitions: 3, sessionTimeoutMs: 6_000, log: silent }),
 });
 
@@ -42,4 +44,32 @@ test('kafka: an uncompressed publish far above the broker message size limit, al
   const sent = Array.from({ length: 6_000 }, () => ({ key: 'one-indicator', value }));
   await Promise.all([bus.publish(topic, sent), bus.publish(topic, sent.slice(0, 10))]);
   assert.equal(await bus.lag(topic, uniqueName('nobody')), 6_010);
+});
+
+test('kafka: topics the bus creates carry min.insync.replicas, the dead-letter topic included', async (t) => {
+  const brokers = await testKafkaBrokers();
+  const bus = new KafkaBus({ brokers, clientId: uniqueName('min-isr'), partitions: 1, replicationFactor: 1, minInSyncReplicas: 1, log: silent });
+  const admin = new kafkajs.Kafka({ brokers, clientId: uniqueName('min-isr-admin'), logLevel: kafkajs.logLevel.NOTHING }).admin();
+  t.after(async () => { await bus.close(); await admin.disconnect(); });
+  const topic = uniqueName('contract-min-isr');
+  await bus.ensureTopic(topic);
+  await bus.ensureTopic(`${topic}.dlq`);
+  await admin.connect();
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [topic, `${topic}.dlq`].map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: ['min.insync.replicas'] })),
+  });
+  assert.equal(described.resources.length, 2);
+  for (const resource of described.resources) {
+    const entry = resource.configEntries.find((e) => e.configName === 'min.insync.replicas');
+    assert.equal(entry?.configValue, '1', `${resource.resourceName}: min.insync.replicas`);
+    assert.equal(entry?.isDefault, false, `${resource.resourceName}: set on the topic, not inherited from the broker`);
+  }
+});
+
+test('kafka: createBus refuses a min.insync.replicas above the replication factor', () => {
+  assert.throws(
+    () => createBus({ BUS_KIND: 'kafka', KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_REPLICATION_FACTOR: 1, KAFKA_MIN_INSYNC_REPLICAS: 2 }),
+    (err: unknown) => isBusError(err) && err.code === 'REPUTE_BUS_CONFIG' && /KAFKA_MIN_INSYNC_REPLICAS \(2\) must not exceed KAFKA_REPLICATION_FACTOR \(1\)/.test(err.message),
+  );
 });
