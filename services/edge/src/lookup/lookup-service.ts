@@ -247,10 +247,12 @@ export class LookupService {
   private async read(keys: string[]): Promise<Map<string, CachedValue> | null> {
     const { store, cache, hooks } = this.o;
     let raw: (string | null)[];
+    const readEpoch = cache.beginRead();
     try {
       hooks.onRedisRoundTrip();
       raw = await store.getManyRaw(keys);
     } catch (err) {
+      cache.endRead();
       hooks.onRedisError(err as Error);
       return null;
     }
@@ -271,8 +273,9 @@ export class LookupService {
         }
       }
       values.set(key, value);
-      cache.set(key, value, text?.length ?? 0);
+      cache.setFromRead(key, value, text?.length ?? 0, readEpoch);
     }
+    cache.endRead();
     return values;
   }
 

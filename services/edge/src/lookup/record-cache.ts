@@ -24,6 +24,16 @@ export class RecordCache {
   readonly inflight = new Map<string, Promise<Map<string, CachedValue> | null>>();
   private readonly map = new Map<string, Entry>();
   private bytes = 0;
+  /**
+   * A Redis read that started before the stream announced a change may complete after it: its
+   * value must then answer only the request that asked, never fill the cache, or the edge would
+   * serve the older record until the TTL ran out. Invalidations are numbered and remembered
+   * while any read is under way.
+   */
+  private epoch = 0;
+  private clearedAt = 0;
+  private readsUnderWay = 0;
+  private readonly invalidatedAt = new Map<string, number>();
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private readonly ttlMs: number;
@@ -69,7 +79,32 @@ export class RecordCache {
     }
   }
 
+  /** Marks the start of a Redis read; pass the result to `setFromRead` and call `endRead`. */
+  beginRead(): number {
+    this.readsUnderWay++;
+    return this.epoch;
+  }
+
+  endRead(): void {
+    this.readsUnderWay--;
+    if (this.readsUnderWay <= 0) {
+      this.readsUnderWay = 0;
+      this.invalidatedAt.clear();
+    }
+  }
+
+  /** Caches a value read from Redis unless the key changed since the read began; true when cached. */
+  setFromRead(key: string, value: CachedValue, approxBytes: number, readEpoch: number): boolean {
+    if (this.clearedAt > readEpoch) return false;
+    const changedAt = this.invalidatedAt.get(key);
+    if (changedAt !== undefined && changedAt > readEpoch) return false;
+    this.set(key, value, approxBytes);
+    return true;
+  }
+
   delete(key: string): void {
+    this.epoch++;
+    if (this.readsUnderWay > 0) this.invalidatedAt.set(key, this.epoch);
     this.inflight.delete(key);
     const entry = this.map.get(key);
     if (entry === undefined) return;
@@ -78,6 +113,8 @@ export class RecordCache {
   }
 
   clear(): void {
+    this.epoch++;
+    this.clearedAt = this.epoch;
     this.inflight.clear();
     this.map.clear();
     this.bytes = 0;
