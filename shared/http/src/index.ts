@@ -4,3 +4,4 @@ export { default as observabilityPlugin, type Readiness, type ReadinessCheck, ty
 export { loggerOptions, REDACTED_PATHS } from './logger-options.ts';
 export { runServer, type RunServerOptions } from './run-server.ts';
 export type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+export { LatencyHistogram, type HistogramSeries } from './latency-histogram.ts';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
+import { LatencyHistogram, type HistogramSeries } from './latency-histogram.ts';
 
 export type ReadinessCheck = () => Promise<boolean | { ok: boolean; detail?: string }> | boolean;
 
@@ -69,31 +70,36 @@ async function observabilityPlugin(fastify: FastifyInstance, options: Observabil
   const registry = new Registry();
   if (options.defaultLabels !== undefined) registry.setDefaultLabels(options.defaultLabels);
   collectDefaultMetrics({ register: registry, prefix: 'repute_process_' });
-  const duration = new Histogram({
+  const duration = new LatencyHistogram({
     name: 'repute_http_request_duration_seconds',
     help: 'HTTP request latency by route pattern, method and status class.',
-    labelNames: ['route', 'method', 'status'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
   });
+  registry.registerMetric(duration as unknown as Metric);
   fastify.decorate('metrics', registry);
   fastify.decorate('readiness', createReadiness(options.checkTimeoutMs ?? 2_000));
 
-  // Label children are cached per (route, method, status class): prom-client hashes the label
-  // set on every observe otherwise, which showed up in the edge's per-request profile. The hook
-  // takes a callback rather than returning a promise for the same reason.
-  const children = new Map<string, ReturnType<typeof duration.labels>>();
+  // Series are resolved once per (route, method) and indexed by status class, with no string
+  // built per request: prom-client's observe() validated and hashed the label set each time
+  // even through a cached child. The hook takes a callback rather than returning a promise
+  // for the same reason.
+  const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+  const byRoute = new Map<string, Map<string, (HistogramSeries | undefined)[]>>();
+  const seriesOf = (route: string, method: string, cls: number): HistogramSeries => {
+    let byMethod = byRoute.get(route);
+    if (byMethod === undefined) byRoute.set(route, (byMethod = new Map()));
+    let byClass = byMethod.get(method);
+    if (byClass === undefined) byMethod.set(method, (byClass = []));
+    // Created on first use, so classes a route never answers with stay out of /metrics.
+    let series = byClass[cls];
+    if (series === undefined) byClass[cls] = series = duration.child({ route, method, status: CLASSES[cls]! });
+    return series;
+  };
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: labels must stay bounded.
     const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode < 200 ? '1xx' : reply.statusCode < 300 ? '2xx' : reply.statusCode < 400 ? '3xx' : reply.statusCode < 500 ? '4xx' : '5xx';
-    const key = `${route}\u0000${request.method}\u0000${status}`;
-    let child = children.get(key);
-    if (child === undefined) {
-      child = duration.labels({ route, method: request.method, status });
-      children.set(key, child);
-    }
-    child.observe(reply.elapsedTime / 1000);
+    const code = reply.statusCode;
+    seriesOf(route, request.method, code < 200 ? 0 : code < 300 ? 1 : code < 400 ? 2 : code < 500 ? 3 : 4).observe(reply.elapsedTime / 1000);
     done();
   });
 

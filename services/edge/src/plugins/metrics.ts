@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, type Metric } from 'prom-client';
-import { LatencyHistogram } from '../metrics/latency-histogram.ts';
+import { LatencyHistogram } from '@repute/http';
 
 /** Totals the lookup path bumps as plain numbers; the counters read them at scrape time. */
 export interface EdgeCounts {

@@ -12,11 +12,17 @@ interface MetricValue {
   metricName: string;
 }
 
+/** Observes into one resolved series. */
+export interface HistogramSeries {
+  observe(seconds: number): void;
+}
+
 /**
- * A Prometheus histogram over a fixed set of label combinations, registered with a prom-client
- * registry as a custom metric. prom-client validates and hashes the label set on every
- * observe(), even through a bound child, which on the lookup path costs more than the lookup;
- * here a series is resolved once and observing is a bucket search and three additions.
+ * A Prometheus histogram over a bounded set of label combinations, registered with a
+ * prom-client registry as a custom metric. prom-client validates and hashes the label set on
+ * every observe(), even through a bound child (about 3 % of a single lookup's JavaScript time in
+ * the edge's profile); here a series is resolved once and observing is a bucket search and
+ * three additions.
  */
 export class LatencyHistogram {
   readonly name: string;
@@ -33,7 +39,7 @@ export class LatencyHistogram {
   }
 
   /** The series of a label set, created on first use (label values must come from a bounded set). */
-  child(labels: Record<string, string>): { observe(seconds: number): void } {
+  child(labels: Record<string, string>): HistogramSeries {
     const id = JSON.stringify(labels);
     let s = this.series.get(id);
     if (s === undefined) {
