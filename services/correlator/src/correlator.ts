@@ -91,6 +91,11 @@ interface ScriptCall {
 }
 const SEVERE = new Set<Verdict>(['malicious', 'suspicious']);
 
+/** The sorted rule ids behind a verdict: what tells a record's reasons apart. */
+function ruleSignature(from: { reasons: readonly { rule: string }[] }): string {
+  return [...new Set(from.reasons.map((r) => r.rule))].sort().join(',');
+}
+
 /** The correlator's per-batch pipeline and the shared re-scoring path. */
 export interface Correlator {
   handle(batch: BusMessage[]): Promise<BatchResult>;
@@ -143,9 +148,20 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     };
   }
 
-  /** Writes the records of changed verdicts; the edge serves them from here on. */
+  /**
+   * Writes the records of changed verdicts; the edge serves them from here on. A record whose
+   * verdict stays but whose rules changed (a sandbox report after two engines had convicted) is
+   * rewritten too, so the reasons an agent or analyst reads stay true; that is no verdict
+   * change, so it is neither logged nor propagated. New counts alone (prevalence, last seen)
+   * do not rewrite a record: that would be a write per event.
+   */
   async function writeRecords(items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt?: number }[], source: VerdictLogRow['source']): Promise<VerdictChange[]> {
     const changes: VerdictChange[] = [];
+    const refreshed = items.filter((i) => i.assessment.verdict === i.decoded.verdict && i.assessment.verdict !== 'unknown' && ruleSignature(i.assessment) !== i.decoded.rules);
+    const refreshes = refreshed.length === 0 ? Promise.resolve() : (async () => {
+      await Promise.all(refreshed.map((i) => store.write(recordOf(i.ref, i.decoded, i.assessment))));
+      await execBySlot(redis, refreshed.map((i): KeyCommand => ['hset', stateKeys(prefix, i.ref.key).state, 'rs', ruleSignature(i.assessment)]));
+    })();
     const writes = items
       .filter((i) => i.assessment.verdict !== i.decoded.verdict)
       .map(async (i) => {
@@ -155,7 +171,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         changes.push(change);
         deps.onVerdict?.(change);
       });
-    await Promise.all(writes);
+    await Promise.all([...writes, refreshes]);
     return changes;
   }
 
@@ -168,7 +184,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     if (changes.length === 0) return;
     const commands: KeyCommand[] = [];
     for (const c of changes) {
-      commands.push(['hset', stateKeys(prefix, c.ref.key).state, 'vd', c.record.verdict]);
+      commands.push(['hset', stateKeys(prefix, c.ref.key).state, 'vd', c.record.verdict, 'rs', ruleSignature(c.record)]);
       // A verdict that propagation moved across `malicious` is passed on in turn (a payload
       // convicted through the droppers that started it raises the URL it came from); smaller
       // moves stay where they are, so suspicion alone never snowballs.

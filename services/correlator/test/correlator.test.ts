@@ -73,6 +73,26 @@ test('a file with engine and sandbox detections from several sensors becomes mal
   assert.equal(Number(raw[0]?.n), 5); // 3 events on the file, plus the URL and its host on the first
 });
 
+test('a sandbox report after the conviction rewrites the served reasons without logging a new verdict', async (t) => {
+  const { store, correlator, query, database } = await setup(t);
+  const [first, second, sandbox] = detections();
+  await correlator.handle([first!, second!]);
+  const before = await store.get(ref('file', FILE).key);
+  assert.equal(before?.verdict, 'malicious');
+  assert.ok(!before?.reasons.some((r) => r.rule === 'sandbox.malicious'));
+  const result = await correlator.handle([sandbox!]);
+  assert.equal(result.changes, 0, 'the verdict did not change');
+  const after = await store.get(ref('file', FILE).key);
+  assert.equal(after?.verdict, 'malicious');
+  assert.ok(after?.reasons.some((r) => r.rule === 'sandbox.malicious'), 'the served reasons name the sandbox');
+  assert.ok(after!.version > before!.version);
+  const log = await query<{ verdict: string }>(`SELECT verdict FROM ${database}.verdict_log`);
+  assert.equal(log.length, 1, 'one verdict change, one log row');
+  // Nothing new to say: the record is not written again.
+  await correlator.handle([message({ sensor: 's4', type: 'file_seen', file: { sha256: FILE } }, 't3')]);
+  assert.equal((await store.get(ref('file', FILE).key))?.version, after!.version);
+});
+
 test('a replayed duplicate changes no count, in Redis or in the aggregates', async (t) => {
   const { store, correlator, query, database } = await setup(t);
   const batch = detections();

@@ -7,6 +7,8 @@ export interface DecodedState {
   applied: boolean;
   state: IndicatorState;
   verdict: Verdict;
+  /** The rule ids of the record last written (`rs`), to tell when its reasons went stale. */
+  rules: string;
 }
 
 function pairs(flat: unknown): [string, string][] {
@@ -43,6 +45,7 @@ export function decodeState(kind: IndicatorKind, value: string, reply: unknown):
   return {
     applied: r[0] === 1,
     verdict: (fields.get('vd') as Verdict | undefined) ?? 'unknown',
+    rules: fields.get('rs') ?? '',
     state: {
       kind,
       value: fields.get('v') ?? value,
