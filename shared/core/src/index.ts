@@ -19,3 +19,4 @@ export { canonicalizeEmail } from './email.ts';
 export { digestOf, recordKey, aliasKey, sha256 } from './keys.ts';
 export type { Verdict, Reason, ReputationRecord } from './record.ts';
 export { VERDICT_RANK, worstVerdict, isVerdict, encodeRecord, decodeRecord, RecordError, RECORD_FORMAT_VERSION } from './record.ts';
+export { lookupCandidates, domainChain, type LookupCandidates, type LookupCandidate, type CandidateRole, type LookupKind } from './lookup-candidates.ts';

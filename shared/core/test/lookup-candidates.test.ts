@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { digestOf, IndicatorError, lookupCandidates, sha256, urlExpressions } from '../src/index.ts';
+
+test('a URL is decided by its expressions, then its host and the parents up to the registrable domain', () => {
+  const p = lookupCandidates('url', 'HTTP://a.b.Evil.co.uk/x/y.exe?q=1');
+  assert.equal(p.value, 'http://a.b.evil.co.uk/x/y.exe?q=1');
+  const expressions = urlExpressions(p.value);
+  assert.deepEqual(p.candidates.filter((c) => c.kind === 'url').map((c) => c.label), expressions);
+  assert.deepEqual(p.candidates.filter((c) => c.kind === 'domain').map((c) => `${c.role}:${c.label}`), ['domain:a.b.evil.co.uk', 'parent:b.evil.co.uk', 'parent:evil.co.uk']);
+  for (const c of p.candidates) assert.deepEqual(c.digest, sha256(c.label));
+});
+
+test('a URL on an IP host is decided by the address and its network; an IP lookup likewise', () => {
+  const url = lookupCandidates('url', 'http://198.51.100.7/a');
+  assert.deepEqual(url.candidates.filter((c) => c.kind === 'ip').map((c) => `${c.role}:${c.label}`), ['ip:198.51.100.7', 'network:198.51.100.0/24']);
+  assert.deepEqual([...url.ipBytes!], [198, 51, 100, 7]);
+  const ip = lookupCandidates('ip', '3325256711');
+  assert.deepEqual(ip.candidates.map((c) => `${c.role}:${c.label}`), ['exact:198.51.100.7', 'network:198.51.100.0/24']);
+  const block = lookupCandidates('ip', '198.51.100.9/24');
+  assert.deepEqual(block.candidates.map((c) => c.label), ['198.51.100.0/24']);
+  assert.equal(block.ipBytes, undefined);
+});
+
+test('an MD5 is decided by its pointer to a SHA-256 record and by its own record, under one digest', () => {
+  const md5 = 'D41D8CD98F00B204E9800998ECF8427E';
+  const p = lookupCandidates('file', md5);
+  assert.deepEqual(p.candidates.map((c) => c.role), ['alias', 'exact']);
+  assert.equal(p.candidates[0]!.alias, 'md5');
+  for (const c of p.candidates) assert.deepEqual(c.digest, digestOf('file', md5.toLowerCase()));
+  const sha = lookupCandidates('file', 'ab'.repeat(32));
+  assert.deepEqual(sha.candidates.map((c) => c.digest.toString('hex')), ['ab'.repeat(32)]);
+  assert.throws(() => lookupCandidates('file', 'xyz'), IndicatorError);
+});
