@@ -42,3 +42,19 @@ export async function closeTestServices(): Promise<void> {
   privateKafka = undefined;
   await Promise.allSettled(jobs);
 }
+
+/** The two Redis commands `deleteKeysWithPrefix` needs (any ioredis client has them). */
+interface ScanDel {
+  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
+  del(...keys: string[]): Promise<number>;
+}
+
+/** Removes every key a test wrote under its prefix (SCAN, never KEYS, so a shared server is not blocked). */
+export async function deleteKeysWithPrefix(redis: ScanDel, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) await redis.del(...found);
+  } while (cursor !== '0');
+}

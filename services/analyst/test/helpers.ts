@@ -6,7 +6,7 @@ import { dropDatabase, testClickHouse, testClickHouseConfig } from '@repute/anal
 import { createKeyStore, type Scope } from '@repute/auth';
 import type { BusMessage } from '@repute/bus';
 import { createCorrelator, loadPolicy, type Correlator } from '@repute/correlator';
-import { testRedisUrl, uniqueName } from '@repute/infra/testkit';
+import { testRedisUrl, deleteKeysWithPrefix, uniqueName } from '@repute/infra/testkit';
 import { createReputationStore } from '@repute/store';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import analystApp from '../src/app.ts';
@@ -62,12 +62,7 @@ export async function harness(t: TestContext, env: Record<string, string> = {}):
   const keys = createKeyStore(redis, { prefix });
   t.after(async () => {
     await app.close();
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (found.length > 0) await redis.del(...found);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     await dropDatabase(clickhouse, database);
     await clickhouse.close();
     redis.disconnect();

@@ -5,7 +5,7 @@ import { migrate } from '@repute/analytics';
 import { dropDatabase, removeTestClickHouseData, testClickHouse } from '@repute/analytics/testkit';
 import type { BusMessage } from '@repute/bus';
 import { digestOf, recordKey, type IndicatorKind } from '@repute/core';
-import { closeTestServices, testRedisUrl, uniqueName } from '@repute/infra/testkit';
+import { closeTestServices, deleteKeysWithPrefix, testRedisUrl, uniqueName } from '@repute/infra/testkit';
 import { createReputationStore } from '@repute/store';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import { createCorrelator, type IndicatorRef } from '../src/correlator.ts';
@@ -42,8 +42,7 @@ async function setup(t: import('node:test').TestContext) {
   const store = createReputationStore(redis, { prefix });
   const correlator = createCorrelator({ redis, store, clickhouse, database, policy: () => policy, prefix });
   t.after(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeysWithPrefix(redis, prefix);
     await dropDatabase(clickhouse, database);
     await clickhouse.close();
     redis.disconnect();

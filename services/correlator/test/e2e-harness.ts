@@ -8,7 +8,7 @@ import { loadConfig } from '@repute/config';
 import { digestOf, recordKey, type IndicatorKind } from '@repute/core';
 import { edgeApp, loadEdgeConfig } from '@repute/edge';
 import { ingestApp, loadIngestConfig } from '@repute/ingest';
-import { testKafkaBrokers, testRedisUrl, uniqueName } from '@repute/infra/testkit';
+import { testKafkaBrokers, testRedisUrl, deleteKeysWithPrefix, uniqueName } from '@repute/infra/testkit';
 import { correlatorConfig, type CorrelatorConfig } from '../src/config.ts';
 import type { IndicatorRef } from '../src/correlator.ts';
 import { stateKeys } from '../src/state/state-keys.ts';
@@ -146,12 +146,7 @@ export async function startPipeline(t: TestContext, kind: BusKind, options: { ba
     await ingest.close();
     await edge.close();
     await bus.close();
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (found.length > 0) await redis.del(...found);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     await dropDatabase(clickhouse, database);
     await clickhouse.close();
     redis.disconnect();

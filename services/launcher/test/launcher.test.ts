@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,68 +8,13 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createClickHouse } from '@repute/analytics';
 import { pingRedis } from '@repute/infra';
-import { createRedis } from '@repute/store';
+import { baseEnv, CLI, launch, ROOT, shutdown, START, until, type Launched } from './launched-system.ts';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
-const START = join(ROOT, 'services/launcher/src/start.ts');
-const CLI = join(ROOT, 'shared/cli/bin/repute.mjs');
 const run = promisify(execFile);
-
-interface Launched {
-  child: ChildProcess;
-  url: string;
-  redisUrl: string;
-  adminKey: string | undefined;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function baseEnv(dataDir: string): NodeJS.ProcessEnv {
-  // The launcher's own defaults, whatever the test run exports for other suites.
-  const env: NodeJS.ProcessEnv = { ...process.env, REPUTE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', SHUTDOWN_DRAIN_MS: '0' };
-  for (const name of ['REDIS_URL', 'REDIS_KEY_PREFIX', 'REDIS_CLUSTER_NODES', 'BUS_KIND', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATA_DIR', 'REPUTE_CONFIG_FILE', 'TELEMETRY_TOPIC']) delete env[name];
-  return env;
-}
-
-/** Starts the system as `npm start` does and reads what it prints. */
-async function launch(dataDir: string): Promise<Launched> {
-  const child = spawn(process.execPath, ['--conditions=source', START], { cwd: ROOT, env: baseEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 120_000;
-  while (!out.includes('repute: ready')) {
-    if (child.exitCode !== null) throw new Error(`launcher exited with ${child.exitCode}:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`launcher not ready in time:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const url = /repute: listening on (http:\/\/\S+)/.exec(out)?.[1];
-  const redisUrl = /repute: redis: (redis:\/\/\S+)/.exec(out)?.[1];
-  assert.ok(url !== undefined && redisUrl !== undefined, out);
-  return { child, url, redisUrl, adminKey: /repute: admin key: (rpk_\S+)/.exec(out)?.[1], output: () => out, exited };
-}
 
 async function stop(system: Launched): Promise<number | null> {
   system.child.kill('SIGINT');
   return await system.exited;
-}
-
-/** Leaves nothing running when a test fails half way. */
-async function cleanup(system: Launched | undefined): Promise<void> {
-  if (system === undefined) return;
-  if (system.child.exitCode === null && system.child.signalCode === null) {
-    system.child.kill('SIGINT');
-    const timer = setTimeout(() => system.child.kill('SIGKILL'), 20_000);
-    await system.exited;
-    clearTimeout(timer);
-  }
-  const { hostname, port } = new URL(system.redisUrl);
-  if (await pingRedis(hostname, Number(port))) {
-    const redis = createRedis({ REDIS_URL: system.redisUrl }, { offlineQueue: true });
-    await redis.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
-    redis.disconnect();
-  }
 }
 
 async function cli(dataDir: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -82,19 +27,11 @@ async function verdict(url: string, key: string, path: string): Promise<string> 
   return ((await res.json()) as { verdict: string }).verdict;
 }
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('npm start serves every API on one port, stops cleanly on SIGINT and keeps its data across a restart', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
   let system: Launched | undefined;
   t.after(async () => {
-    await cleanup(system);
+    await shutdown(system);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

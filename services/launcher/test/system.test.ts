@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -7,80 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createClient, type Answer, type PendingItem } from '@repute/client';
-import { pingRedis } from '@repute/infra';
-import { createRedis } from '@repute/store';
+import { baseEnv, CLI, launch, ROOT, shutdown, until, type Launched } from './launched-system.ts';
 
 // The issue's "done when": the system started as `npm start` starts it, an agent's SDK on its
 // filter-first path and through an outage, and a seeded simulation scored against its truth.
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
-const START = join(ROOT, 'services/launcher/src/start.ts');
-const CLI = join(ROOT, 'shared/cli/bin/repute.mjs');
 
 // The bounds the simulator's own test holds the correlator to, for the same seed and fleet; why
 // each holds given the injected noise is in shared/simulator/README.md ("Test thresholds").
 const BOUNDS = { fileRecall: 0.8, urlRecall: 0.75, urlDomainIpPrecision: 0.95, severeRecall: 0.75, convictedCampaigns: 0.75 };
 
-interface Launched {
-  child: ChildProcess;
-  url: string;
-  redisUrl: string;
-  adminKey: string | undefined;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function baseEnv(dataDir: string): NodeJS.ProcessEnv {
-  // The launcher's own defaults, whatever the test run exports for other suites.
-  const env: NodeJS.ProcessEnv = { ...process.env, REPUTE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', SHUTDOWN_DRAIN_MS: '0' };
-  for (const name of ['REDIS_URL', 'REDIS_KEY_PREFIX', 'REDIS_CLUSTER_NODES', 'BUS_KIND', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATA_DIR', 'REPUTE_CONFIG_FILE', 'TELEMETRY_TOPIC', 'REPUTE_API_URL', 'REPUTE_API_KEY']) delete env[name];
-  return env;
-}
-
-async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Starts the system as `npm start` does and reads the address and admin key it prints. */
-async function launch(dataDir: string): Promise<Launched> {
-  const child = spawn(process.execPath, ['--conditions=source', START], { cwd: ROOT, env: baseEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await until('the launcher ready', () => {
-    if (child.exitCode !== null) throw new Error(`launcher exited with ${child.exitCode}:\n${out}`);
-    return out.includes('repute: ready');
-  }, 120_000);
-  const url = /repute: listening on (http:\/\/\S+)/.exec(out)?.[1];
-  const redisUrl = /repute: redis: (redis:\/\/\S+)/.exec(out)?.[1];
-  assert.ok(url !== undefined && redisUrl !== undefined, out);
-  return { child, url, redisUrl, adminKey: /repute: admin key: (rpk_\S+)/.exec(out)?.[1], output: () => out, exited };
-}
-
-/** Leaves nothing running, whether the test passed or failed half way. */
-async function stop(system: Launched | undefined): Promise<number | null> {
-  if (system === undefined) return null;
-  let code: number | null = system.child.exitCode;
-  if (system.child.exitCode === null && system.child.signalCode === null) {
-    system.child.kill('SIGCONT');
-    system.child.kill('SIGINT');
-    const timer = setTimeout(() => system.child.kill('SIGKILL'), 20_000);
-    code = await system.exited;
-    clearTimeout(timer);
-  }
-  const { hostname, port } = new URL(system.redisUrl);
-  if (await pingRedis(hostname, Number(port))) {
-    const redis = createRedis({ REDIS_URL: system.redisUrl }, { offlineQueue: true });
-    await redis.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
-    redis.disconnect();
-  }
-  return code;
-}
 
 /** Runs `repute` as an operator would; resolves with its exit code and output, never throws. */
 async function repute(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -166,7 +102,7 @@ test('one command runs it all: the SDK filter-first and offline against `npm sta
   const dataDir = mkdtempSync(join(tmpdir(), 'repute-system-'));
   let system: Launched | undefined;
   t.after(async () => {
-    await stop(system);
+    await shutdown(system);
     rmSync(dataDir, { recursive: true, force: true });
   });
   system = await launch(dataDir);
@@ -267,6 +203,6 @@ test('one command runs it all: the SDK filter-first and offline against `npm sta
     assert.match(page, /^repute_bus_consumer_lag_messages\{topic="telemetry\.v1",group="correlator"\} 0$/m);
   });
 
-  assert.equal(await stop(system), 0, system.output());
+  assert.equal(await shutdown(system), 0, system.output());
   system = undefined;
 });

@@ -9,7 +9,7 @@ import { loadConfig } from '@repute/config';
 import { correlatorConfig, startWorker } from '@repute/correlator';
 import { edgeApp, loadEdgeConfig } from '@repute/edge';
 import { ingestApp, loadIngestConfig } from '@repute/ingest';
-import { testRedisUrl, uniqueName } from '@repute/infra/testkit';
+import { testRedisUrl, deleteKeysWithPrefix, uniqueName } from '@repute/infra/testkit';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -73,12 +73,7 @@ export async function startDeployment(t: TestContext, tenants: number): Promise<
     await ingest.close();
     await edge.close();
     await bus.close();
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (found.length > 0) await redis.del(...found);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     await dropDatabase(clickhouse, database);
     await clickhouse.close();
     redis.disconnect();
