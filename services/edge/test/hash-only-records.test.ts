@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
+import { digestOf } from '@repute/core';
 import { closeTestServices, testRedisUrl } from '@repute/infra/testkit';
-import { aliasDigest, loadSigningKeys, rebuildFilter } from '@repute/store';
+import { loadSigningKeys, rebuildFilter } from '@repute/store';
 import { buildEdge, createKey, edgeConfig, metricTotal, record, sha, until, writer } from './helpers.ts';
 
 after(closeTestServices);
@@ -64,6 +65,6 @@ test('MD5/SHA-1-only records: answered single and in batches, negatives never re
 
   // A rebuilt filter holds them (the records are keyed by the alias digest) and no stray bits.
   const built = await rebuildFilter(w.store, 'file', await loadSigningKeys(w.redis, config.REDIS_KEY_PREFIX), { capacity: 10_000, fpr: 0.001 });
-  assert.ok(built.filter.has(aliasDigest('md5', md5)) && built.filter.has(aliasDigest('sha1', sha1)));
-  assert.ok(!built.filter.has(aliasDigest('md5', unknownMd5)));
+  assert.ok(built.filter.has(digestOf('file', md5)) && built.filter.has(digestOf('file', sha1)));
+  assert.ok(!built.filter.has(digestOf('file', unknownMd5)));
 });

@@ -1,5 +1,4 @@
-import type { IndicatorKind } from '@repute/core';
-import { aliasDigest } from './alias-digest.ts';
+import { digestOf, type IndicatorKind } from '@repute/core';
 import { DigestFilter } from './digest-filter.ts';
 import { encodeSnapshot, saveSnapshot, type SigningKeys } from './filter-snapshot.ts';
 import type { ReputationStore } from './reputation-store.ts';
@@ -51,8 +50,13 @@ export async function rebuildFilter(store: ReputationStore, kind: IndicatorKind,
         const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}rep:alias:*`, 'COUNT', 1000);
         cursor = next;
         for (const key of found) {
-          const [algorithm, hex] = key.slice(prefix.length + 'rep:alias:'.length).split(':');
-          if (algorithm !== undefined && hex !== undefined) filter.add(aliasDigest(algorithm, hex));
+          const hex = key.slice(prefix.length + 'rep:alias:'.length).split(':')[1];
+          // A key no writer could have made is skipped rather than failing the whole rebuild.
+          try {
+            if (hex !== undefined) filter.add(digestOf('file', hex));
+          } catch {
+            continue;
+          }
         }
         scanned += found.length;
         progress();

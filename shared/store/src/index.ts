@@ -4,7 +4,6 @@ export { STREAM_START, compareStreamIds, isStreamId, isTrimmedPast, type UpdateE
 export { multiGet } from './multi-get.ts';
 export { keySlot } from './key-slot.ts';
 export { storeKeys } from './keys.ts';
-export { aliasDigest } from './alias-digest.ts';
 export { DigestFilter } from './digest-filter.ts';
 export { encodeSnapshot, decodeSnapshot, loadSigningKeys, saveSnapshot, loadSnapshotBytes, SNAPSHOT_HEADER_BYTES, SNAPSHOT_FORMAT_VERSION, type FilterSnapshot, type SigningKeys } from './filter-snapshot.ts';
 export { rebuildFilter, type BuildFilterOptions, type BuiltFilter } from './filter-builder.ts';

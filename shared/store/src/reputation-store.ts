@@ -5,7 +5,6 @@ import { multiGet } from './multi-get.ts';
 import { REMOVE_RECORD, WRITE_ALIAS, WRITE_RECORD } from './scripts.ts';
 import { STREAM_START, entryFields, parseEntry, readStream, streamRange, type StreamRange, type UpdateEntry } from './update-stream.ts';
 import { StoreError } from './store-error.ts';
-import { aliasDigest } from './alias-digest.ts';
 
 export interface ReputationStoreOptions {
   /** Prefix of every key (deployment isolation); '' for none. */
@@ -153,7 +152,7 @@ return 1`;
     async writeAlias(algorithm, hex, sha256) {
       const lowerHex = hex.toLowerCase();
       const key = `rep:alias:${algorithm}:${lowerHex}`;
-      const digest = aliasDigest(algorithm, lowerHex).toString('hex');
+      const digest = digestOf('file', lowerHex).toString('hex');
       if (cluster) {
         await redis.set(full(key), sha256.toLowerCase());
         const id = await redis.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...entryFields({ op: 'alias', key, kind: 'file', digest }));

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
-import type { ReputationRecord } from '@repute/core';
+import { digestOf, type ReputationRecord } from '@repute/core';
 import { closeTestServices, testRedisUrl, uniqueName } from '@repute/infra/testkit';
-import { createReputationStore, keySlot, loadSigningKeys, rebuildFilter, decodeSnapshot, aliasDigest, type UpdateEntry } from '../src/index.ts';
+import { createReputationStore, keySlot, loadSigningKeys, rebuildFilter, decodeSnapshot, type UpdateEntry } from '../src/index.ts';
 
 after(closeTestServices);
 
@@ -73,7 +73,7 @@ test('prefix index, aliases, tail and a filter rebuild that covers every record'
   const built = await rebuildFilter(store, 'file', keys, { capacity: 1000, fpr: 0.001 });
   const snap = decodeSnapshot(built.bytes, keys.publicKey);
   for (const h of hexes) assert.equal(snap.filter.has(Buffer.from(h, 'hex')), true);
-  assert.equal(snap.filter.has(aliasDigest('md5', md5)), true);
+  assert.equal(snap.filter.has(digestOf('file', md5)), true);
   assert.equal(snap.position, (await store.updatesRange()).last);
   const tampered = Buffer.from(built.bytes);
   tampered[200] = (tampered[200]! ^ 1);
