@@ -44,14 +44,18 @@ function mapRow(r: Record<string, string>): HuntRow {
   };
 }
 
+// What every hunt reports per indicator: growth compares distinct sensors in the window's
+// second half ({mid} onwards) with its first half.
+const HUNT_COLUMNS = `kind, digest, any(value) AS value, min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(events) AS n_events,
+       uniqMerge(sensors) AS n_sensors, uniqMerge(tenants) AS n_tenants,
+       toInt64(uniqMergeIf(sensors, hour >= toStartOfHour(fromUnixTimestamp64Milli({mid:Int64}, 'UTC')))) - toInt64(uniqMergeIf(sensors, hour < toStartOfHour(fromUnixTimestamp64Milli({mid:Int64}, 'UTC')))) AS growth,
+       arraySum(sumMapMerge(detections).2) AS detections`;
+
 /** Indicators first seen inside the window, ranked by how fast their sensor count grows. */
 export async function newAndSpreading(reader: AnalyticsReader, q: HuntQuery): Promise<HuntRow[]> {
   const mid = Math.floor((q.from + q.to) / 2);
   const rows = await reader.rows<Record<string, string>>(
-    `SELECT kind, digest, any(value) AS value, min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(events) AS n_events,
-       uniqMerge(sensors) AS n_sensors, uniqMerge(tenants) AS n_tenants,
-       toInt64(uniqMergeIf(sensors, hour >= toStartOfHour(fromUnixTimestamp64Milli({mid:Int64}, 'UTC')))) - toInt64(uniqMergeIf(sensors, hour < toStartOfHour(fromUnixTimestamp64Milli({mid:Int64}, 'UTC')))) AS growth,
-       arraySum(sumMapMerge(detections).2) AS detections
+    `SELECT ${HUNT_COLUMNS}
      FROM {db}.indicator_hourly
      WHERE hour >= toStartOfHour(fromUnixTimestamp64Milli({lookback:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
        AND ({kind:String} = '' OR kind = {kind:String})
@@ -68,10 +72,7 @@ export async function newAndSpreading(reader: AnalyticsReader, q: HuntQuery): Pr
 export async function topDetections(reader: AnalyticsReader, q: HuntQuery): Promise<HuntRow[]> {
   const mid = Math.floor((q.from + q.to) / 2);
   const rows = await reader.rows<Record<string, string>>(
-    `SELECT kind, digest, any(value) AS value, min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(events) AS n_events,
-       uniqMerge(sensors) AS n_sensors, uniqMerge(tenants) AS n_tenants,
-       toInt64(uniqMergeIf(sensors, hour >= toStartOfHour(fromUnixTimestamp64Milli({mid:Int64}, 'UTC')))) - toInt64(uniqMergeIf(sensors, hour < toStartOfHour(fromUnixTimestamp64Milli({mid:Int64}, 'UTC')))) AS growth,
-       arraySum(sumMapMerge(detections).2) AS detections
+    `SELECT ${HUNT_COLUMNS}
      FROM {db}.indicator_hourly
      WHERE hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
        AND ({kind:String} = '' OR kind = {kind:String})
