@@ -85,7 +85,8 @@ interface IndicatorEvents {
 
 interface ScriptCall {
   keys: string[];
-  args: (string | number)[];
+  /** Per indicator, in the script's ARGV[1] layout. */
+  indicators: (string | number | number[])[][];
   items: IndicatorEvents[];
   events: number;
 }
@@ -112,7 +113,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   const commands = redis as unknown as ObserveCommands;
   const now = deps.now ?? Date.now;
   redis.defineCommand('reputeObserveBatch', { lua: OBSERVE_BATCH_SCRIPT });
-  redis.defineCommand('reputeRead', { numberOfKeys: 7, lua: READ_SCRIPT });
+  redis.defineCommand('reputeRead', { numberOfKeys: 5, lua: READ_SCRIPT });
   let sequence = 0;
   // Batches may be handled two at a time (the bus overlaps them). Their state phases take turns:
   // a batch reads each indicator's written verdict (`vd`) to tell a change, and a batch that
@@ -127,7 +128,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
 
   const keyArgs = (key: string) => {
     const k = stateKeys(prefix, key);
-    return [k.state, k.sensors, k.tenants, k.detectingSensors, k.detectingTenants, k.graph, k.override];
+    return [k.state, k.sensors, k.tenants, k.detectingSensors, k.detectingTenants];
   };
 
   function recordOf(ref: IndicatorRef, decoded: DecodedState, a: Assessment): ReputationRecord {
@@ -219,30 +220,28 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     const perIndicator = isCluster(redis);
     for (const entry of byKey.values()) {
       if (call === undefined || call.events >= CHUNK_EVENTS || perIndicator) {
-        call = { keys: [], args: [0], items: [], events: 0 };
+        call = { keys: [], indicators: [], items: [], events: 0 };
         calls.push(call);
       }
       const k = stateKeys(prefix, entry.ref.key);
       const minutes = new Map<number, number>();
-      const eventArgs: (string | number)[] = [];
+      const expireAts: number[] = [];
+      const packed: (string | number | number[])[] = [entry.ref.value, expireAts];
       for (const { o, subject, hash } of entry.events) {
         const minute = Math.floor(o.time / DEDUP_BUCKET_MS);
         let set = minutes.get(minute);
         if (set === undefined) minutes.set(minute, (set = minutes.size + 1));
         const d = subject ? o.detection : undefined;
         const field = d === undefined ? '' : detectionField(d.source, d.category, Math.floor(o.time / HOUR) * HOUR, d.engine);
-        eventArgs.push(set, hash, o.sensor, o.tenant, o.time, subject && o.signed ? 1 : 0, field, d !== undefined && d.category !== 'clean' ? 1 : 0);
+        packed.push(set, hash, o.sensor, o.tenant, String(o.time), subject && o.signed ? 1 : 0, field, d !== undefined && d.category !== 'clean' ? 1 : 0);
       }
-      call.keys.push(k.state, k.sensors, k.tenants, k.detectingSensors, k.detectingTenants, k.graph, k.override);
+      call.keys.push(k.state, k.sensors, k.tenants, k.detectingSensors, k.detectingTenants);
       // A set outlives its minute by the dedup window, counted from now for old events.
-      const expireAts: number[] = [];
       for (const minute of minutes.keys()) {
         call.keys.push(k.dedup(minute));
         expireAts.push(Math.max(Math.ceil(((minute + 1) * DEDUP_BUCKET_MS) / 1000), nowS) + ttl);
       }
-      call.args.push(entry.ref.value, minutes.size, ...expireAts, entry.events.length);
-      for (const a of eventArgs) call.args.push(a);
-      call.args[0] = (call.args[0] as number) + 1;
+      call.indicators.push(packed);
       call.items.push(entry);
       call.events += entry.events.length;
     }
@@ -250,9 +249,9 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   }
 
   async function runCalls(calls: ScriptCall[]): Promise<unknown[][]> {
-    if (isCluster(redis)) return await Promise.all(calls.map((c) => commands.reputeObserveBatch(c.keys.length, ...c.keys, ...c.args) as Promise<unknown[]>));
+    if (isCluster(redis)) return await Promise.all(calls.map((c) => commands.reputeObserveBatch(c.keys.length, ...c.keys, JSON.stringify(c.indicators)) as Promise<unknown[]>));
     const pipeline = redis.pipeline() as unknown as ObserveCommands & { exec(): Promise<[Error | null, unknown][] | null> };
-    for (const c of calls) void pipeline.reputeObserveBatch(c.keys.length, ...c.keys, ...c.args);
+    for (const c of calls) void pipeline.reputeObserveBatch(c.keys.length, ...c.keys, JSON.stringify(c.indicators));
     const replies = (await pipeline.exec()) ?? [];
     return replies.map(([err, reply]) => {
       if (err !== null) throw err;

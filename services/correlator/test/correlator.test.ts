@@ -106,6 +106,18 @@ test('a replayed duplicate changes no count, in Redis or in the aggregates', asy
   assert.equal(Number(final[0]?.n), 5);
 });
 
+test('names no JSON can carry whole (a lone surrogate) are counted, not a batch that fails forever', async (t) => {
+  const { store, correlator } = await setup(t);
+  const result = await correlator.handle([
+    message({ sensor: 'sensor-\ud800', type: 'detection', file: { sha256: FILE }, verdict: { engine: 'av-\udc00', category: 'malicious' } }),
+    message({ sensor: 's2', type: 'file_seen', file: { sha256: FILE } }),
+  ]);
+  assert.deepEqual([result.events, result.duplicates, result.invalid], [2, 0, 0]);
+  const record = await store.get(ref('file', FILE).key);
+  assert.equal(record?.prevalence.sensors, 2);
+  assert.ok(record?.reasons.some((r) => r.rule === 'engine.malicious'), JSON.stringify(record?.reasons));
+});
+
 test('propagation raises the URL and its domain, naming the neighbour; clearing lowers them', async (t) => {
   const deps = await setup(t);
   const { store, correlator, redis, clickhouse, database, prefix } = deps;

@@ -33,10 +33,10 @@ export interface SubscribeOptions {
    * its handler started while earlier ones still run, so a handler that waits on one service
    * overlaps the next batch's work on another; batches are still acknowledged in order, each
    * once its own handler finished and every earlier batch was acknowledged, so a crash
-   * redelivers only what is not. Handlers must then tolerate running concurrently. Redis
-   * Streams only: the Kafka bus handles one batch at a time whatever this says, since kafkajs
-   * fetches from the resolved offset and commits what is resolved, so resolving ahead of the
-   * handler would need offsets tracked beside it.
+   * redelivers only what is not. Handlers must then tolerate running concurrently. On Kafka
+   * this is per partition: batches of as many partitions run at once, and one partition's
+   * batches one after another (kafkajs fetches from the resolved offset and commits what is
+   * resolved, so resolving ahead of the handler would need offsets tracked beside it).
    */
   maxBatchesInFlight?: number;
   /** Attempts before a batch is dead-lettered (default 5). */

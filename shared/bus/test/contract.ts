@@ -9,8 +9,13 @@ export interface ContractTarget {
   /** A bus tuned for quick tests (short idle/claim times). */
   makeBus(): Promise<Bus>;
   timeoutMs: number;
-  /** Whether the adapter runs handlers of several batches at once (`maxBatchesInFlight`). */
-  overlapsBatches: boolean;
+  /**
+   * How the adapter runs handlers of several batches at once (`maxBatchesInFlight`): any
+   * batches (`batches`), or only batches of different partitions, each partition in order
+   * (`partitions`, read from a message's id by `partitionOf`).
+   */
+  overlaps: 'batches' | 'partitions';
+  partitionOf?: (m: BusMessage) => string;
 }
 
 function messages(n: number, label: string): { key: string; value: string; headers: Record<string, string> }[] {
@@ -21,7 +26,7 @@ const idOf = (m: BusMessage): string => (JSON.parse(m.value.toString()) as { id:
 
 /** The one suite both adapters must pass. */
 export function busContract(target: ContractTarget): void {
-  const { name, makeBus, timeoutMs, overlapsBatches } = target;
+  const { name, makeBus, timeoutMs, overlaps } = target;
   const wait = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => waitFor(what, probe, timeoutMs, 25);
 
   test(`${name}: publish resolves after the broker has every message, and a group consumes them all in bounded batches`, async (t) => {
@@ -166,39 +171,52 @@ export function busContract(target: ContractTarget): void {
     await wait('lag back to zero', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
   });
 
-  if (!overlapsBatches) {
-    test(`${name}: asked for two batches in flight, handles one at a time and acknowledges everything`, async (t) => {
+  if (overlaps === 'partitions') {
+    test(`${name}: with two batches in flight, two partitions are handled at once, each in order, and everything is acknowledged`, async (t) => {
+      const partitionOf = target.partitionOf!;
       const bus = await makeBus();
       t.after(() => bus.close());
       const topic = uniqueName('inflight');
       const group = uniqueName('g');
-      const total = 200;
+      const total = 300;
       await bus.publish(topic, messages(total, 'f'));
       const handled = new Set<string>();
-      let running = 0;
+      const running = new Map<string, number>();
+      const lastSeq = new Map<string, number>();
       let mostAtOnce = 0;
+      let samePartitionAtOnce = false;
+      let outOfOrder = false;
       const sub = await bus.subscribe({
         topic,
         group,
-        batchSize: 50,
+        batchSize: 20,
         maxBatchesInFlight: 2,
         handler: async (batch) => {
-          running++;
-          mostAtOnce = Math.max(mostAtOnce, running);
+          const partition = partitionOf(batch[0]!);
+          if ((running.get(partition) ?? 0) > 0) samePartitionAtOnce = true;
+          running.set(partition, (running.get(partition) ?? 0) + 1);
+          mostAtOnce = Math.max(mostAtOnce, [...running.values()].reduce((a, b) => a + b, 0));
           // Long enough that a second batch, were it started, would overlap this one.
           await new Promise((resolve) => setTimeout(resolve, 20));
-          for (const m of batch) handled.add(idOf(m));
-          running--;
+          for (const m of batch) {
+            const seq = Number(m.headers['x-seq']);
+            if (seq < (lastSeq.get(partitionOf(m)) ?? -1)) outOfOrder = true;
+            lastSeq.set(partitionOf(m), seq);
+            handled.add(idOf(m));
+          }
+          running.set(partition, running.get(partition)! - 1);
         },
       });
       t.after(() => sub.close());
       await wait('every message handled', async () => (handled.size === total ? true : undefined));
       await wait('lag back to zero', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
-      assert.equal(mostAtOnce, 1, 'handlers never ran at once');
+      assert.equal(mostAtOnce, 2, 'two partitions were handled at once, and never more');
+      assert.equal(samePartitionAtOnce, false, 'one partition\'s batches never ran at once');
+      assert.equal(outOfOrder, false, 'each partition was handled in publish order');
     });
   }
 
-  if (overlapsBatches) test(`${name}: with two batches in flight, acknowledgements stay in order and a crash redelivers only unacknowledged batches`, async (t) => {
+  if (overlaps === 'batches') test(`${name}: with two batches in flight, acknowledgements stay in order and a crash redelivers only unacknowledged batches`, async (t) => {
     const bus = await makeBus();
     t.after(() => bus.close());
     const topic = uniqueName('inflight');

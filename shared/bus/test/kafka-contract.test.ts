@@ -12,7 +12,8 @@ const silent = { info() {}, warn() {}, error() {}, debug() {} };
 busContract({
   name: 'kafka',
   timeoutMs: 60_000,
-  overlapsBatches: false,
+  overlaps: 'partitions',
+  partitionOf: (m) => m.id.split(':')[0]!,
   makeBus: async () => new KafkaBus({ brokers: await testKafkaBrokers(), clientId: uniqueName('contract'), partitions: 3, sessionTimeoutMs: 6_000, log: silent }),
 });
 

@@ -8,7 +8,7 @@ after(() => closeTestServices());
 busContract({
   name: 'redis',
   timeoutMs: 15_000,
-  overlapsBatches: true,
+  overlaps: 'batches',
   makeBus: async () => new RedisBus({ url: await testRedisUrl(), keyPrefix: `${uniqueName('bus')}:`, claimMinIdleMs: 300, blockMs: 200, log: silent() }),
 });
 

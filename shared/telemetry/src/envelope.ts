@@ -30,14 +30,23 @@ export function envelopeEncoder(tenant: string, receivedAt: number): (event: Tel
   return (event) => `${head}${JSON.stringify(event)}}`;
 }
 
+// A lone surrogate survives JSON (escaped as \udXXX) but nothing downstream can store it: the
+// ClickHouse and Redis JSON readers refuse the escape, so one such event would fail its whole
+// batch on every retry. Strings carrying one are made well-formed (U+FFFD), as any UTF-8
+// encoder would; the escape is searched for first, so well-formed input pays one scan.
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+const wellFormed = (_key: string, value: unknown): unknown => (typeof value === 'string' ? value.toWellFormed() : value);
+
 /**
  * Parses an envelope read from the bus. Ingest validated the event before publishing, so this
- * checks only the frame (version, tenant, event id), not the whole schema again.
+ * checks only the frame (version, tenant, event id), not the whole schema again. Strings come
+ * out well-formed (see above).
  */
 export function decodeEnvelope(raw: Buffer | string): TelemetryEnvelope {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+    parsed = SURROGATE_ESCAPE.test(text) ? JSON.parse(text, wellFormed) : JSON.parse(text);
   } catch (err) {
     throw new EnvelopeError('envelope is not JSON', { cause: err });
   }

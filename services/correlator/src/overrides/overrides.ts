@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@repute/analytics';
 import type { RedisClient } from '@repute/store';
 import type { Correlator, IndicatorRef, VerdictChange } from '../correlator.ts';
 import type { Verdict } from '../policy/load-policy.ts';
-import { pendingPropagationKey, stateKeys } from '../state/state-keys.ts';
+import { OVERRIDE_FIELD, pendingPropagationKey, stateKeys } from '../state/state-keys.ts';
 
 /** Who lifts an override and why, for the audit. */
 export interface OverrideLift {
@@ -32,10 +32,10 @@ export interface OverrideDeps {
  * audit.
  */
 export async function applyOverride(deps: OverrideDeps, ref: IndicatorRef, input: OverrideInput | null, lift?: OverrideLift): Promise<VerdictChange[]> {
-  const key = stateKeys(deps.prefix, ref.key).override;
+  const key = stateKeys(deps.prefix, ref.key).state;
   const now = Date.now();
-  if (input === null) await deps.redis.del(key);
-  else await deps.redis.set(key, JSON.stringify({ verdict: input.verdict }));
+  if (input === null) await deps.redis.hdel(key, OVERRIDE_FIELD);
+  else await deps.redis.hset(key, OVERRIDE_FIELD, JSON.stringify({ verdict: input.verdict }));
   const by = input ?? lift;
   await deps.clickhouse.insert({
     table: `${deps.database}.overrides`,

@@ -5,7 +5,7 @@ import type { Correlator, IndicatorRef, VerdictChange } from '../correlator.ts';
 import type { Policy } from '../policy/load-policy.ts';
 import { allowListOf, type GraphEvidence } from '../scoring/score.ts';
 import { execBySlot, type KeyCommand } from '../state/slot-pipeline.ts';
-import { pendingPropagationKey, stateKeys } from '../state/state-keys.ts';
+import { GRAPH_PREFIX, pendingPropagationKey, stateKeys } from '../state/state-keys.ts';
 
 export interface PropagationDeps {
   redis: RedisClient;
@@ -167,13 +167,13 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   walks.forEach((w, i) => {
     for (const old of ((before[i] ?? []) as string[]).map((m) => JSON.parse(m) as IndicatorRef)) {
       if (w.contributions.has(old.key)) continue;
-      writes.push(['hdel', stateKeys(prefix, old.key).graph, w.source.key]);
+      writes.push(['hdel', stateKeys(prefix, old.key).state, `${GRAPH_PREFIX}${w.source.key}`]);
       writes.push(['srem', raisedKey(prefix, w.source.key), JSON.stringify(old)]);
       touched.set(old.key, old);
       result.lowered += 1;
     }
     for (const { ref, evidence } of w.contributions.values()) {
-      writes.push(['hset', stateKeys(prefix, ref.key).graph, w.source.key, JSON.stringify(evidence)]);
+      writes.push(['hset', stateKeys(prefix, ref.key).state, `${GRAPH_PREFIX}${w.source.key}`, JSON.stringify(evidence)]);
       writes.push(['sadd', raisedKey(prefix, w.source.key), JSON.stringify(ref)]);
       touched.set(ref.key, ref);
       result.raised += 1;

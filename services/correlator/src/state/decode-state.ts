@@ -1,10 +1,10 @@
 import type { IndicatorKind } from '@repute/core';
 import type { Verdict } from '../policy/load-policy.ts';
+import { DETECTION_PREFIX, GRAPH_PREFIX, OVERRIDE_FIELD } from './state-keys.ts';
 import type { DetectionBucket, DetectionCategory, GraphEvidence, IndicatorState } from '../scoring/score.ts';
 
 /** The script's answer as scoring input, plus the verdict last written. */
 export interface DecodedState {
-  applied: boolean;
   state: IndicatorState;
   verdict: Verdict;
   /** The rule ids of the record last written (`rs`), to tell when its reasons went stale. */
@@ -20,30 +20,29 @@ function pairs(flat: unknown): [string, string][] {
 
 /** Detection fields are `d|<engine|sandbox>|<category>|<bucket start ms>|<engine name>`. */
 export function detectionField(source: 'engine' | 'sandbox', category: DetectionCategory, bucket: number, engine: string): string {
-  return `d|${source}|${category}|${bucket}|${engine}`;
+  return `${DETECTION_PREFIX}${source}|${category}|${bucket}|${engine}`;
 }
 
 export function decodeState(kind: IndicatorKind, value: string, reply: unknown): DecodedState {
   const r = reply as unknown[];
   const detections: DetectionBucket[] = [];
+  const graph: GraphEvidence[] = [];
   const fields = new Map<string, string>();
   for (const [field, v] of pairs(r[1])) {
-    if (field.startsWith('d|')) {
+    if (field.startsWith(DETECTION_PREFIX)) {
       const [, source, category, bucket, ...engine] = field.split('|');
       detections.push({ source: source as 'engine', category: category as DetectionCategory, at: Number(bucket), engine: engine.join('|'), count: Number(v) });
+    } else if (field.startsWith(GRAPH_PREFIX)) {
+      try {
+        graph.push(JSON.parse(v) as GraphEvidence);
+      } catch {
+        // A malformed contribution is dropped rather than failing the whole batch.
+      }
     } else fields.set(field, v);
   }
-  const graph: GraphEvidence[] = [];
-  for (const [, v] of pairs(r[6])) {
-    try {
-      graph.push(JSON.parse(v) as GraphEvidence);
-    } catch {
-      // A malformed contribution is dropped rather than failing the whole batch.
-    }
-  }
-  const override = typeof r[7] === 'string' ? (JSON.parse(r[7]) as IndicatorState['override']) : undefined;
+  const override = fields.get(OVERRIDE_FIELD);
+  const count = (field: string) => Number(fields.get(field) ?? 0);
   return {
-    applied: r[0] === 1,
     verdict: (fields.get('vd') as Verdict | undefined) ?? 'unknown',
     rules: fields.get('rs') ?? '',
     state: {
@@ -51,14 +50,14 @@ export function decodeState(kind: IndicatorKind, value: string, reply: unknown):
       value: fields.get('v') ?? value,
       firstSeen: Number(fields.get('fs') ?? Date.now()),
       lastSeen: Number(fields.get('ls') ?? Date.now()),
-      sensors: Number(r[2]),
-      tenants: Number(r[3]),
-      detectingSensors: Number(r[4]),
-      detectingTenants: Number(r[5]),
+      sensors: count('cs'),
+      tenants: count('ct'),
+      detectingSensors: count('cds'),
+      detectingTenants: count('cdt'),
       signed: fields.get('sg') === '1',
       detections,
       graph,
-      override,
+      override: override === undefined ? undefined : (JSON.parse(override) as IndicatorState['override']),
     },
   };
 }

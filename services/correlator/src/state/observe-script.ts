@@ -19,43 +19,53 @@
  * event counter and the evidence counts of detections grow, and no rule weight depends on
  * those; the raw rows collapse in ClickHouse under FINAL.
  *
+ * Cost: Redis's time in a script goes mostly to the script itself, not to the commands it
+ * calls, so an indicator costs as few `redis.call`s as it can: its state is one hash (counters,
+ * detections, graph evidence `g|…` and the override `o` included) read once and written once,
+ * and the HyperLogLog counts are kept in that hash (`cs`, `ct`, `cds`, `cdt`), counted again only
+ * when a PFADD changed a register. Measured on the correlator's benchmark batches: 11 calls an
+ * indicator before, 6 after.
+ *
+ * The events travel as one JSON argument, not as an argument each: Node's client spends
+ * a few microseconds on every argument, `cjson` in the script far less.
+ *
  * KEYS, per indicator: state, sensors HLL, tenants HLL, detecting-sensors HLL,
- *   detecting-tenants HLL, graph, override, then its dedup sets (one per minute it has events in).
- * ARGV: indicator count, then per indicator: value, dedup set count, each set's EXPIREAT (s),
- *   event count, then per event: set index (1-based), id hash, sensor, tenant, time ms,
+ *   detecting-tenants HLL, then its dedup sets (one per minute it has events in).
+ * ARGV[1]: JSON, an array with per indicator `[value, [EXPIREAT (s) of each dedup set], ...events]`,
+ *   every event eight items: set index (1-based), id hash, sensor, tenant, time ms (string),
  *   signed (0|1), detection field ('' for none), bad (0|1).
- * Returns per indicator: { flags ('1' applied / '0' duplicate, one per event), state (HGETALL),
- *   sensors, tenants, detectingSensors, detectingTenants, graph (HGETALL), override }.
+ * Returns per indicator: { flags ('1' applied / '0' duplicate, one per event), state (HGETALL,
+ *   as written) }.
  */
 export const OBSERVE_BATCH_SCRIPT = `
--- unpack() is bounded by the Lua stack, so a hot indicator's elements go in slices.
+-- unpack() is bounded by the Lua stack, so a hot indicator's elements go in slices. True when a
+-- register changed, i.e. when the count may have.
 local function pfadd(key, list)
-  for s = 1, #list, 1000 do redis.call('PFADD', key, unpack(list, s, math.min(s + 999, #list))) end
+  local changed = false
+  for s = 1, #list, 1000 do
+    if redis.call('PFADD', key, unpack(list, s, math.min(s + 999, #list))) == 1 then changed = true end
+  end
+  return changed
 end
 local out = {}
-local a = 2
+local data = cjson.decode(ARGV[1])
 local k = 0
-for i = 1, tonumber(ARGV[1]) do
-  local st, hs, ht, hds, hdt, gr, ov = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], KEYS[k + 6], KEYS[k + 7]
-  local value = ARGV[a]
-  local nb = tonumber(ARGV[a + 1])
-  local bk = k + 7
-  local expires = {}
-  for b = 1, nb do expires[b] = ARGV[a + 1 + b] end
-  a = a + 2 + nb
-  local ne = tonumber(ARGV[a])
-  a = a + 1
+for i = 1, #data do
+  local ind = data[i]
+  local st, hs, ht, hds, hdt = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5]
+  local value = ind[1]
+  local expires = ind[2]
+  local nb = #expires
+  local bk = k + 5
   -- The state is read once and kept up to date here, so the reply needs no second HGETALL;
   -- fields stay in Redis's own order (new ones last), as a second read would give them.
   local flat = redis.call('HGETALL', st)
   local at = {}
-  local detecting = false
-  for j = 1, #flat, 2 do
-    local f = flat[j]
-    at[f] = j + 1
-    if string.sub(f, 1, 2) == 'd|' and string.match(f, '^d|[^|]*|([^|]*)|') ~= 'clean' then detecting = true end
-  end
+  for j = 1, #flat, 2 do at[flat[j]] = j + 1 end
+  local sets = {}
   local function put(f, v)
+    sets[#sets + 1] = f
+    sets[#sets + 1] = v
     local j = at[f]
     if j == nil then
       flat[#flat + 1] = f
@@ -65,72 +75,85 @@ for i = 1, tonumber(ARGV[1]) do
       flat[j] = v
     end
   end
-  local fsStr, lsStr = flat[at['fs'] or 0], flat[at['ls'] or 0]
+  local function get(f)
+    local j = at[f]
+    if j == nil then return nil end
+    return flat[j]
+  end
+  local fsStr, lsStr = get('fs'), get('ls')
   local fs = tonumber(fsStr)
   local ls = tonumber(lsStr)
   local fsNew, lsNew, signed, n = false, false, false, 0
   local flags, sensors, tenants, dsensors, dtenants = {}, {}, {}, {}, {}
   local hits, hitOrder = {}, {}
-  for e = 1, ne do
-    local set = KEYS[bk + tonumber(ARGV[a])]
-    if redis.call('SADD', set, ARGV[a + 1]) == 1 then
+  for a = 3, #ind, 8 do
+    local e = #flags + 1
+    if redis.call('SADD', KEYS[bk + ind[a]], ind[a + 1]) == 1 then
       flags[e] = '1'
       n = n + 1
-      sensors[#sensors + 1] = ARGV[a + 2]
-      tenants[#tenants + 1] = ARGV[a + 3]
-      local t = tonumber(ARGV[a + 4])
-      if fs == nil or t < fs then fs = t; fsStr = ARGV[a + 4]; fsNew = true end
-      if ls == nil or t > ls then ls = t; lsStr = ARGV[a + 4]; lsNew = true end
-      if ARGV[a + 5] == '1' then signed = true end
-      local field = ARGV[a + 6]
+      sensors[#sensors + 1] = ind[a + 2]
+      tenants[#tenants + 1] = ind[a + 3]
+      local t = tonumber(ind[a + 4])
+      if fs == nil or t < fs then fs = t; fsStr = ind[a + 4]; fsNew = true end
+      if ls == nil or t > ls then ls = t; lsStr = ind[a + 4]; lsNew = true end
+      if ind[a + 5] == 1 then signed = true end
+      local field = ind[a + 6]
       if field ~= '' then
         if hits[field] == nil then
           hits[field] = 0
           hitOrder[#hitOrder + 1] = field
         end
         hits[field] = hits[field] + 1
-        if ARGV[a + 7] == '1' then
-          dsensors[#dsensors + 1] = ARGV[a + 2]
-          dtenants[#dtenants + 1] = ARGV[a + 3]
-          detecting = true
+        if ind[a + 7] == 1 then
+          dsensors[#dsensors + 1] = ind[a + 2]
+          dtenants[#dtenants + 1] = ind[a + 3]
         end
       end
     else
       flags[e] = '0'
     end
-    a = a + 8
   end
   for b = 1, nb do redis.call('EXPIREAT', KEYS[bk + b], expires[b]) end
   if n > 0 then
-    pfadd(hs, sensors)
-    pfadd(ht, tenants)
-    pfadd(hds, dsensors)
-    pfadd(hdt, dtenants)
-    for _, field in ipairs(hitOrder) do put(field, tostring(redis.call('HINCRBY', st, field, hits[field]))) end
-    local sets = {}
-    if fsNew then sets[#sets + 1] = 'fs'; sets[#sets + 1] = fsStr end
-    if lsNew then sets[#sets + 1] = 'ls'; sets[#sets + 1] = lsStr end
-    if at['v'] == nil then sets[#sets + 1] = 'v'; sets[#sets + 1] = value end
-    if signed and flat[at['sg'] or 0] ~= '1' then sets[#sets + 1] = 'sg'; sets[#sets + 1] = '1' end
-    if #sets > 0 then
-      redis.call('HSET', st, unpack(sets))
-      for j = 1, #sets, 2 do put(sets[j], sets[j + 1]) end
+    -- A count is cached beside the state; it is counted again when its HyperLogLog changed, or
+    -- when a state from before the cache has none.
+    local function count(key, list, field)
+      if #list == 0 then return end
+      if pfadd(key, list) or at[field] == nil then put(field, tostring(redis.call('PFCOUNT', key))) end
     end
-    put('n', tostring(redis.call('HINCRBY', st, 'n', n)))
+    count(hs, sensors, 'cs')
+    count(ht, tenants, 'ct')
+    count(hds, dsensors, 'cds')
+    count(hdt, dtenants, 'cdt')
+    for _, field in ipairs(hitOrder) do put(field, tostring((tonumber(get(field)) or 0) + hits[field])) end
+    if fsNew then put('fs', fsStr) end
+    if lsNew then put('ls', lsStr) end
+    if at['v'] == nil then put('v', value) end
+    if signed and get('sg') ~= '1' then put('sg', '1') end
+    put('n', tostring((tonumber(get('n')) or 0) + n))
+    redis.call('HSET', st, unpack(sets))
   end
-  -- The detecting HLLs only ever gain members together with a non-clean detection field of the
-  -- state, so an indicator without one has none to count.
-  local dsc, dtc = 0, 0
-  if detecting then dsc, dtc = redis.call('PFCOUNT', hds), redis.call('PFCOUNT', hdt) end
-  out[i] = { table.concat(flags), flat, redis.call('PFCOUNT', hs), redis.call('PFCOUNT', ht),
-    dsc, dtc, redis.call('HGETALL', gr), redis.call('GET', ov) }
+  out[i] = { table.concat(flags), flat }
   k = bk + nb
 end
 return out
 `;
 
-/** Reads the state without changing it (propagation and overrides re-score with it). */
+/**
+ * Reads the state without changing it (propagation and overrides re-score with it). A state
+ * from before the cached counts is counted from its HyperLogLogs.
+ * KEYS: state, sensors HLL, tenants HLL, detecting-sensors HLL, detecting-tenants HLL.
+ */
 export const READ_SCRIPT = `
-return { 0, redis.call('HGETALL', KEYS[1]), redis.call('PFCOUNT', KEYS[2]), redis.call('PFCOUNT', KEYS[3]),
-  redis.call('PFCOUNT', KEYS[4]), redis.call('PFCOUNT', KEYS[5]), redis.call('HGETALL', KEYS[6]), redis.call('GET', KEYS[7]) }
+local flat = redis.call('HGETALL', KEYS[1])
+local has = {}
+for j = 1, #flat, 2 do has[flat[j]] = true end
+if has['n'] and not has['cs'] then
+  local fields = { 'cs', 'ct', 'cds', 'cdt' }
+  for f = 1, 4 do
+    flat[#flat + 1] = fields[f]
+    flat[#flat + 1] = tostring(redis.call('PFCOUNT', KEYS[f + 1]))
+  end
+end
+return { '', flat }
 `;

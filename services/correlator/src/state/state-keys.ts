@@ -1,6 +1,15 @@
+/** State-hash fields of detections: `d|<engine|sandbox>|<category>|<bucket start ms>|<engine>`. */
+export const DETECTION_PREFIX = 'd|';
+/** State-hash fields of graph evidence, one per source a propagation walk started from: `g|<source key>`. */
+export const GRAPH_PREFIX = 'g|';
+/** State-hash field of the analyst override in force (JSON `{ verdict }`). */
+export const OVERRIDE_FIELD = 'o';
+
 /**
  * Redis keys of an indicator's streaming state. Every key of one indicator shares a hash tag
- * (its record key), so the per-event script touches one slot on a Redis Cluster.
+ * (its record key), so the per-event script touches one slot on a Redis Cluster. Counters,
+ * detections, graph evidence and the override share the one hash (`state`): the script reads
+ * an indicator in one call.
  */
 export function stateKeys(prefix: string, recordKey: string) {
   const base = `${prefix}corr:{${recordKey}}`;
@@ -10,8 +19,6 @@ export function stateKeys(prefix: string, recordKey: string) {
     tenants: `${base}:ht`,
     detectingSensors: `${base}:hds`,
     detectingTenants: `${base}:hdt`,
-    graph: `${base}:g`,
-    override: `${base}:o`,
     /** Ids (hashed) of the events applied, per minute of event time. */
     dedup: (minute: number) => `${base}:d:${minute}`,
   };
