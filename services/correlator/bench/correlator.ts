@@ -31,7 +31,7 @@ const LOAD_SHARE = 0.5;
 const LOAD_TICK_MS = 20;
 const PER_WAVE = 20;
 // The worker's own defaults (batch size, batches in flight) unless these say otherwise.
-const tuning = Object.fromEntries(['CORRELATOR_BATCH_SIZE', 'CORRELATOR_BATCHES_IN_FLIGHT'].flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])));
+const tuning = Object.fromEntries(['CORRELATOR_BATCH_SIZE', 'CORRELATOR_BATCHES_IN_FLIGHT', 'CORRELATOR_EVENTS_IN_FLIGHT', 'CORRELATOR_INSERT_INTERVAL_MS'].flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])));
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 const redisUrl = await testRedisUrl();
 const redis = new Redis(redisUrl);
@@ -65,7 +65,7 @@ const redisCpuUs = async () => {
   return (field('used_cpu_sys') + field('used_cpu_user')) * 1e6;
 };
 
-let workerSettings = { batchSize: 0, batchesInFlight: 0 };
+let workerSettings = { batchSize: 0, batchesInFlight: 0, eventsInFlight: 0, insertIntervalMs: 0 };
 async function runOn(kind: 'redis' | 'kafka', brokers: string): Promise<Figures> {
   const prefix = `${uniqueName('bench')}:`;
   const database = uniqueName('bench');
@@ -76,7 +76,7 @@ async function runOn(kind: 'redis' | 'kafka', brokers: string): Promise<Figures>
     CORRELATOR_GROUP: 'bench', ...tuning, LOG_LEVEL: 'silent',
   };
   const config = loadConfig(correlatorConfig, { env });
-  workerSettings = { batchSize: config.CORRELATOR_BATCH_SIZE, batchesInFlight: config.CORRELATOR_BATCHES_IN_FLIGHT };
+  workerSettings = { batchSize: config.CORRELATOR_BATCH_SIZE, batchesInFlight: config.CORRELATOR_BATCHES_IN_FLIGHT, eventsInFlight: config.CORRELATOR_EVENTS_IN_FLIGHT, insertIntervalMs: config.CORRELATOR_INSERT_INTERVAL_MS };
   const registry = new Registry();
   const worker = await startWorker(config, silent, registry);
   const producer: Bus = createBus(config);
@@ -235,7 +235,7 @@ const out = {
   },
   baseline: { raw_insert_rows_per_s: Math.round(rawRate), rows: rows.length },
   worker: workerSettings,
-  notes: `Real worker (startWorker, batches of up to ${workerSettings.batchSize}, ${workerSettings.batchesInFlight} in flight) on each bus, embedded ClickHouse (chDB), Redis and the edge app in one process tree. events/s: ${EVENTS} events from the first publish to the last acknowledged; CPU per event over the same span: this process (worker, producer, edge, embedded ClickHouse) and the Redis server (state and, on Redis Streams, the bus). `
+  notes: `Real worker (startWorker, batches of up to ${workerSettings.batchSize}, ${workerSettings.batchesInFlight} and ${workerSettings.eventsInFlight} events in flight, inserts at most every ${workerSettings.insertIntervalMs} ms) on each bus, embedded ClickHouse (chDB), Redis and the edge app in one process tree. events/s: ${EVENTS} events from the first publish to the last acknowledged; CPU per event over the same span: this process (worker, producer, edge, embedded ClickHouse) and the Redis server (state and, on Redis Streams, the bus). `
     + `Freshness: ${DECIDING} deciding events, one at a time, while other telemetry arrives at ${LOAD_SHARE * 100} % of the rate just measured (freshness_load_events_per_s_*), from publish to the edge's HTTP answer (GET /v1/reputation/file, app.inject, polled every 1 ms) being malicious. `
     + `Propagation: ${WAVES} waves of ${PER_WAVE} files per bus (${propagation.length} samples, ${WAVES * 2} propagation rounds at the policy's 1 s interval), from the deciding event's publish to the edge answering suspicious for the file's download URL.`,
 };

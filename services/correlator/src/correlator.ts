@@ -10,6 +10,7 @@ import { assess, type Assessment } from './scoring/score.ts';
 import { decodeState, detectionField, type DecodedState } from './state/decode-state.ts';
 import { OBSERVE_BATCH_SCRIPT, READ_SCRIPT } from './state/observe-script.ts';
 import { execBySlot, type KeyCommand } from './state/slot-pipeline.ts';
+import { insertQueue } from './sink/insert-queue.ts';
 import { pendingPropagationKey, stateKeys } from './state/state-keys.ts';
 
 /** An indicator by identity. */
@@ -36,6 +37,8 @@ export interface CorrelatorDeps {
   prefix: string;
   /** How long an event id is remembered for deduplication, seconds. */
   dedupTtlSeconds?: number;
+  /** Inserts of a table start at most this often, ms (default 0: one after another). */
+  insertIntervalMs?: number;
   log?: CorrelatorLog;
   /** Called per written verdict change (metrics, benchmarks). */
   onVerdict?: (change: VerdictChange) => void;
@@ -70,6 +73,13 @@ const DEDUP_BUCKET_MS = 60_000;
 // Events per script call: a call holds Redis for its duration, and the edge's lookups wait
 // behind it; 1000 events is about a millisecond of server time.
 const CHUNK_EVENTS = 1000;
+// A batch's work is handed back to the event loop every this many events (and after every
+// script call's reply): a process that also serves lookups or follows the update stream (the
+// one-machine launcher) would otherwise stall for the whole of a large batch.
+const YIELD_EVERY = 1000;
+/** Events of the batches one state pass takes at most. */
+const PASS_EVENTS = 20_000;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** 48 bits of the event id: an integer, so a dedup set stays a compact intset. */
 function idHash(id: string): string {
@@ -115,12 +125,20 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   redis.defineCommand('reputeObserveBatch', { lua: OBSERVE_BATCH_SCRIPT });
   redis.defineCommand('reputeRead', { numberOfKeys: 5, lua: READ_SCRIPT });
   let sequence = 0;
-  // Batches may be handled two at a time (the bus overlaps them). Their state phases take turns:
-  // a batch reads each indicator's written verdict (`vd`) to tell a change, and a batch that
-  // changes verdicts sets `vd` only after its log rows are in, so the next batch waits for
-  // that; a batch without changes hands over as soon as it has assessed, and its telemetry
-  // insert overlaps the next batch's Redis work.
-  let stateTurn: Promise<void> = Promise.resolve();
+  // Batches may be handled many at a time (the bus overlaps them). Their state work goes in
+  // passes, one after another: a pass takes every batch waiting (see `drainState`), and hands
+  // over as soon as its records are written; the log rows and ClickHouse inserts follow on
+  // their own. A pass tells a change from the indicator's written verdict (`vd`), which is set
+  // only after the change's log row is in, so that a crash before then re-decides (and logs)
+  // the change on redelivery. Until then the verdict just written is held here, and the passes
+  // after it read it from here instead of the older `vd`.
+  const unmarked = new Map<string, { verdict: Verdict; rules: string }>();
+  // `vd` is set in the order the changes were decided, whichever log insert finishes first.
+  let markTurn: Promise<void> = Promise.resolve();
+  const withUnmarked = (key: string, decoded: DecodedState): DecodedState => {
+    const u = unmarked.get(key);
+    return u === undefined ? decoded : { ...decoded, verdict: u.verdict, rules: u.rules };
+  };
 
   // Versions only need to grow per indicator; milliseconds × 1000 plus a rolling counter keeps
   // them increasing across restarts without a Redis round trip.
@@ -183,6 +201,35 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
    */
   async function markWritten(changes: VerdictChange[], source: VerdictLogRow['source']): Promise<void> {
     if (changes.length === 0) return;
+    const previous = markTurn;
+    let done!: () => void;
+    markTurn = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      await setWritten(changes, source);
+    } finally {
+      done();
+    }
+  }
+
+  type Held = { key: string; entry: { verdict: Verdict; rules: string } }[];
+  /** Holds changes whose `vd` is not yet set, for the batches decided before it is. */
+  function holdUnmarked(changes: VerdictChange[]): Held {
+    return changes.map((c) => {
+      const entry = { verdict: c.record.verdict, rules: ruleSignature(c.record) };
+      unmarked.set(c.ref.key, entry);
+      return { key: c.ref.key, entry };
+    });
+  }
+  /**
+   * Forgets held changes once marked, or once their batch failed: a retry must tell the change
+   * from `vd` again, to log it. An entry a later batch replaced stays, for that batch to release.
+   */
+  function release(held: Held): void {
+    for (const h of held) if (unmarked.get(h.key) === h.entry) unmarked.delete(h.key);
+  }
+
+  async function setWritten(changes: VerdictChange[], source: VerdictLogRow['source']): Promise<void> {
     const commands: KeyCommand[] = [];
     for (const c of changes) {
       commands.push(['hset', stateKeys(prefix, c.ref.key).state, 'vd', c.record.verdict, 'rs', ruleSignature(c.record)]);
@@ -198,8 +245,8 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     await execBySlot(redis, commands);
   }
 
-  /** Groups a batch's events by indicator and packs them into script calls. */
-  function scriptCalls(observations: Observation[]): ScriptCall[] {
+  /** Groups events by indicator, each indicator's in bus order. */
+  function byIndicator(observations: Observation[]): IndicatorEvents[] {
     const byKey = new Map<string, IndicatorEvents>();
     for (const o of observations) {
       const hash = idHash(o.eventId);
@@ -213,12 +260,17 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         entry.events.push({ o, subject: i === 0, hash });
       });
     }
+    return [...byKey.values()];
+  }
+
+  /** Packs indicators' events into script calls. */
+  function scriptCalls(entries: IndicatorEvents[]): ScriptCall[] {
     const nowS = Math.floor(now() / 1000);
     const calls: ScriptCall[] = [];
     let call: ScriptCall | undefined;
     // On a cluster every indicator is its own call: its keys share one hash tag, hence one slot.
     const perIndicator = isCluster(redis);
-    for (const entry of byKey.values()) {
+    for (const entry of entries) {
       if (call === undefined || call.events >= CHUNK_EVENTS || perIndicator) {
         call = { keys: [], indicators: [], items: [], events: 0 };
         calls.push(call);
@@ -264,18 +316,19 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     await clickhouse.insert({ table: `${database}.${table}`, values, format: 'JSONEachRow' });
   }
 
-  /** Telemetry goes as tuples: about a third less CPU a row than objects (see `telemetryTuple`). */
-  async function insertTelemetry(rows: TelemetryRow[], token: string): Promise<void> {
-    if (rows.length === 0) return;
+  // Telemetry goes as tuples: about a third less CPU a row than objects (see `telemetryTuple`).
+  // Batches handled at once share inserts (see `insertQueue`).
+  const telemetry = insertQueue<TelemetryRow>(async (rows, token) => {
     await clickhouse.insert({
       table: `${database}.telemetry_raw`,
       values: rows.map(telemetryTuple),
       format: 'JSONCompactEachRow',
       columns: [...TELEMETRY_COLUMNS],
-      // A redelivered batch carries the same bus ids, so its retry is dropped, views included.
+      // A retried batch carries the same bus ids, so its retry is dropped, views included.
       clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
     });
-  }
+  }, { minIntervalMs: deps.insertIntervalMs ?? 0 });
+  const verdictLog = insertQueue<VerdictLogRow>((rows) => insertRows('verdict_log', rows), { minIntervalMs: deps.insertIntervalMs ?? 0 });
 
   function logRows(changes: VerdictChange[], policy: Policy): VerdictLogRow[] {
     return changes.map((c) => ({
@@ -294,13 +347,93 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     }));
   }
 
+  /**
+   * One pass of state work: the scripts, the assessments, the records written. Indicators
+   * with a detection among their events go first, in calls of their own, and their records
+   * are written before the rest of the pass runs: those are the verdicts that change, and a
+   * pass may carry thousands of plain sightings.
+   */
+  async function statePass(observations: Observation[], policy: Policy): Promise<{ fresh: Set<string>; changes: VerdictChange[] }> {
+    const fresh = new Set<string>();
+    const changes: VerdictChange[] = [];
+    const entries = byIndicator(observations);
+    const detected = (e: IndicatorEvents) => e.events.some((x) => x.subject && x.o.detection !== undefined);
+    for (const part of [entries.filter(detected), entries.filter((e) => !detected(e))]) {
+      if (part.length === 0) continue;
+      const calls = scriptCalls(part);
+      const replies = await runCalls(calls);
+      const t = now();
+      const items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt: number }[] = [];
+      for (const [c, call] of calls.entries()) {
+        if (c > 0) await yieldToLoop();
+        const reply = replies[c]!;
+        call.items.forEach((entry, i) => {
+          const r = reply[i] as unknown[];
+          const flags = String(r[0]);
+          entry.events.forEach((e, j) => {
+            if (flags[j] === '1') fresh.add(e.o.eventId);
+          });
+          const decoded = withUnmarked(entry.ref.key, decodeState(entry.ref.kind, entry.ref.value, r));
+          items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t), receivedAt: entry.receivedAt });
+        });
+      }
+      changes.push(...(await writeRecords(items, 'stream')));
+    }
+    return { fresh, changes };
+  }
+
+  interface StatePass {
+    fresh: Set<string>;
+    changes: VerdictChange[];
+    /** Resolves once the pass's log rows are in and its verdicts marked written. */
+    settled: Promise<void>;
+  }
+  const EMPTY_PASS: StatePass = { fresh: new Set(), changes: [], settled: Promise.resolve() };
+  let stateWaiting: { observations: Observation[]; resolve: (pass: StatePass) => void; reject: (err: unknown) => void }[] = [];
+  let stateRunning = false;
+
+  /**
+   * Runs the waiting batches' state work, all of them in one pass (up to PASS_EVENTS events):
+   * a script call, a reply and a record write serve them all, and an indicator in several of
+   * them is one entry. Under a trickle of small batches (Kafka's, a partition each) this is
+   * most of the difference between one pass per batch and keeping up.
+   */
+  async function drainState(): Promise<void> {
+    stateRunning = true;
+    while (stateWaiting.length > 0) {
+      let events = 0;
+      let take = 0;
+      while (take < stateWaiting.length && (take === 0 || events + stateWaiting[take]!.observations.length <= PASS_EVENTS)) events += stateWaiting[take++]!.observations.length;
+      const group = stateWaiting.slice(0, take);
+      stateWaiting = stateWaiting.slice(take);
+      const policy = deps.policy();
+      try {
+        const { fresh, changes } = await statePass(group.length === 1 ? group[0]!.observations : group.flatMap((g) => g.observations), policy);
+        const held = holdUnmarked(changes);
+        const settled = (async () => {
+          try {
+            await verdictLog.insert(logRows(changes, policy), '');
+            await markWritten(changes, 'stream');
+          } finally {
+            release(held);
+          }
+        })();
+        settled.catch(() => {});
+        for (const g of group) g.resolve({ fresh, changes, settled });
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+    stateRunning = false;
+  }
+
   const correlator: Correlator = {
     async handle(batch) {
-      const policy = deps.policy();
       const observations: Observation[] = [];
       const digests: DigestCache = new Map();
       let invalid = 0;
-      for (const message of batch) {
+      for (const [n, message] of batch.entries()) {
+        if (n > 0 && n % YIELD_EVERY === 0) await yieldToLoop();
         try {
           observations.push(observe(decodeEnvelope(message.value), digests));
         } catch (err) {
@@ -314,38 +447,20 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       // happened. The token drops a retried batch; ReplacingMergeTree collapses the rest.
       const rows: TelemetryRow[] = observations.flatMap(telemetryRows);
       const token = batch.length > 0 ? `${batch[0]!.id}..${batch.at(-1)!.id}:${batch.length}` : '';
-      const rawInsert = insertTelemetry(rows, token);
+      const rawInsert = telemetry.insert(rows, token);
       // Awaited below; until then a failure must not count as unhandled.
       rawInsert.catch(() => {});
-      const previousTurn = stateTurn;
-      let endTurn!: () => void;
-      stateTurn = new Promise<void>((resolve) => (endTurn = resolve));
       try {
-        await previousTurn;
-        const calls = scriptCalls(observations);
-        const replies = await runCalls(calls);
-        const fresh = new Set<string>();
-        const t = now();
-        const items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt: number }[] = [];
-        calls.forEach((call, c) => {
-          const reply = replies[c]!;
-          call.items.forEach((entry, i) => {
-            const r = reply[i] as unknown[];
-            const flags = String(r[0]);
-            entry.events.forEach((e, j) => {
-              if (flags[j] === '1') fresh.add(e.o.eventId);
-            });
-            const decoded = decodeState(entry.ref.kind, entry.ref.value, r);
-            items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t), receivedAt: entry.receivedAt });
-          });
+        const pass = observations.length === 0 ? EMPTY_PASS : await new Promise<StatePass>((resolve, reject) => {
+          stateWaiting.push({ observations, resolve, reject });
+          if (!stateRunning) void drainState();
         });
-        const changes = await writeRecords(items, 'stream');
-        if (changes.length === 0) endTurn();
-        await Promise.all([rawInsert, insertRows('verdict_log', logRows(changes, policy))]);
-        await markWritten(changes, 'stream');
-        return { events: observations.length, duplicates: observations.length - fresh.size, rows: rows.length, changes: changes.length, invalid };
+        await Promise.all([rawInsert, pass.settled]);
+        const fresh = observations.filter((o) => pass.fresh.has(o.eventId)).length;
+        const mine = new Set(observations.flatMap((o) => o.mentions.map((m) => m.key)));
+        const changes = pass.changes.filter((c) => mine.has(c.ref.key)).length;
+        return { events: observations.length, duplicates: observations.length - fresh, rows: rows.length, changes, invalid };
       } finally {
-        endTurn();
         // Settled before the batch is acknowledged or retried, whatever failed first.
         await rawInsert.catch(() => {});
       }
@@ -355,12 +470,17 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       const policy = deps.policy();
       const t = now();
       const items = await Promise.all(refs.map(async (ref) => {
-        const decoded = decodeState(ref.kind, ref.value, await commands.reputeRead(...keyArgs(ref.key)));
+        const decoded = withUnmarked(ref.key, decodeState(ref.kind, ref.value, await commands.reputeRead(...keyArgs(ref.key))));
         return { ref, decoded, assessment: assess(decoded.state, policy, t) };
       }));
       const changes = await writeRecords(items, source);
-      await correlator.insertVerdictLog(changes);
-      await markWritten(changes, source);
+      const held = holdUnmarked(changes);
+      try {
+        await correlator.insertVerdictLog(changes);
+        await markWritten(changes, source);
+      } finally {
+        release(held);
+      }
       return changes;
     },
 

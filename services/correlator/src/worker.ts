@@ -49,7 +49,7 @@ export async function startWorker(config: CorrelatorConfig, log: WorkerLog, regi
   const batchSeconds = registry && new Histogram({ name: 'repute_correlator_batch_seconds', help: 'Time to process one bus batch.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [registry] });
   const correlator = createCorrelator({
     redis, store, clickhouse, database: config.CLICKHOUSE_DATABASE, policy: () => policy, prefix,
-    dedupTtlSeconds: config.CORRELATOR_DEDUP_TTL_S, log,
+    dedupTtlSeconds: config.CORRELATOR_DEDUP_TTL_S, insertIntervalMs: config.CORRELATOR_INSERT_INTERVAL_MS, log,
     onVerdict: (c) => changes?.inc({ source: c.source, verdict: c.record.verdict }),
   });
   const bus = createBus(config, log, registry ? { registry } : {});
@@ -58,6 +58,7 @@ export async function startWorker(config: CorrelatorConfig, log: WorkerLog, regi
     group: config.CORRELATOR_GROUP,
     batchSize: config.CORRELATOR_BATCH_SIZE,
     maxBatchesInFlight: config.CORRELATOR_BATCHES_IN_FLIGHT,
+    maxMessagesInFlight: config.CORRELATOR_EVENTS_IN_FLIGHT,
     handler: async (batch) => {
       const end = batchSeconds?.startTimer();
       const r = await correlator.handle(batch);

@@ -63,7 +63,7 @@ export interface Pipeline {
   applied(r: IndicatorRef): Promise<number>;
 }
 
-export async function startPipeline(t: TestContext, kind: BusKind, options: { batchSize?: number } = {}): Promise<Pipeline> {
+export async function startPipeline(t: TestContext, kind: BusKind, options: { batchSize?: number; eventsInFlight?: number } = {}): Promise<Pipeline> {
   const redisUrl = await testRedisUrl();
   const brokers = kind === 'kafka' ? (await testKafkaBrokers()).join(',') : '';
   const prefix = `${uniqueName('e2e')}:`;
@@ -89,6 +89,7 @@ export async function startPipeline(t: TestContext, kind: BusKind, options: { ba
       ...(chdb.CLICKHOUSE_URL !== undefined ? { CLICKHOUSE_URL: chdb.CLICKHOUSE_URL } : { CLICKHOUSE_DATA_DIR: chdb.CLICKHOUSE_DATA_DIR ?? '' }),
       CORRELATOR_GROUP: group,
       CORRELATOR_BATCH_SIZE: String(options.batchSize ?? 1000),
+      ...(options.eventsInFlight !== undefined ? { CORRELATOR_EVENTS_IN_FLIGHT: String(options.eventsInFlight) } : {}),
       // A consumer that takes over from a crashed one claims its batch quickly.
       BUS_CLAIM_MIN_IDLE_MS: '500',
     },

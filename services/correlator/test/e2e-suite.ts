@@ -153,8 +153,9 @@ export function e2eSuite(kind: BusKind): void {
   });
 
   test(`[${kind}] a correlator that dies mid-stream is replaced without losing or double-counting an event`, async (t) => {
-    const p = await startPipeline(t, kind, { batchSize: 40 });
-    // The stream is published first, so the first correlator has plenty left when it dies.
+    // Small batches, few at once (Redis Streams; Kafka, per partition): the stream is published
+    // first, so the first correlator has plenty left when it dies.
+    const p = await startPipeline(t, kind, { batchSize: 40, eventsInFlight: 80 });
     await p.worker.close();
     const files = Array.from({ length: 40 }, () => hex(32));
     const domain = `cdn-${hex(4)}.example`;

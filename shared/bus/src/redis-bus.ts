@@ -260,8 +260,24 @@ export class RedisBus implements Bus {
     };
 
     const maxInFlight = Math.max(1, options.maxBatchesInFlight ?? 1);
+    const maxMessages = Math.max(1, options.maxMessagesInFlight ?? Number.POSITIVE_INFINITY);
     // Batches dispatched and not yet acknowledged, oldest first; each settles once acknowledged.
     const inFlight: Promise<void>[] = [];
+    // Their sizes, in the same order.
+    const sizes: number[] = [];
+    let messagesInFlight = 0;
+    const oldestSettled = async (): Promise<void> => {
+      const oldest = inFlight.shift()!;
+      messagesInFlight -= sizes.shift()!;
+      await oldest;
+    };
+    const abandonInFlight = async (): Promise<void> => {
+      sizes.splice(0);
+      messagesInFlight = 0;
+      await Promise.allSettled(inFlight.splice(0));
+    };
+    // A read asks for no more than the message budget leaves.
+    const readCount = (): number => Math.max(1, Math.min(batchSize, maxMessages - messagesInFlight));
     // Acknowledgements go on the bus's own connection: on the consumer's, an XACK would queue
     // behind the next XREADGROUP BLOCK for up to blockMs.
     const ackConn = maxInFlight > 1 ? this.#redis : conn;
@@ -277,15 +293,18 @@ export class RedisBus implements Bus {
       })();
       acked.catch(() => {});
       inFlight.push(acked);
+      sizes.push(entries.length);
+      messagesInFlight += entries.length;
       return acked;
     };
     // Waits until at most `keep` batches are in flight; rethrows a failed acknowledgement.
     const settle = async (keep: number): Promise<void> => {
-      while (inFlight.length > keep) await inFlight.shift();
+      while (inFlight.length > keep) await oldestSettled();
     };
     const handle = async (entries: RawEntry[]): Promise<void> => {
       void dispatch(entries);
       await settle(maxInFlight - 1);
+      while (messagesInFlight >= maxMessages && inFlight.length > 0) await oldestSettled();
     };
 
     const claimEvery = Math.max(100, Math.floor(this.#opts.claimMinIdleMs / 2));
@@ -323,12 +342,12 @@ export class RedisBus implements Bus {
             } while (cursor !== '0-0' && !stop.signal.aborted);
           }
           const block = Math.min(this.#opts.blockMs, claimEvery);
-          const res = (await conn.callBuffer('XREADGROUP', 'GROUP', options.group, consumer, 'COUNT', batchSize, 'BLOCK', block, 'STREAMS', key, '>')) as [Buffer, RawEntry[]][] | null;
+          const res = (await conn.callBuffer('XREADGROUP', 'GROUP', options.group, consumer, 'COUNT', readCount(), 'BLOCK', block, 'STREAMS', key, '>')) as [Buffer, RawEntry[]][] | null;
           const entries = res?.[0]?.[1];
           if (entries !== undefined && entries.length > 0) await handle(entries);
         } catch (err) {
           // What was in flight behind a failed acknowledgement stays pending, for a claim.
-          await Promise.allSettled(inFlight.splice(0));
+          await abandonInFlight();
           if (stop.signal.aborted) break;
           log.warn({ err, topic: options.topic, group: options.group }, 'bus consumer loop error; retrying');
           await abortableDelay(500, stop.signal);
@@ -336,7 +355,7 @@ export class RedisBus implements Bus {
       }
       // Closing: the batches in hand finish and are acknowledged (or, aborted, are not).
       await settle(0).catch((err: unknown) => log.warn({ err, topic: options.topic, group: options.group }, 'bus acknowledgement failed while closing'));
-      await Promise.allSettled(inFlight.splice(0));
+      await abandonInFlight();
     };
 
     const running = loop();

@@ -34,11 +34,16 @@ export interface SubscribeOptions {
    * overlaps the next batch's work on another; batches are still acknowledged in order, each
    * once its own handler finished and every earlier batch was acknowledged, so a crash
    * redelivers only what is not. Handlers must then tolerate running concurrently. On Kafka
-   * this is per partition: batches of as many partitions run at once, and one partition's
-   * batches one after another (kafkajs fetches from the resolved offset and commits what is
-   * resolved, so resolving ahead of the handler would need offsets tracked beside it).
+   * the order and the bound are per partition: up to this many batches of each partition,
+   * their offsets committed in order.
    */
   maxBatchesInFlight?: number;
+  /**
+   * Messages of the batches in flight together at most (default unbounded): many small batches
+   * may be in flight under a trickle, only a few large ones under a backlog. On Redis Streams a
+   * read asks only for what the budget leaves; on Kafka a batch waits to start until it fits.
+   */
+  maxMessagesInFlight?: number;
   /** Attempts before a batch is dead-lettered (default 5). */
   maxAttempts?: number;
   /** Where failed batches go (default `<topic>.dlq`). */

@@ -172,7 +172,7 @@ export function busContract(target: ContractTarget): void {
   });
 
   if (overlaps === 'partitions') {
-    test(`${name}: with two batches in flight, two partitions are handled at once, each in order, and everything is acknowledged`, async (t) => {
+    test(`${name}: with two batches in flight a partition runs two at once, started in order, and everything is acknowledged`, async (t) => {
       const partitionOf = target.partitionOf!;
       const bus = await makeBus();
       t.after(() => bus.close());
@@ -183,8 +183,7 @@ export function busContract(target: ContractTarget): void {
       const handled = new Set<string>();
       const running = new Map<string, number>();
       const lastSeq = new Map<string, number>();
-      let mostAtOnce = 0;
-      let samePartitionAtOnce = false;
+      let mostOfOnePartition = 0;
       let outOfOrder = false;
       const sub = await bus.subscribe({
         topic,
@@ -193,28 +192,95 @@ export function busContract(target: ContractTarget): void {
         maxBatchesInFlight: 2,
         handler: async (batch) => {
           const partition = partitionOf(batch[0]!);
-          if ((running.get(partition) ?? 0) > 0) samePartitionAtOnce = true;
           running.set(partition, (running.get(partition) ?? 0) + 1);
-          mostAtOnce = Math.max(mostAtOnce, [...running.values()].reduce((a, b) => a + b, 0));
-          // Long enough that a second batch, were it started, would overlap this one.
-          await new Promise((resolve) => setTimeout(resolve, 20));
+          mostOfOnePartition = Math.max(mostOfOnePartition, running.get(partition)!);
           for (const m of batch) {
             const seq = Number(m.headers['x-seq']);
             if (seq < (lastSeq.get(partitionOf(m)) ?? -1)) outOfOrder = true;
             lastSeq.set(partitionOf(m), seq);
-            handled.add(idOf(m));
           }
+          // Long enough that a second batch, were it started, would overlap this one.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          for (const m of batch) handled.add(idOf(m));
           running.set(partition, running.get(partition)! - 1);
         },
       });
       t.after(() => sub.close());
       await wait('every message handled', async () => (handled.size === total ? true : undefined));
       await wait('lag back to zero', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
-      assert.equal(mostAtOnce, 2, 'two partitions were handled at once, and never more');
-      assert.equal(samePartitionAtOnce, false, 'one partition\'s batches never ran at once');
-      assert.equal(outOfOrder, false, 'each partition was handled in publish order');
+      assert.equal(mostOfOnePartition, 2, 'a partition had two batches in flight, and never more');
+      assert.equal(outOfOrder, false, 'each partition\'s batches started in publish order');
+    });
+
+    test(`${name}: a batch still running holds back the commits of the batches after it, not their handling`, async (t) => {
+      const bus = await makeBus();
+      t.after(() => bus.close());
+      const topic = uniqueName('held');
+      const group = uniqueName('g');
+      // One key, one partition: 60 messages in three batches of 20.
+      await bus.publish(topic, Array.from({ length: 60 }, (_, i) => ({ key: 'one', value: JSON.stringify({ id: `h-${i}` }), headers: { 'x-seq': String(i) } })));
+      const handled = new Set<string>();
+      let releaseFirst!: () => void;
+      const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+      let calls = 0;
+      const sub = await bus.subscribe({
+        topic,
+        group,
+        batchSize: 20,
+        maxBatchesInFlight: 2,
+        handler: async (batch) => {
+          calls += 1;
+          if (batch.some((m) => idOf(m) === 'h-0')) await firstHeld;
+          for (const m of batch) handled.add(idOf(m));
+        },
+      });
+      t.after(() => sub.close());
+      await wait('the second batch handled while the first is held', async () => (handled.has('h-20') ? true : undefined));
+      assert.equal(await bus.lag(topic, group), 60, 'nothing is committed past the held batch');
+      releaseFirst();
+      await wait('every message handled', async () => (handled.size === 60 ? true : undefined));
+      await wait('lag back to zero', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
+      assert.ok(calls >= 3);
     });
   }
+
+  if (overlaps === 'batches') test(`${name}: a message budget bounds what is in flight, whatever the batch count allows`, async (t) => {
+    const bus = await makeBus();
+    t.after(() => bus.close());
+    const topic = uniqueName('budget');
+    const group = uniqueName('g');
+    const total = 400;
+    await bus.publish(topic, messages(total, 'b'));
+    const handled = new Set<string>();
+    let running = 0;
+    let mostMessages = 0;
+    let mostBatches = 0;
+    let batches = 0;
+    const sub = await bus.subscribe({
+      topic,
+      group,
+      batchSize: 50,
+      maxBatchesInFlight: 8,
+      maxMessagesInFlight: 120,
+      handler: async (batch) => {
+        running += batch.length;
+        batches += 1;
+        mostMessages = Math.max(mostMessages, running);
+        mostBatches = Math.max(mostBatches, batches);
+        // Long enough that further batches, were they read, would overlap this one.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        for (const m of batch) handled.add(idOf(m));
+        running -= batch.length;
+        batches -= 1;
+      },
+    });
+    t.after(() => sub.close());
+    await wait('every message handled', async () => (handled.size === total ? true : undefined));
+    await wait('lag back to zero', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
+    assert.ok(mostMessages <= 120, `at most 120 messages in flight, saw ${mostMessages}`);
+    assert.ok(mostMessages > 50, `more than one batch in flight, saw ${mostMessages} messages at once`);
+    assert.ok(mostBatches <= 3, `the budget, not the batch count, bounded the batches: saw ${mostBatches}`);
+  });
 
   if (overlaps === 'batches') test(`${name}: with two batches in flight, acknowledgements stay in order and a crash redelivers only unacknowledged batches`, async (t) => {
     const bus = await makeBus();
