@@ -26,6 +26,7 @@ test('loss: consumer killed mid-batch and the broker restarted while publishing;
     timeoutMs: 120_000,
     disrupt: async (progress) => {
       await broker.stop();
+      progress.down();
       await waitFor('a publish failing during the outage', async () => (progress.publishFailures() > 0 ? true : undefined), 30_000);
       await broker.start();
     },

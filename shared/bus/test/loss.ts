@@ -10,7 +10,8 @@ export interface LossScenario {
    * Started once, about a third into publishing, and run alongside it: e.g. stop the broker,
    * wait until publishing has failed, start it again.
    */
-  disrupt?: (progress: { publishFailures(): number }) => Promise<void>;
+  /** Takes the broker down, calls `down()` once it is, and brings it back. */
+  disrupt?: (progress: { publishFailures(): number; down(): void }) => Promise<void>;
   timeoutMs: number;
 }
 
@@ -62,7 +63,11 @@ export async function runLossScenario(t: TestContext, bus: Bus, scenario: LossSc
       return { key: `k${(start + i) % 13}`, value: JSON.stringify({ id }) };
     });
     if (batchNo === Math.floor(scenario.total / batchSize / 3) && scenario.disrupt !== undefined) {
-      disruption = scenario.disrupt({ publishFailures: () => publishFailures });
+      let markDown!: () => void;
+      const down = new Promise<void>((resolve) => (markDown = resolve));
+      disruption = scenario.disrupt({ publishFailures: () => publishFailures, down: markDown });
+      // The rest is published into the outage, so some publishes do fail and are retried.
+      await Promise.race([down, disruption]);
     }
     for (;;) {
       try {

@@ -111,6 +111,7 @@ test('loss: consumer killed mid-batch and redis restarted while publishing; ever
     timeoutMs: 30_000,
     disrupt: async (progress) => {
       await server.stop();
+      progress.down();
       await waitFor('a publish failing during the outage', async () => (progress.publishFailures() > 0 ? true : undefined), 10_000);
       await server.start();
     },
