@@ -79,6 +79,8 @@ const CHUNK_EVENTS = 1000;
 const YIELD_EVERY = 1000;
 /** Events of the batches one state pass takes at most. */
 const PASS_EVENTS = 20_000;
+/** Events of a plain pass between two looks for waiting detections. */
+const SLICE_EVENTS = 2000;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** 48 bits of the event id: an integer, so a dedup set stays a compact intset. */
@@ -347,39 +349,26 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     }));
   }
 
-  /**
-   * One pass of state work: the scripts, the assessments, the records written. Indicators
-   * with a detection among their events go first, in calls of their own, and their records
-   * are written before the rest of the pass runs: those are the verdicts that change, and a
-   * pass may carry thousands of plain sightings.
-   */
-  async function statePass(observations: Observation[], policy: Policy): Promise<{ fresh: Set<string>; changes: VerdictChange[] }> {
-    const fresh = new Set<string>();
-    const changes: VerdictChange[] = [];
-    const entries = byIndicator(observations);
-    const detected = (e: IndicatorEvents) => e.events.some((x) => x.subject && x.o.detection !== undefined);
-    for (const part of [entries.filter(detected), entries.filter((e) => !detected(e))]) {
-      if (part.length === 0) continue;
-      const calls = scriptCalls(part);
-      const replies = await runCalls(calls);
-      const t = now();
-      const items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt: number }[] = [];
-      for (const [c, call] of calls.entries()) {
-        if (c > 0) await yieldToLoop();
-        const reply = replies[c]!;
-        call.items.forEach((entry, i) => {
-          const r = reply[i] as unknown[];
-          const flags = String(r[0]);
-          entry.events.forEach((e, j) => {
-            if (flags[j] === '1') fresh.add(e.o.eventId);
-          });
-          const decoded = withUnmarked(entry.ref.key, decodeState(entry.ref.kind, entry.ref.value, r));
-          items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t), receivedAt: entry.receivedAt });
+  /** Runs indicators' scripts, assesses them and writes their records, into `into`. */
+  async function applySlice(entries: IndicatorEvents[], policy: Policy, into: { fresh: Set<string>; changes: VerdictChange[] }): Promise<void> {
+    const calls = scriptCalls(entries);
+    const replies = await runCalls(calls);
+    const t = now();
+    const items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt: number }[] = [];
+    for (const [c, call] of calls.entries()) {
+      if (c > 0) await yieldToLoop();
+      const reply = replies[c]!;
+      call.items.forEach((entry, i) => {
+        const r = reply[i] as unknown[];
+        const flags = String(r[0]);
+        entry.events.forEach((e, j) => {
+          if (flags[j] === '1') into.fresh.add(e.o.eventId);
         });
-      }
-      changes.push(...(await writeRecords(items, 'stream')));
+        const decoded = withUnmarked(entry.ref.key, decodeState(entry.ref.kind, entry.ref.value, r));
+        items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t), receivedAt: entry.receivedAt });
+      });
     }
-    return { fresh, changes };
+    into.changes.push(...(await writeRecords(items, 'stream')));
   }
 
   interface StatePass {
@@ -389,42 +378,72 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     settled: Promise<void>;
   }
   const EMPTY_PASS: StatePass = { fresh: new Set(), changes: [], settled: Promise.resolve() };
-  let stateWaiting: { observations: Observation[]; resolve: (pass: StatePass) => void; reject: (err: unknown) => void }[] = [];
-  let stateRunning = false;
+  interface Waiting { observations: Observation[]; resolve: (pass: StatePass) => void; reject: (err: unknown) => void }
+  // Events with a detection wait apart from plain sightings, and go first (see `drainState`).
+  const waiting: { urgent: Waiting[]; plain: Waiting[] } = { urgent: [], plain: [] };
+  let draining = false;
+
+  function enqueue(lane: 'urgent' | 'plain', observations: Observation[]): Promise<StatePass> {
+    if (observations.length === 0) return Promise.resolve(EMPTY_PASS);
+    return new Promise<StatePass>((resolve, reject) => {
+      waiting[lane].push({ observations, resolve, reject });
+      if (!draining) void drainState();
+    });
+  }
 
   /**
-   * Runs the waiting batches' state work, all of them in one pass (up to PASS_EVENTS events):
-   * a script call, a reply and a record write serve them all, and an indicator in several of
-   * them is one entry. Under a trickle of small batches (Kafka's, a partition each) this is
-   * most of the difference between one pass per batch and keeping up.
+   * One pass: the waiting batches of a lane, up to PASS_EVENTS events, as one. A script call, a
+   * reply and a record write serve them all, and an indicator in several of them is one
+   * entry: under a trickle of small batches (Kafka's, a partition each) this is most of the
+   * difference between one pass per batch and keeping up. A plain pass goes in slices, and
+   * the detections that arrived meanwhile are applied between two slices: their verdicts do
+   * not wait behind thousands of sightings. (An indicator's events commute: counts, sets,
+   * minima and maxima.)
    */
-  async function drainState(): Promise<void> {
-    stateRunning = true;
-    while (stateWaiting.length > 0) {
-      let events = 0;
-      let take = 0;
-      while (take < stateWaiting.length && (take === 0 || events + stateWaiting[take]!.observations.length <= PASS_EVENTS)) events += stateWaiting[take++]!.observations.length;
-      const group = stateWaiting.slice(0, take);
-      stateWaiting = stateWaiting.slice(take);
-      const policy = deps.policy();
-      try {
-        const { fresh, changes } = await statePass(group.length === 1 ? group[0]!.observations : group.flatMap((g) => g.observations), policy);
-        const held = holdUnmarked(changes);
-        const settled = (async () => {
-          try {
-            await verdictLog.insert(logRows(changes, policy), '');
-            await markWritten(changes, 'stream');
-          } finally {
-            release(held);
-          }
-        })();
-        settled.catch(() => {});
-        for (const g of group) g.resolve({ fresh, changes, settled });
-      } catch (err) {
-        for (const g of group) g.reject(err);
+  async function runPass(lane: 'urgent' | 'plain'): Promise<void> {
+    const queue = waiting[lane];
+    let events = 0;
+    let take = 0;
+    while (take < queue.length && (take === 0 || events + queue[take]!.observations.length <= PASS_EVENTS)) events += queue[take++]!.observations.length;
+    const group = queue.splice(0, take);
+    const policy = deps.policy();
+    const result = { fresh: new Set<string>(), changes: [] as VerdictChange[] };
+    try {
+      const entries = byIndicator(group.length === 1 ? group[0]!.observations : group.flatMap((g) => g.observations));
+      if (lane === 'urgent') await applySlice(entries, policy, result);
+      else {
+        for (let start = 0, sliced = 0; start < entries.length; start = sliced) {
+          let n = 0;
+          while (sliced < entries.length && (sliced === start || n < SLICE_EVENTS)) n += entries[sliced++]!.events.length;
+          await applySlice(entries.slice(start, sliced), policy, result);
+          while (waiting.urgent.length > 0) await runPass('urgent');
+        }
       }
+    } catch (err) {
+      for (const g of group) g.reject(err);
+      return;
     }
-    stateRunning = false;
+    const held = holdUnmarked(result.changes);
+    const settled = (async () => {
+      try {
+        await verdictLog.insert(logRows(result.changes, policy), '');
+        await markWritten(result.changes, 'stream');
+      } finally {
+        release(held);
+      }
+    })();
+    settled.catch(() => {});
+    for (const g of group) g.resolve({ ...result, settled });
+  }
+
+  /** Passes one after another, detections first, while batches wait. */
+  async function drainState(): Promise<void> {
+    draining = true;
+    try {
+      while (waiting.urgent.length > 0 || waiting.plain.length > 0) await runPass(waiting.urgent.length > 0 ? 'urgent' : 'plain');
+    } finally {
+      draining = false;
+    }
   }
 
   const correlator: Correlator = {
@@ -451,14 +470,13 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       // Awaited below; until then a failure must not count as unhandled.
       rawInsert.catch(() => {});
       try {
-        const pass = observations.length === 0 ? EMPTY_PASS : await new Promise<StatePass>((resolve, reject) => {
-          stateWaiting.push({ observations, resolve, reject });
-          if (!stateRunning) void drainState();
-        });
-        await Promise.all([rawInsert, pass.settled]);
-        const fresh = observations.filter((o) => pass.fresh.has(o.eventId)).length;
+        const detected = (o: Observation) => o.detection !== undefined;
+        const passes = await Promise.all([enqueue('urgent', observations.filter(detected)), enqueue('plain', observations.filter((o) => !detected(o)))]);
+        await Promise.all([rawInsert, ...passes.map((p) => p.settled)]);
+        // A pass may carry other batches too: this batch's share of what it found.
+        const fresh = observations.filter((o) => passes.some((p) => p.fresh.has(o.eventId))).length;
         const mine = new Set(observations.flatMap((o) => o.mentions.map((m) => m.key)));
-        const changes = pass.changes.filter((c) => mine.has(c.ref.key)).length;
+        const changes = passes.reduce((n, p) => n + p.changes.filter((c) => mine.has(c.ref.key)).length, 0);
         return { events: observations.length, duplicates: observations.length - fresh, rows: rows.length, changes, invalid };
       } finally {
         // Settled before the batch is acknowledged or retried, whatever failed first.

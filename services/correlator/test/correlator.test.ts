@@ -113,8 +113,9 @@ test('names no JSON can carry whole (a lone surrogate) are counted, not a batch 
     message({ sensor: 's2', type: 'file_seen', file: { sha256: FILE } }),
   ]);
   assert.deepEqual([result.events, result.duplicates, result.invalid], [2, 0, 0]);
+  // Both sensors are counted; the served record is decided by the detection.
+  assert.equal((await correlator.inspect(ref('file', FILE))).decoded.state.sensors, 2);
   const record = await store.get(ref('file', FILE).key);
-  assert.equal(record?.prevalence.sensors, 2);
   assert.ok(record?.reasons.some((r) => r.rule === 'engine.malicious'), JSON.stringify(record?.reasons));
 });
 
