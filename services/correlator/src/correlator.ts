@@ -78,7 +78,7 @@ const CHUNK_EVENTS = 1000;
 // one-machine launcher) would otherwise stall for the whole of a large batch.
 const YIELD_EVERY = 1000;
 /** Events of the batches one state pass takes at most. */
-const PASS_EVENTS = 20_000;
+const PASS_EVENTS = 40_000;
 /** Events of a plain pass between two looks for waiting detections. */
 const SLICE_EVENTS = 2000;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
