@@ -79,8 +79,8 @@ const CHUNK_EVENTS = 1000;
 const YIELD_EVERY = 1000;
 /** Events of the batches one state pass takes at most. */
 const PASS_EVENTS = 40_000;
-/** Events of a plain pass between two looks for waiting detections. */
-const SLICE_EVENTS = 2000;
+/** Events of a plain pass between two looks for waiting detections: one script call. */
+const SLICE_EVENTS = CHUNK_EVENTS;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** 48 bits of the event id: an integer, so a dedup set stays a compact intset. */
