@@ -378,15 +378,21 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     settled: Promise<void>;
   }
   const EMPTY_PASS: StatePass = { fresh: new Set(), changes: [], settled: Promise.resolve() };
-  interface Waiting { observations: Observation[]; resolve: (pass: StatePass) => void; reject: (err: unknown) => void }
+  interface Waiting {
+    observations: Observation[];
+    /** The batch's telemetry insert: the walks that propagate a change read the relations it carries. */
+    inserted: Promise<void>;
+    resolve: (pass: StatePass) => void;
+    reject: (err: unknown) => void;
+  }
   // Events with a detection wait apart from plain sightings, and go first (see `drainState`).
   const waiting: { urgent: Waiting[]; plain: Waiting[] } = { urgent: [], plain: [] };
   let draining = false;
 
-  function enqueue(lane: 'urgent' | 'plain', observations: Observation[]): Promise<StatePass> {
+  function enqueue(lane: 'urgent' | 'plain', observations: Observation[], inserted: Promise<void>): Promise<StatePass> {
     if (observations.length === 0) return Promise.resolve(EMPTY_PASS);
     return new Promise<StatePass>((resolve, reject) => {
-      waiting[lane].push({ observations, resolve, reject });
+      waiting[lane].push({ observations, inserted, resolve, reject });
       if (!draining) void drainState();
     });
   }
@@ -427,6 +433,9 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     const settled = (async () => {
       try {
         await verdictLog.insert(logRows(result.changes, policy), '');
+        // Marking queues the changes for propagation, whose walks must find the relations
+        // these batches carry. (A batch whose insert failed is retried anyway.)
+        await Promise.allSettled(group.map((g) => g.inserted));
         await markWritten(result.changes, 'stream');
       } finally {
         release(held);
@@ -471,7 +480,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       rawInsert.catch(() => {});
       try {
         const detected = (o: Observation) => o.detection !== undefined;
-        const passes = await Promise.all([enqueue('urgent', observations.filter(detected)), enqueue('plain', observations.filter((o) => !detected(o)))]);
+        const passes = await Promise.all([enqueue('urgent', observations.filter(detected), rawInsert), enqueue('plain', observations.filter((o) => !detected(o)), rawInsert)]);
         await Promise.all([rawInsert, ...passes.map((p) => p.settled)]);
         // A pass may carry other batches too: this batch's share of what it found.
         const fresh = observations.filter((o) => passes.some((p) => p.fresh.has(o.eventId))).length;
