@@ -10,7 +10,7 @@ import { createBus, type Bus } from '@repute/bus';
 import { loadConfig } from '@repute/config';
 import { edgeApp, loadEdgeConfig } from '@repute/edge';
 import { startKafka } from '@repute/infra';
-import { closeTestServices, testRedisUrl, uniqueName } from '@repute/infra/testkit';
+import { closeTestServices, deleteKeysWithPrefix, testRedisUrl, uniqueName } from '@repute/infra/testkit';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import { correlatorConfig } from '../src/config.ts';
 import { observe, telemetryRows } from '../src/events/observations.ts';
@@ -177,12 +177,7 @@ async function runOn(kind: 'redis' | 'kafka', brokers: string): Promise<Figures>
     await worker.close();
     await producer.close();
     await edge.close();
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 10_000);
-      cursor = next;
-      for (let i = 0; i < found.length; i += 1000) await redis.del(...found.slice(i, i + 1000));
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     await dropDatabase(clickhouse, database);
   }
 }

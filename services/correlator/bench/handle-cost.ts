@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { migrate } from '@repute/analytics';
 import { dropDatabase, removeTestClickHouseData, testClickHouse } from '@repute/analytics/testkit';
 import type { BusMessage } from '@repute/bus';
-import { closeTestServices, testRedisUrl, uniqueName } from '@repute/infra/testkit';
+import { closeTestServices, deleteKeysWithPrefix, testRedisUrl, uniqueName } from '@repute/infra/testkit';
 import { createReputationStore } from '@repute/store';
 import { decodeEnvelope, encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import { createCorrelator } from '../src/correlator.ts';
@@ -65,12 +65,7 @@ try {
   await measure('telemetry_raw insert (rows built)', run(async (b) => { await clickhouse.insert({ table: `${database}.telemetry_raw`, values: rowsOf(b), format: 'JSONEachRow' }); }));
   await measure('handle() whole batch', run(async (b) => { await correlator.handle(b); }));
 } finally {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 10_000);
-    cursor = next;
-    for (let i = 0; i < found.length; i += 1000) await redis.del(...found.slice(i, i + 1000));
-  } while (cursor !== '0');
+  await deleteKeysWithPrefix(redis, prefix);
   await dropDatabase(clickhouse, database);
 }
 if (process.env['BENCH_COMMANDSTATS'] !== undefined) console.log(await redis.info('commandstats'));

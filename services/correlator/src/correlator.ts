@@ -8,9 +8,9 @@ import { observe, telemetryRows, type DigestCache, type Mention, type Observatio
 import type { Policy, Verdict } from './policy/load-policy.ts';
 import { assess, type Assessment } from './scoring/score.ts';
 import { decodeState, detectionField, type DecodedState } from './state/decode-state.ts';
-import { OBSERVE_BATCH_SCRIPT, READ_SCRIPT } from './state/observe-script.ts';
+import { OBSERVE_BATCH_SCRIPT } from './state/observe-script.ts';
 import { execBySlot, type KeyCommand } from './state/slot-pipeline.ts';
-import { insertQueue } from './sink/insert-queue.ts';
+import { insertQueue, takeGroup } from './sink/insert-queue.ts';
 import { pendingPropagationKey, stateKeys } from './state/state-keys.ts';
 
 /** An indicator by identity. */
@@ -64,7 +64,6 @@ export interface BatchResult {
 
 interface ObserveCommands {
   reputeObserveBatch(...args: (string | number)[]): Promise<unknown>;
-  reputeRead(...args: (string | number)[]): Promise<unknown>;
 }
 
 const HOUR = 3_600_000;
@@ -125,7 +124,6 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   const commands = redis as unknown as ObserveCommands;
   const now = deps.now ?? Date.now;
   redis.defineCommand('reputeObserveBatch', { lua: OBSERVE_BATCH_SCRIPT });
-  redis.defineCommand('reputeRead', { numberOfKeys: 5, lua: READ_SCRIPT });
   let sequence = 0;
   // Batches may be handled many at a time (the bus overlaps them). Their state work goes in
   // passes, one after another: a pass takes every batch waiting (see `drainState`), and hands
@@ -135,7 +133,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   // the change on redelivery. Until then the verdict just written is held here, and the passes
   // after it read it from here instead of the older `vd`.
   const unmarked = new Map<string, { verdict: Verdict; rules: string }>();
-  // `vd` is set in the order the changes were decided, whichever log insert finishes first.
+  // The end of the chain that sets `vd` in decision order (see `hold`).
   let markTurn: Promise<void> = Promise.resolve();
   const withUnmarked = (key: string, decoded: DecodedState): DecodedState => {
     const u = unmarked.get(key);
@@ -146,10 +144,9 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   // them increasing across restarts without a Redis round trip.
   const nextVersion = () => now() * 1000 + (sequence = (sequence + 1) % 1000);
 
-  const keyArgs = (key: string) => {
-    const k = stateKeys(prefix, key);
-    return [k.state, k.sensors, k.tenants, k.detectingSensors, k.detectingTenants];
-  };
+  /** An indicator's state as it stands, without changing it (propagation and overrides re-score with it). */
+  const readState = async (ref: IndicatorRef): Promise<DecodedState> =>
+    decodeState(ref.kind, ref.value, await redis.call('HGETALL', stateKeys(prefix, ref.key).state));
 
   function recordOf(ref: IndicatorRef, decoded: DecodedState, a: Assessment): ReputationRecord {
     const s = decoded.state;
@@ -196,41 +193,51 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     return changes;
   }
 
-  /**
-   * Marks the changes as done and queues them for propagation. Runs after their log rows were
-   * inserted: a crash before this point re-decides (and re-logs) the change on redelivery
-   * instead of losing its log row.
-   */
-  async function markWritten(changes: VerdictChange[], source: VerdictLogRow['source']): Promise<void> {
-    if (changes.length === 0) return;
-    const previous = markTurn;
-    let done!: () => void;
-    markTurn = new Promise<void>((resolve) => (done = resolve));
-    try {
-      await previous;
-      await setWritten(changes, source);
-    } finally {
-      done();
-    }
+  interface Held {
+    /** Marks the changes written, once every change decided before them is. */
+    mark(): Promise<void>;
+    /**
+     * Forgets the held verdicts, once marked or once their batch failed: a retry must tell the
+     * change from `vd` again, to log it. An entry a later pass replaced stays, for that pass.
+     * A change never marked gives its turn up.
+     */
+    release(): void;
   }
+  const NOTHING_HELD: Held = { mark: async () => {}, release: () => {} };
 
-  type Held = { key: string; entry: { verdict: Verdict; rules: string } }[];
-  /** Holds changes whose `vd` is not yet set, for the batches decided before it is. */
-  function holdUnmarked(changes: VerdictChange[]): Held {
-    return changes.map((c) => {
+  /**
+   * Holds just-written changes until `vd` is set (see `unmarked`) and takes their turn in the
+   * order `vd` is set: the order they were decided, whichever log insert finishes first. Marking
+   * runs after their log rows were inserted: a crash before it re-decides (and re-logs) the
+   * change on redelivery instead of losing its log row.
+   */
+  function hold(changes: VerdictChange[], source: VerdictLogRow['source']): Held {
+    if (changes.length === 0) return NOTHING_HELD;
+    const entries = changes.map((c) => {
       const entry = { verdict: c.record.verdict, rules: ruleSignature(c.record) };
       unmarked.set(c.ref.key, entry);
       return { key: c.ref.key, entry };
     });
-  }
-  /**
-   * Forgets held changes once marked, or once their batch failed: a retry must tell the change
-   * from `vd` again, to log it. An entry a later batch replaced stays, for that batch to release.
-   */
-  function release(held: Held): void {
-    for (const h of held) if (unmarked.get(h.key) === h.entry) unmarked.delete(h.key);
+    const previous = markTurn;
+    let done!: () => void;
+    markTurn = new Promise<void>((resolve) => (done = resolve));
+    return {
+      async mark() {
+        try {
+          await previous;
+          await setWritten(changes, source);
+        } finally {
+          done();
+        }
+      },
+      release() {
+        for (const h of entries) if (unmarked.get(h.key) === h.entry) unmarked.delete(h.key);
+        void previous.then(done);
+      },
+    };
   }
 
+  /** Sets `vd` and queues the changes for propagation. */
   async function setWritten(changes: VerdictChange[], source: VerdictLogRow['source']): Promise<void> {
     const commands: KeyCommand[] = [];
     for (const c of changes) {
@@ -350,7 +357,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   }
 
   /** Runs indicators' scripts, assesses them and writes their records, into `into`. */
-  async function applySlice(entries: IndicatorEvents[], policy: Policy, into: { fresh: Set<string>; changes: VerdictChange[] }): Promise<void> {
+  async function applySlice(entries: IndicatorEvents[], policy: Policy, into: { fresh: Set<string>; changes: VerdictChange[]; held: Held[] }): Promise<void> {
     const calls = scriptCalls(entries);
     const replies = await runCalls(calls);
     const t = now();
@@ -364,11 +371,14 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         entry.events.forEach((e, j) => {
           if (flags[j] === '1') into.fresh.add(e.o.eventId);
         });
-        const decoded = withUnmarked(entry.ref.key, decodeState(entry.ref.kind, entry.ref.value, r));
+        const decoded = withUnmarked(entry.ref.key, decodeState(entry.ref.kind, entry.ref.value, r[1]));
         items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t), receivedAt: entry.receivedAt });
       });
     }
-    into.changes.push(...(await writeRecords(items, 'stream')));
+    const changes = await writeRecords(items, 'stream');
+    into.changes.push(...changes);
+    // Held at once, in decision order: a pass of detections may run before this pass's next slice.
+    into.held.push(hold(changes, 'stream'));
   }
 
   interface StatePass {
@@ -407,13 +417,9 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
    * minima and maxima.)
    */
   async function runPass(lane: 'urgent' | 'plain'): Promise<void> {
-    const queue = waiting[lane];
-    let events = 0;
-    let take = 0;
-    while (take < queue.length && (take === 0 || events + queue[take]!.observations.length <= PASS_EVENTS)) events += queue[take++]!.observations.length;
-    const group = queue.splice(0, take);
+    const group = takeGroup(waiting[lane], (w) => w.observations.length, PASS_EVENTS);
     const policy = deps.policy();
-    const result = { fresh: new Set<string>(), changes: [] as VerdictChange[] };
+    const result = { fresh: new Set<string>(), changes: [] as VerdictChange[], held: [] as Held[] };
     try {
       const entries = byIndicator(group.length === 1 ? group[0]!.observations : group.flatMap((g) => g.observations));
       if (lane === 'urgent') await applySlice(entries, policy, result);
@@ -426,23 +432,23 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         }
       }
     } catch (err) {
+      for (const h of result.held) h.release();
       for (const g of group) g.reject(err);
       return;
     }
-    const held = holdUnmarked(result.changes);
     const settled = (async () => {
       try {
         await verdictLog.insert(logRows(result.changes, policy), '');
         // Marking queues the changes for propagation, whose walks must find the relations
         // these batches carry. (A batch whose insert failed is retried anyway.)
         await Promise.allSettled(group.map((g) => g.inserted));
-        await markWritten(result.changes, 'stream');
+        for (const h of result.held) await h.mark();
       } finally {
-        release(held);
+        for (const h of result.held) h.release();
       }
     })();
     settled.catch(() => {});
-    for (const g of group) g.resolve({ ...result, settled });
+    for (const g of group) g.resolve({ fresh: result.fresh, changes: result.changes, settled });
   }
 
   /** Passes one after another, detections first, while batches wait. */
@@ -497,22 +503,22 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       const policy = deps.policy();
       const t = now();
       const items = await Promise.all(refs.map(async (ref) => {
-        const decoded = withUnmarked(ref.key, decodeState(ref.kind, ref.value, await commands.reputeRead(...keyArgs(ref.key))));
+        const decoded = withUnmarked(ref.key, await readState(ref));
         return { ref, decoded, assessment: assess(decoded.state, policy, t) };
       }));
       const changes = await writeRecords(items, source);
-      const held = holdUnmarked(changes);
+      const held = hold(changes, source);
       try {
         await correlator.insertVerdictLog(changes);
-        await markWritten(changes, source);
+        await held.mark();
       } finally {
-        release(held);
+        held.release();
       }
       return changes;
     },
 
     async inspect(ref) {
-      const decoded = decodeState(ref.kind, ref.value, await commands.reputeRead(...keyArgs(ref.key)));
+      const decoded = await readState(ref);
       return { decoded, assessment: assess(decoded.state, deps.policy(), now()) };
     },
 

@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
 
+/**
+ * Takes the oldest waiting items whose sizes add up to at most `cap` off the front of `queue`:
+ * the first always goes, however large.
+ */
+export function takeGroup<T>(queue: T[], size: (item: T) => number, cap: number): T[] {
+  let total = 0;
+  let take = 0;
+  while (take < queue.length && (take === 0 || total + size(queue[take]!) <= cap)) total += size(queue[take++]!);
+  return queue.splice(0, take);
+}
+
 /** Writes one block of rows under a deduplication token. */
 export type BlockWriter<Row> = (rows: Row[], token: string) => Promise<void>;
 
@@ -27,7 +38,7 @@ interface Waiting<Row> {
 export function insertQueue<Row>(write: BlockWriter<Row>, options: { maxRows?: number; minIntervalMs?: number } = {}): InsertQueue<Row> {
   const maxRows = options.maxRows ?? 200_000;
   const minIntervalMs = options.minIntervalMs ?? 0;
-  let waiting: Waiting<Row>[] = [];
+  const waiting: Waiting<Row>[] = [];
   let running = false;
   let lastStart = -Infinity;
 
@@ -39,12 +50,7 @@ export function insertQueue<Row>(write: BlockWriter<Row>, options: { maxRows?: n
       const wait = lastStart + minIntervalMs - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       lastStart = performance.now();
-      let rows = 0;
-      let take = 0;
-      // The first batch always goes, however large; later ones while the block has room.
-      while (take < waiting.length && (take === 0 || rows + waiting[take]!.rows.length <= maxRows)) rows += waiting[take++]!.rows.length;
-      const group = waiting.slice(0, take);
-      waiting = waiting.slice(take);
+      const group = takeGroup(waiting, (w) => w.rows.length, maxRows);
       const block = group.length === 1 ? group[0]!.rows : group.flatMap((g) => g.rows);
       const token = group.length === 1 ? group[0]!.token : createHash('sha256').update(group.map((g) => g.token).join('\n')).digest('hex');
       try {

@@ -3,7 +3,7 @@ import type { Verdict } from '../policy/load-policy.ts';
 import { DETECTION_PREFIX, GRAPH_PREFIX, OVERRIDE_FIELD } from './state-keys.ts';
 import type { DetectionBucket, DetectionCategory, GraphEvidence, IndicatorState } from '../scoring/score.ts';
 
-/** The script's answer as scoring input, plus the verdict last written. */
+/** An indicator's state as scoring input, plus the verdict last written. */
 export interface DecodedState {
   state: IndicatorState;
   verdict: Verdict;
@@ -23,12 +23,12 @@ export function detectionField(source: 'engine' | 'sandbox', category: Detection
   return `${DETECTION_PREFIX}${source}|${category}|${bucket}|${engine}`;
 }
 
-export function decodeState(kind: IndicatorKind, value: string, reply: unknown): DecodedState {
-  const r = reply as unknown[];
+/** The state hash (HGETALL, flat) as scoring input. */
+export function decodeState(kind: IndicatorKind, value: string, flat: unknown): DecodedState {
   const detections: DetectionBucket[] = [];
   const graph: GraphEvidence[] = [];
   const fields = new Map<string, string>();
-  for (const [field, v] of pairs(r[1])) {
+  for (const [field, v] of pairs(flat)) {
     if (field.startsWith(DETECTION_PREFIX)) {
       const [, source, category, bucket, ...engine] = field.split('|');
       detections.push({ source: source as 'engine', category: category as DetectionCategory, at: Number(bucket), engine: engine.join('|'), count: Number(v) });

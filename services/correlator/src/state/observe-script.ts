@@ -115,11 +115,9 @@ for i = 1, #data do
   end
   for b = 1, nb do redis.call('EXPIREAT', KEYS[bk + b], expires[b]) end
   if n > 0 then
-    -- A count is cached beside the state; it is counted again when its HyperLogLog changed, or
-    -- when a state from before the cache has none.
+    -- A count is cached beside the state, and counted again when its HyperLogLog changed.
     local function count(key, list, field)
-      if #list == 0 then return end
-      if pfadd(key, list) or at[field] == nil then put(field, tostring(redis.call('PFCOUNT', key))) end
+      if #list > 0 and pfadd(key, list) then put(field, tostring(redis.call('PFCOUNT', key))) end
     end
     count(hs, sensors, 'cs')
     count(ht, tenants, 'ct')
@@ -139,21 +137,3 @@ end
 return out
 `;
 
-/**
- * Reads the state without changing it (propagation and overrides re-score with it). A state
- * from before the cached counts is counted from its HyperLogLogs.
- * KEYS: state, sensors HLL, tenants HLL, detecting-sensors HLL, detecting-tenants HLL.
- */
-export const READ_SCRIPT = `
-local flat = redis.call('HGETALL', KEYS[1])
-local has = {}
-for j = 1, #flat, 2 do has[flat[j]] = true end
-if has['n'] and not has['cs'] then
-  local fields = { 'cs', 'ct', 'cds', 'cdt' }
-  for f = 1, 4 do
-    flat[#flat + 1] = fields[f]
-    flat[#flat + 1] = tostring(redis.call('PFCOUNT', KEYS[f + 1]))
-  end
-end
-return { '', flat }
-`;
