@@ -11,6 +11,7 @@ import { decodeState, detectionField, type DecodedState } from './state/decode-s
 import { OBSERVE_BATCH_SCRIPT } from './state/observe-script.ts';
 import { execBySlot, type KeyCommand } from './state/slot-pipeline.ts';
 import { insertQueue, takeGroup } from './sink/insert-queue.ts';
+import { insertJsonLines } from './sink/json-lines.ts';
 import { pendingPropagationKey, stateKeys } from './state/state-keys.ts';
 
 /** An indicator by identity. */
@@ -72,14 +73,21 @@ const DEDUP_BUCKET_MS = 60_000;
 // Events per script call: a call holds Redis for its duration, and the edge's lookups wait
 // behind it; 1000 events is about a millisecond of server time.
 const CHUNK_EVENTS = 1000;
-// A batch's work is handed back to the event loop every this many events (and after every
-// script call's reply): a process that also serves lookups or follows the update stream (the
+// A batch's work is handed back to the event loop every this many events, also while a pass
+// groups them and reads its script replies: a process that also serves lookups or follows the update stream (the
 // one-machine launcher) would otherwise stall for the whole of a large batch.
-const YIELD_EVERY = 1000;
+const YIELD_EVERY = 250;
 /** Events of the batches one state pass takes at most. */
 const PASS_EVENTS = 40_000;
-/** Events of a plain pass between two looks for waiting detections: one script call. */
-const SLICE_EVENTS = CHUNK_EVENTS;
+/**
+ * Events of a plain pass between two looks for waiting detections. A detection waits for the
+ * slice in hand, so slices are short while passes are small (under a steady load a pass is a
+ * few hundred events and a slice of 1000 kept a verdict waiting 30 ms); under a backlog they
+ * grow to a whole script call, which costs Redis and the process less per event.
+ */
+function sliceEvents(passEvents: number): number {
+  return Math.min(CHUNK_EVENTS, Math.max(250, Math.ceil(passEvents / 16)));
+}
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** 48 bits of the event id: an integer, so a dedup set stays a compact intset. */
@@ -255,9 +263,10 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   }
 
   /** Groups events by indicator, each indicator's in bus order. */
-  function byIndicator(observations: Observation[]): IndicatorEvents[] {
+  async function byIndicator(observations: Observation[]): Promise<IndicatorEvents[]> {
     const byKey = new Map<string, IndicatorEvents>();
-    for (const o of observations) {
+    for (const [n, o] of observations.entries()) {
+      if (n > 0 && n % YIELD_EVERY === 0) await yieldToLoop();
       const hash = idHash(o.eventId);
       o.mentions.forEach((m, i) => {
         let entry = byKey.get(m.key);
@@ -328,13 +337,13 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   // Telemetry goes as tuples: about a third less CPU a row than objects (see `telemetryTuple`).
   // Batches handled at once share inserts (see `insertQueue`).
   const telemetry = insertQueue<TelemetryRow>(async (rows, token) => {
-    await clickhouse.insert({
+    await insertJsonLines(clickhouse, {
       table: `${database}.telemetry_raw`,
-      values: rows.map(telemetryTuple),
-      format: 'JSONCompactEachRow',
-      columns: [...TELEMETRY_COLUMNS],
+      columns: TELEMETRY_COLUMNS,
+      rows,
+      tuple: telemetryTuple,
       // A retried batch carries the same bus ids, so its retry is dropped, views included.
-      clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
+      settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
     });
   }, { minIntervalMs: deps.insertIntervalMs ?? 0 });
   const verdictLog = insertQueue<VerdictLogRow>((rows) => insertRows('verdict_log', rows), { minIntervalMs: deps.insertIntervalMs ?? 0 });
@@ -362,10 +371,15 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     const replies = await runCalls(calls);
     const t = now();
     const items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt: number }[] = [];
+    let since = 0;
     for (const [c, call] of calls.entries()) {
-      if (c > 0) await yieldToLoop();
       const reply = replies[c]!;
-      call.items.forEach((entry, i) => {
+      for (const [i, entry] of call.items.entries()) {
+        if (since >= YIELD_EVERY) {
+          since = 0;
+          await yieldToLoop();
+        }
+        since += entry.events.length;
         const r = reply[i] as unknown[];
         const flags = String(r[0]);
         entry.events.forEach((e, j) => {
@@ -373,7 +387,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         });
         const decoded = withUnmarked(entry.ref.key, decodeState(entry.ref.kind, entry.ref.value, r[1]));
         items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t), receivedAt: entry.receivedAt });
-      });
+      }
     }
     const changes = await writeRecords(items, 'stream');
     into.changes.push(...changes);
@@ -421,12 +435,13 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     const policy = deps.policy();
     const result = { fresh: new Set<string>(), changes: [] as VerdictChange[], held: [] as Held[] };
     try {
-      const entries = byIndicator(group.length === 1 ? group[0]!.observations : group.flatMap((g) => g.observations));
+      const entries = await byIndicator(group.length === 1 ? group[0]!.observations : group.flatMap((g) => g.observations));
       if (lane === 'urgent') await applySlice(entries, policy, result);
       else {
+        const slice = sliceEvents(group.reduce((n, g) => n + g.observations.length, 0));
         for (let start = 0, sliced = 0; start < entries.length; start = sliced) {
           let n = 0;
-          while (sliced < entries.length && (sliced === start || n < SLICE_EVENTS)) n += entries[sliced++]!.events.length;
+          while (sliced < entries.length && (sliced === start || n < slice)) n += entries[sliced++]!.events.length;
           await applySlice(entries.slice(start, sliced), policy, result);
           while (waiting.urgent.length > 0) await runPass('urgent');
         }
@@ -464,22 +479,25 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   const correlator: Correlator = {
     async handle(batch) {
       const observations: Observation[] = [];
+      // The raw rows do not depend on the state: their insert runs while Redis works. Every row
+      // is inserted, duplicates included: a redelivered batch may be one whose insert never
+      // happened. The token drops a retried batch; ReplacingMergeTree collapses the rest.
+      const rows: TelemetryRow[] = [];
       const digests: DigestCache = new Map();
       let invalid = 0;
       for (const [n, message] of batch.entries()) {
         if (n > 0 && n % YIELD_EVERY === 0) await yieldToLoop();
         try {
-          observations.push(observe(decodeEnvelope(message.value), digests));
+          const o = observe(decodeEnvelope(message.value), digests);
+          const own = telemetryRows(o);
+          observations.push(o);
+          rows.push(...own);
         } catch (err) {
           // Ingest validated the event; what cannot be read now never will be, so it is counted and skipped.
           invalid += 1;
           deps.log?.warn({ err, id: message.id }, 'unreadable telemetry message skipped');
         }
       }
-      // The raw rows do not depend on the state: their insert runs while Redis works. Every row
-      // is inserted, duplicates included: a redelivered batch may be one whose insert never
-      // happened. The token drops a retried batch; ReplacingMergeTree collapses the rest.
-      const rows: TelemetryRow[] = observations.flatMap(telemetryRows);
       const token = batch.length > 0 ? `${batch[0]!.id}..${batch.at(-1)!.id}:${batch.length}` : '';
       const rawInsert = telemetry.insert(rows, token);
       // Awaited below; until then a failure must not count as unhandled.
