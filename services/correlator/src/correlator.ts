@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { TELEMETRY_COLUMNS, telemetryTuple, type ClickHouseClient, type TelemetryRow, type VerdictLogRow } from '@repute/analytics';
 import type { BusMessage } from '@repute/bus';
 import type { IndicatorKind, ReputationRecord } from '@repute/core';
@@ -92,7 +92,8 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** 48 bits of the event id: an integer, so a dedup set stays a compact intset. */
 function idHash(id: string): string {
-  return String(createHash('md5').update(id).digest().readUIntBE(0, 6));
+  // The one-shot hash: the same digest, about half the CPU of a Hash object per id.
+  return String(hash('md5', id, 'buffer').readUIntBE(0, 6));
 }
 
 /** One indicator of a batch with the events that mention it, in bus order. */
