@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { TELEMETRY_COLUMNS, telemetryTuple, type ClickHouseClient, type TelemetryRow, type VerdictLogRow } from '@repute/analytics';
 import type { BusMessage } from '@repute/bus';
 import type { IndicatorKind, ReputationRecord } from '@repute/core';
@@ -74,8 +75,8 @@ const DEDUP_BUCKET_MS = 60_000;
 // behind it; 1000 events is about a millisecond of server time.
 const CHUNK_EVENTS = 1000;
 // A batch's work is handed back to the event loop every this many events, also while a pass
-// groups them and reads its script replies: a process that also serves lookups or follows the update stream (the
-// one-machine launcher) would otherwise stall for the whole of a large batch.
+// groups them and reads its script replies: a process that also serves lookups or follows the
+// update stream (the one-machine launcher) would otherwise stall for the whole of a large batch.
 const YIELD_EVERY = 250;
 /** Events of the batches one state pass takes at most. */
 const PASS_EVENTS = 40_000;
@@ -88,7 +89,6 @@ const PASS_EVENTS = 40_000;
 function sliceEvents(passEvents: number): number {
   return Math.min(CHUNK_EVENTS, Math.max(250, Math.ceil(passEvents / 16)));
 }
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** 48 bits of the event id: an integer, so a dedup set stays a compact intset. */
 function idHash(id: string): string {

@@ -12,11 +12,9 @@ import { baseEnv, CLI, launch, ROOT, shutdown, until, type Launched } from './la
 // The issue's "done when": the system started as `npm start` starts it, an agent's SDK on its
 // filter-first path and through an outage, and a seeded simulation scored against its truth.
 
-
 // The bounds the simulator's own test holds the correlator to, for the same seed and fleet; why
 // each holds given the injected noise is in shared/simulator/README.md ("Test thresholds").
 const BOUNDS = { fileRecall: 0.8, urlRecall: 0.75, urlDomainIpPrecision: 0.95, severeRecall: 0.75, convictedCampaigns: 0.75 };
-
 
 /** Runs `repute` as an operator would; resolves with its exit code and output, never throws. */
 async function repute(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

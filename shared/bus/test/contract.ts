@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { waitFor } from '@repute/infra';
 import { uniqueName } from '@repute/infra/testkit';
 import { DLQ_HEADERS, type Bus, type BusMessage } from '../src/index.ts';
@@ -28,12 +28,15 @@ const idOf = (m: BusMessage): string => (JSON.parse(m.value.toString()) as { id:
 export function busContract(target: ContractTarget): void {
   const { name, makeBus, timeoutMs, overlaps } = target;
   const wait = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => waitFor(what, probe, timeoutMs, 25);
-
-  test(`${name}: publish resolves after the broker has every message, and a group consumes them all in bounded batches`, async (t) => {
+  /** A bus closed after the test, a topic of its own and a group on it. */
+  const fresh = async (t: TestContext, label: string): Promise<{ bus: Bus; topic: string; group: string }> => {
     const bus = await makeBus();
     t.after(() => bus.close());
-    const topic = uniqueName('contract');
-    const group = uniqueName('g');
+    return { bus, topic: uniqueName(label), group: uniqueName('g') };
+  };
+
+  test(`${name}: publish resolves after the broker has every message, and a group consumes them all in bounded batches`, async (t) => {
+    const { bus, topic, group } = await fresh(t, 'contract');
     await bus.publish(topic, messages(250, 'a'));
     assert.equal(await bus.lag(topic, group), 250, 'a group that never consumed lags by everything');
     const seen: BusMessage[] = [];
@@ -59,10 +62,7 @@ export function busContract(target: ContractTarget): void {
   });
 
   test(`${name}: a failing handler is retried and nothing is acknowledged before it succeeds`, async (t) => {
-    const bus = await makeBus();
-    t.after(() => bus.close());
-    const topic = uniqueName('retry');
-    const group = uniqueName('g');
+    const { bus, topic, group } = await fresh(t, 'retry');
     await bus.publish(topic, messages(20, 'r'));
     let calls = 0;
     const done = new Set<string>();
@@ -87,11 +87,8 @@ export function busContract(target: ContractTarget): void {
   });
 
   test(`${name}: a batch that keeps failing is parked on the dead-letter topic with its reason`, async (t) => {
-    const bus = await makeBus();
-    t.after(() => bus.close());
-    const topic = uniqueName('poison');
+    const { bus, topic, group } = await fresh(t, 'poison');
     const dlq = `${topic}.dlq`;
-    const group = uniqueName('g');
     await bus.publish(topic, messages(5, 'p'));
     let attempts = 0;
     const sub = await bus.subscribe({
@@ -123,10 +120,7 @@ export function busContract(target: ContractTarget): void {
   });
 
   test(`${name}: a consumer killed mid-batch loses nothing; its batch is redelivered to the next one`, async (t) => {
-    const bus = await makeBus();
-    t.after(() => bus.close());
-    const topic = uniqueName('kill');
-    const group = uniqueName('g');
+    const { bus, topic, group } = await fresh(t, 'kill');
     const total = 300;
     await bus.publish(topic, messages(total, 'x'));
     const completed = new Map<string, number>();
@@ -174,10 +168,7 @@ export function busContract(target: ContractTarget): void {
   if (overlaps === 'partitions') {
     test(`${name}: with two batches in flight a partition runs two at once, started in order, and everything is acknowledged`, async (t) => {
       const partitionOf = target.partitionOf!;
-      const bus = await makeBus();
-      t.after(() => bus.close());
-      const topic = uniqueName('inflight');
-      const group = uniqueName('g');
+      const { bus, topic, group } = await fresh(t, 'inflight');
       const total = 300;
       await bus.publish(topic, messages(total, 'f'));
       const handled = new Set<string>();
@@ -213,10 +204,7 @@ export function busContract(target: ContractTarget): void {
     });
 
     test(`${name}: a batch still running holds back the commits of the batches after it, not their handling`, async (t) => {
-      const bus = await makeBus();
-      t.after(() => bus.close());
-      const topic = uniqueName('held');
-      const group = uniqueName('g');
+      const { bus, topic, group } = await fresh(t, 'held');
       // One key, one partition: 60 messages in three batches of 20.
       await bus.publish(topic, Array.from({ length: 60 }, (_, i) => ({ key: 'one', value: JSON.stringify({ id: `h-${i}` }), headers: { 'x-seq': String(i) } })));
       const handled = new Set<string>();
@@ -245,10 +233,7 @@ export function busContract(target: ContractTarget): void {
   }
 
   if (overlaps === 'batches') test(`${name}: a message budget bounds what is in flight, whatever the batch count allows`, async (t) => {
-    const bus = await makeBus();
-    t.after(() => bus.close());
-    const topic = uniqueName('budget');
-    const group = uniqueName('g');
+    const { bus, topic, group } = await fresh(t, 'budget');
     const total = 400;
     await bus.publish(topic, messages(total, 'b'));
     const handled = new Set<string>();
@@ -283,10 +268,7 @@ export function busContract(target: ContractTarget): void {
   });
 
   if (overlaps === 'batches') test(`${name}: with two batches in flight, acknowledgements stay in order and a crash redelivers only unacknowledged batches`, async (t) => {
-    const bus = await makeBus();
-    t.after(() => bus.close());
-    const topic = uniqueName('inflight');
-    const group = uniqueName('g');
+    const { bus, topic, group } = await fresh(t, 'inflight');
     const total = 300;
     await bus.publish(topic, messages(total, 'f'));
     const handled = new Map<string, number>();

@@ -7,10 +7,10 @@ import type { Bus, BusMessage } from '../src/index.ts';
 export interface LossScenario {
   total: number;
   /**
-   * Started once, about a third into publishing, and run alongside it: e.g. stop the broker,
-   * wait until publishing has failed, start it again.
+   * Started once, about a third into publishing, and run alongside it: takes the broker down,
+   * calls `down()` once it is (the rest is published into the outage), waits until publishing
+   * has failed and brings the broker back.
    */
-  /** Takes the broker down, calls `down()` once it is, and brings it back. */
   disrupt?: (progress: { publishFailures(): number; down(): void }) => Promise<void>;
   timeoutMs: number;
 }

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ClickHouseClient } from '@repute/analytics';
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Rows encoded between two turns of the event loop. */
+const SLICE_ROWS = 250;
 
 /**
  * Inserts rows as `JSONCompactEachRow`, encoded here a slice at a time with the event loop
@@ -12,14 +14,13 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export async function insertJsonLines<Row>(
   clickhouse: ClickHouseClient,
-  insert: { table: string; columns: readonly string[]; rows: readonly Row[]; tuple: (row: Row) => unknown[]; settings?: Record<string, string | number>; sliceRows?: number },
+  insert: { table: string; columns: readonly string[]; rows: readonly Row[]; tuple: (row: Row) => unknown[]; settings?: Record<string, string | number> },
 ): Promise<void> {
-  const slice = insert.sliceRows ?? 250;
   const chunks: string[] = [];
-  for (let i = 0; i < insert.rows.length; i += slice) {
+  for (let i = 0; i < insert.rows.length; i += SLICE_ROWS) {
     if (i > 0) await yieldToLoop();
     let text = '';
-    for (let j = i; j < Math.min(i + slice, insert.rows.length); j++) text += `${JSON.stringify(insert.tuple(insert.rows[j]!))}\n`;
+    for (let j = i; j < Math.min(i + SLICE_ROWS, insert.rows.length); j++) text += `${JSON.stringify(insert.tuple(insert.rows[j]!))}\n`;
     chunks.push(text);
   }
   const result = await clickhouse.exec({
