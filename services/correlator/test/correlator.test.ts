@@ -162,6 +162,31 @@ test('an allow-listed domain is never convicted and does not propagate', async (
   assert.equal(await store.get(ref('ip', '198.51.100.7').key), null);
 });
 
+test('a popular site two convicted programs contact stays unconvicted; the C2 domain only they contact is raised', async (t) => {
+  const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
+  const programs = ['c1'.repeat(32), 'c2'.repeat(32)];
+  await correlator.handle([
+    // Twelve machines browse the site.
+    ...Array.from({ length: 12 }, (_, i) => message({ sensor: `browser-${i}`, type: 'dns_resolve', domain: 'popular.example' })),
+    ...programs.flatMap((sha256, i) => [
+      message({ sensor: `victim-${i}`, type: 'net_conn', file: { sha256 }, domain: 'popular.example' }),
+      message({ sensor: `victim-${i}`, type: 'net_conn', file: { sha256 }, domain: 'c2.example' }),
+      message({ sensor: `victim-${i}`, type: 'detection', file: { sha256 }, verdict: { engine: 'av-one', category: 'malicious' } }),
+      message({ sensor: `victim-${i}`, type: 'sandbox_report', file: { sha256 }, verdict: { engine: 'sandbox', category: 'malicious' } }),
+    ]),
+  ]);
+  for (const sha256 of programs) assert.equal((await store.get(ref('file', sha256).key))?.verdict, 'malicious');
+  const p = await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
+  assert.equal(p.sources, 2);
+  const c2 = await store.get(ref('domain', 'c2.example').key);
+  assert.equal(c2?.verdict, 'suspicious');
+  assert.deepEqual(c2?.reasons.map((r) => [r.rule, r.weight]), [['relation.connected_to', 30], ['relation.connected_to', 30]]);
+  assert.equal(await store.get(ref('domain', 'popular.example').key), null, 'no verdict change, no record');
+  const { assessment } = await correlator.inspect(ref('domain', 'popular.example'));
+  assert.equal(assessment.verdict, 'unknown');
+  assert.deepEqual(assessment.reasons.find((r) => r.rule === 'prevalence.bystander')?.detail, 'accusers seen by 14% of its sensors; graph evidence x0.29');
+});
+
 test('a convicted child process raises nothing on its parent nor, through it, on its siblings; a convicted parent raises its child', async (t) => {
   const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
   const shell = 'e1'.repeat(32);

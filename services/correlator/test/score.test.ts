@@ -59,6 +59,27 @@ test('sources relayed by one node count as one neighbour, unless the relay is it
   assert.equal(assess(state({ graph: relayed(true) }), policy, NOW).verdict, 'malicious');
 });
 
+test('graph evidence counts in proportion on an indicator seen mostly apart from its accusers', () => {
+  const from = (v: string) => ({ kind: 'file', value: v, key: `rep:file:${v}` });
+  const accusers = (sensors: number, targetSensors: number) => ['f1', 'f2', 'f3'].map((f) => ({ from: from(f), rel: 'connected_to', hops: 1, weight: 30, sensors, targetSensors }));
+  // Three programs seen on one machine each, contacting a site 30 machines browse.
+  const site = assess(state({ kind: 'domain', value: 'popular.example', graph: accusers(1, 30) }), policy, NOW);
+  assert.equal(site.verdict, 'unknown');
+  assert.equal(site.reasons.find((r) => r.rule === 'prevalence.bystander')?.detail, 'accusers seen by 10% of its sensors; graph evidence x0.2');
+  assert.equal(site.reasons.find((r) => r.rule === 'relation.connected_to')?.weight, 6);
+  // The same programs on every machine that saw a C2 domain: full weight, and a polymorphic
+  // family (one program per victim) adds up to the same.
+  assert.equal(assess(state({ kind: 'domain', value: 'c2.example', graph: accusers(10, 10) }), policy, NOW).verdict, 'malicious');
+  assert.equal(assess(state({ kind: 'domain', value: 'c2.example', graph: accusers(3, 9) }), policy, NOW).verdict, 'malicious');
+  // Each testimony is judged by the sightings when it was given: a campaign's later growth
+  // (a second witness recorded when 40 machines had beaconed) does not dilute the first.
+  const grown = [{ ...accusers(2, 2)[0]!, from: from('payload') }, { ...accusers(3, 40)[0]!, from: from('stage2') }];
+  assert.equal(assess(state({ kind: 'domain', value: 'c2.example', graph: grown }), policy, NOW).reasons.some((r) => r.rule === 'prevalence.bystander'), false);
+  // Under `minSensors` the share says too little; evidence recorded without counts counts whole.
+  assert.equal(assess(state({ kind: 'domain', value: 'new.example', graph: accusers(1, 3) }), policy, NOW).verdict, 'malicious');
+  assert.equal(assess(state({ kind: 'domain', value: 'old.example', graph: accusers(1, 30).map(({ sensors: _, targetSensors: __, ...g }) => g) }), policy, NOW).verdict, 'malicious');
+});
+
 test('a URL that delivered a convicted file to several sensors is malicious; to one, suspicious', () => {
   const from = { kind: 'file', value: 'f1', key: 'rep:file:f1' };
   const once = assess(state({ kind: 'url', value: 'http://x.example/a.exe', graph: [{ from, rel: 'downloaded_from', hops: 1, weight: 60, convictedSensors: 1 }] }), policy, NOW);

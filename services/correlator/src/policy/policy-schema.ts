@@ -16,6 +16,8 @@ const Rule = Type.Object(
     minSensors: Type.Optional(Type.Integer({ minimum: 0 })),
     minTenants: Type.Optional(Type.Integer({ minimum: 0 })),
     maxTotal: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Share of an indicator's sensors that must have seen it with the neighbours testifying against it. */
+    minShare: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
     kinds: Type.Optional(Type.Array(Kind)),
   },
   { additionalProperties: false },

@@ -149,6 +149,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
               from: { kind: from.ref.kind, value: from.ref.value, key: from.ref.key }, source: w.source.key, rel: e.rel, hops: hop, weight,
               ...(hop > 1 && relays.get(from.ref.key)?.vouches === true ? { vouched: true } : {}),
               ...(hop === 1 && w.convicted ? { convictedSensors: Number(e.sensors) } : {}),
+              sensors: Number(e.sensors),
             },
           });
           next.push({ ref, weight });
@@ -157,6 +158,12 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
       w.frontier = next;
     }
   }
+
+  // How widely each reached indicator had been seen, as the evidence is recorded (see `bystanderScale`).
+  const reached = [...new Set(walks.flatMap((w) => [...w.contributions.keys()]))];
+  const counts = await execBySlot(redis, reached.map((key): KeyCommand => ['hget', stateKeys(prefix, key).state, 'cs']));
+  const population = new Map(reached.map((key, i) => [key, Number(counts[i] ?? 0)]));
+  for (const w of walks) for (const c of w.contributions.values()) c.evidence.targetSensors = population.get(c.ref.key)!;
 
   // Withdraw what each source raised before and no longer reaches (or everything, when cleared).
   // Each source's and each neighbour's keys sit in slots of their own: on a cluster the commands

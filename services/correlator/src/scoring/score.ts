@@ -1,4 +1,5 @@
 import type { Policy, Verdict } from '../policy/load-policy.ts';
+import type { PolicyRule } from '../policy/policy-schema.ts';
 
 type Kind = 'file' | 'url' | 'domain' | 'ip' | 'email';
 export type DetectionCategory = 'malicious' | 'suspicious' | 'pua' | 'clean';
@@ -47,6 +48,10 @@ export interface GraphEvidence {
   weight: number;
   /** One hop from a convicted (`malicious`) source: distinct sensors that saw the relation. */
   convictedSensors?: number;
+  /** Distinct sensors that saw the relation the evidence arrived over (`from` with this indicator). */
+  sensors?: number;
+  /** Distinct sensors that had seen this indicator when the evidence was recorded. */
+  targetSensors?: number;
 }
 
 /** What the correlator knows of an indicator: the scoring input. */
@@ -99,6 +104,31 @@ export function decay(policy: Policy, kind: Kind, ageMs: number): number {
 export function allowListOf(policy: Policy, kind: Kind, value: string): { id: string; cap: Verdict } | undefined {
   for (const allow of policy.allow) if (allow.list.has(kind, value)) return { id: allow.list.id, cap: allow.cap };
   return undefined;
+}
+
+/**
+ * How far graph evidence counts on an indicator seen mostly apart from the neighbours that
+ * testify against it (Polonium's and AESOP's popularity normalisation): two convicted programs
+ * that check connectivity against a site 25 machines browse say little about the site, while a
+ * C2 domain is seen only in their company. A neighbour's testimony is judged when it is given:
+ * the sensors that saw the indicator with it, as a share of the indicator's sensors then (under
+ * `minSensors` the share says too little, and counts whole), so a campaign that grows later
+ * does not dilute what convicted it. Shares add up over neighbours (a polymorphic family
+ * contacting one C2 from every victim explains all of it). Undefined when the rule is off or the
+ * neighbours explain at least `minShare` of the sightings; evidence recorded without the counts
+ * counts whole.
+ */
+function bystanderScale(state: IndicatorState, r: PolicyRule | undefined): { share: number; factor: number } | undefined {
+  if (r === undefined || r.minShare === undefined) return undefined;
+  const byNeighbour = new Map<string, number>();
+  for (const g of state.graph) {
+    const judged = g.sensors !== undefined && g.targetSensors !== undefined && g.targetSensors >= (r.minSensors ?? 0) && g.targetSensors > 0;
+    const share = judged ? Math.min(1, g.sensors! / g.targetSensors!) : 1;
+    byNeighbour.set(g.from.key, Math.max(byNeighbour.get(g.from.key) ?? 0, share));
+  }
+  const share = Math.min(1, [...byNeighbour.values()].reduce((a, b) => a + b, 0));
+  const factor = share / r.minShare;
+  return factor >= 1 ? undefined : { share, factor };
 }
 
 /**
@@ -199,6 +229,8 @@ export function assess(state: IndicatorState, policy: Policy, now: number): Asse
   // sources sit behind it.
   const neighbours = new Set<string>();
   if (relation !== undefined && state.graph.length > 0) {
+    const scale = bystanderScale(state, rule('prevalence.bystander'));
+    if (scale !== undefined) reasons.push({ rule: 'prevalence.bystander', weight: 0, evidence: state.sensors, detail: `accusers seen by ${Math.round(scale.share * 100)}% of its sensors; graph evidence x${round(scale.factor)}` });
     let budget = relation.maxTotal ?? Number.POSITIVE_INFINITY;
     for (const g of [...state.graph].sort((a, b) => b.weight - a.weight)) {
       const neighbour = g.vouched === true && g.source !== undefined ? `${g.from.key} ${g.source}` : g.from.key;
@@ -206,7 +238,7 @@ export function assess(state: IndicatorState, policy: Policy, now: number): Asse
       neighbours.add(neighbour);
       const weight = Math.min(g.weight, budget);
       budget -= weight;
-      add({ rule: `relation.${g.rel}`, weight, evidence: g.hops, detail: `${g.from.kind} ${g.from.value}` });
+      add({ rule: `relation.${g.rel}`, weight: weight * (scale?.factor ?? 1), evidence: g.hops, detail: `${g.from.kind} ${g.from.value}` });
     }
   }
 
