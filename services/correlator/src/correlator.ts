@@ -367,7 +367,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   }
 
   /** Runs indicators' scripts, assesses them and writes their records, into `into`. */
-  async function applySlice(entries: IndicatorEvents[], policy: Policy, into: { fresh: Set<string>; changes: VerdictChange[]; held: Held[] }): Promise<void> {
+  async function applySlice(entries: IndicatorEvents[], policy: Policy, into: { changes: VerdictChange[]; held: Held[] }): Promise<void> {
     const calls = scriptCalls(entries);
     const replies = await runCalls(calls);
     const t = now();
@@ -384,7 +384,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         const r = reply[i] as unknown[];
         const flags = String(r[0]);
         entry.events.forEach((e, j) => {
-          if (flags[j] === '1') into.fresh.add(e.o.eventId);
+          if (flags[j] === '1') e.o.applied = true;
         });
         const decoded = withUnmarked(entry.ref.key, decodeState(entry.ref.kind, entry.ref.value, r[1]));
         items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t), receivedAt: entry.receivedAt });
@@ -397,12 +397,11 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   }
 
   interface StatePass {
-    fresh: Set<string>;
     changes: VerdictChange[];
     /** Resolves once the pass's log rows are in and its verdicts marked written. */
     settled: Promise<void>;
   }
-  const EMPTY_PASS: StatePass = { fresh: new Set(), changes: [], settled: Promise.resolve() };
+  const EMPTY_PASS: StatePass = { changes: [], settled: Promise.resolve() };
   interface Waiting {
     observations: Observation[];
     /** The batch's telemetry insert: the walks that propagate a change read the relations it carries. */
@@ -434,7 +433,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   async function runPass(lane: 'urgent' | 'plain'): Promise<void> {
     const group = takeGroup(waiting[lane], (w) => w.observations.length, PASS_EVENTS);
     const policy = deps.policy();
-    const result = { fresh: new Set<string>(), changes: [] as VerdictChange[], held: [] as Held[] };
+    const result = { changes: [] as VerdictChange[], held: [] as Held[] };
     try {
       const entries = await byIndicator(group.length === 1 ? group[0]!.observations : group.flatMap((g) => g.observations));
       if (lane === 'urgent') await applySlice(entries, policy, result);
@@ -464,7 +463,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       }
     })();
     settled.catch(() => {});
-    for (const g of group) g.resolve({ fresh: result.fresh, changes: result.changes, settled });
+    for (const g of group) g.resolve({ changes: result.changes, settled });
   }
 
   /** Passes one after another, detections first, while batches wait. */
@@ -508,8 +507,9 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         const passes = await Promise.all([enqueue('urgent', observations.filter(detected), rawInsert), enqueue('plain', observations.filter((o) => !detected(o)), rawInsert)]);
         await Promise.all([rawInsert, ...passes.map((p) => p.settled)]);
         // A pass may carry other batches too: this batch's share of what it found.
-        const fresh = observations.filter((o) => passes.some((p) => p.fresh.has(o.eventId))).length;
-        const mine = new Set(observations.flatMap((o) => o.mentions.map((m) => m.key)));
+        const fresh = observations.reduce((n, o) => (o.applied === true ? n + 1 : n), 0);
+        const mine = new Set<string>();
+        for (const o of observations) for (const m of o.mentions) mine.add(m.key);
         const changes = passes.reduce((n, p) => n + p.changes.filter((c) => mine.has(c.ref.key)).length, 0);
         return { events: observations.length, duplicates: observations.length - fresh, rows: rows.length, changes, invalid };
       } finally {

@@ -40,6 +40,23 @@ export function digestOf(kind: IndicatorKind, canonicalValue: string): Buffer {
   }
 }
 
+/**
+ * The digest (hex) and record key of a canonical value, each computed once: what a pipeline
+ * keying many indicators needs (a SHA-256 file hash is its own digest, with no round trip
+ * through bytes, and the key needs no check of a digest made here).
+ * @throws {IndicatorError} as {@link digestOf} does.
+ */
+export function digestAndKey(kind: IndicatorKind, canonicalValue: string): { digest: string; key: string } {
+  let digest: string;
+  if (kind === 'file') {
+    const { algorithm, hex } = parseFileHash(canonicalValue);
+    digest = algorithm === 'sha256' ? hex : sha256(`${algorithm}:${hex}`).toString('hex');
+  } else {
+    digest = digestOf(kind, canonicalValue).toString('hex');
+  }
+  return { digest, key: `rep:${kind}:${digest}` };
+}
+
 /** @internal */
 export function unknownKind(kind: unknown): IndicatorError {
   return new IndicatorError('REPUTE_INDICATOR_UNKNOWN_KIND', 'indicator kind must be file, url, domain, ip or email', String(kind));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { aliasKey, digestOf, IndicatorError, parseIndicator, recordKey } from '../src/index.ts';
+import { aliasKey, digestAndKey, digestOf, IndicatorError, parseIndicator, recordKey } from '../src/index.ts';
 import type { IndicatorKind } from '../src/index.ts';
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest();
@@ -76,4 +76,16 @@ test('recordKey takes a digest as bytes or hex', () => {
   assert.throws(() => recordKey('domain', Buffer.alloc(16)), (e: unknown) => e instanceof IndicatorError && e.code === 'REPUTE_INDICATOR_INVALID_DIGEST');
   assert.throws(() => recordKey('domain', 'abc'), IndicatorError);
   assert.throws(() => recordKey('nope' as IndicatorKind, digest), IndicatorError);
+});
+
+test('digestAndKey gives what digestOf and recordKey give, for every kind', () => {
+  const values: [IndicatorKind, string][] = [
+    ['file', 'ab'.repeat(32)], ['file', 'cd'.repeat(16)], ['file', 'ef'.repeat(20)],
+    ['url', 'https://evil.example/a?b=1'], ['url', 'evil.example/'], ['domain', 'evil.example'], ['ip', '192.0.2.1'], ['email', 'a@evil.example'],
+  ];
+  for (const [kind, value] of values) {
+    const digest = digestOf(kind, value);
+    assert.deepEqual(digestAndKey(kind, value), { digest: digest.toString('hex'), key: recordKey(kind, digest) }, `${kind} ${value}`);
+  }
+  assert.throws(() => digestAndKey('file', 'not a hash'), (e: unknown) => e instanceof IndicatorError && e.code === 'REPUTE_INDICATOR_INVALID_HASH');
 });

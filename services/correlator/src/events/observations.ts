@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { digestOf, recordKey, type IndicatorKind } from '@repute/core';
+import { digestAndKey, type IndicatorKind } from '@repute/core';
 import type { TelemetryEnvelope } from '@repute/telemetry';
 import type { TelemetryRow } from '@repute/analytics';
 import type { DetectionCategory } from '../scoring/score.ts';
@@ -27,20 +27,23 @@ export interface Observation {
   mentions: Mention[];
   detection?: { source: 'engine' | 'sandbox'; engine: string; category: DetectionCategory; name: string };
   signed: boolean;
+  /** Set once the state script has applied it to an indicator; left unset, it was a replay. */
+  applied?: boolean;
 }
 
-/** Digests already computed, by `<kind>:<value>` (a URL's costs a parse and canonicalisation). */
-export type DigestCache = Map<string, string>;
+/** Digests and keys already computed, by `<kind>:<value>` (a URL's costs a parse and canonicalisation). */
+export type DigestCache = Map<string, { digest: string; key: string }>;
 
-function ref(kind: IndicatorKind, value: string, cache?: DigestCache): { kind: IndicatorKind; value: string; digest: string } {
-  if (cache === undefined) return { kind, value, digest: digestOf(kind, value).toString('hex') };
+function ref(kind: IndicatorKind, value: string, cache?: DigestCache): { kind: IndicatorKind; value: string; digest: string; key: string } {
+  // A file hash is its own digest: looking it up would cost more than computing it.
+  if (cache === undefined || kind === 'file') return { kind, value, ...digestAndKey(kind, value) };
   const id = `${kind}:${value}`;
-  let digest = cache.get(id);
-  if (digest === undefined) {
-    digest = digestOf(kind, value).toString('hex');
-    cache.set(id, digest);
+  let known = cache.get(id);
+  if (known === undefined) {
+    known = digestAndKey(kind, value);
+    cache.set(id, known);
   }
-  return { kind, value, digest };
+  return { kind, value, digest: known.digest, key: known.key };
 }
 
 function hostOf(url: string): { kind: IndicatorKind; value: string } | undefined {
@@ -64,11 +67,10 @@ export function observe(envelope: TelemetryEnvelope, cache?: DigestCache): Obser
   const mentions = new Map<string, Mention>();
   const mention = (role: string, kind: IndicatorKind, value: string): Mention => {
     const r = ref(kind, value, cache);
-    const key = recordKey(kind, r.digest);
-    let m = mentions.get(key);
+    let m = mentions.get(r.key);
     if (m === undefined) {
-      m = { role, ...r, key, relations: [] };
-      mentions.set(key, m);
+      m = { role, ...r, relations: [] };
+      mentions.set(r.key, m);
     }
     return m;
   };
