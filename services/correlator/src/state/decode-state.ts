@@ -11,13 +11,6 @@ export interface DecodedState {
   rules: string;
 }
 
-function pairs(flat: unknown): [string, string][] {
-  const out: [string, string][] = [];
-  if (!Array.isArray(flat)) return out;
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), String(flat[i + 1])]);
-  return out;
-}
-
 /** Detection fields are `d|<engine|sandbox>|<category>|<bucket start ms>|<engine name>`. */
 export function detectionField(source: 'engine' | 'sandbox', category: DetectionCategory, bucket: number, engine: string): string {
   return `${DETECTION_PREFIX}${source}|${category}|${bucket}|${engine}`;
@@ -28,7 +21,11 @@ export function decodeState(kind: IndicatorKind, value: string, flat: unknown): 
   const detections: DetectionBucket[] = [];
   const graph: GraphEvidence[] = [];
   const fields = new Map<string, string>();
-  for (const [field, v] of pairs(flat)) {
+  const list: unknown[] = Array.isArray(flat) ? flat : [];
+  // Read in place, with no pair array per field: this runs for every indicator of every pass.
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const field = String(list[i]);
+    const v = String(list[i + 1]);
     if (field.startsWith(DETECTION_PREFIX)) {
       const [, source, category, bucket, ...engine] = field.split('|');
       detections.push({ source: source as 'engine', category: category as DetectionCategory, at: Number(bucket), engine: engine.join('|'), count: Number(v) });
