@@ -266,8 +266,10 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   /** Groups events by indicator, each indicator's in bus order. */
   async function byIndicator(observations: Observation[]): Promise<IndicatorEvents[]> {
     const byKey = new Map<string, IndicatorEvents>();
-    for (const [n, o] of observations.entries()) {
+    // Indexed loops on the per-event paths: an entries() iterator allocates a pair per element.
+    for (let n = 0; n < observations.length; n++) {
       if (n > 0 && n % YIELD_EVERY === 0) await yieldToLoop();
+      const o = observations[n]!;
       const hash = idHash(o.eventId);
       o.mentions.forEach((m, i) => {
         let entry = byKey.get(m.key);
@@ -373,9 +375,11 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     const t = now();
     const items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt: number }[] = [];
     let since = 0;
-    for (const [c, call] of calls.entries()) {
+    for (let c = 0; c < calls.length; c++) {
+      const call = calls[c]!;
       const reply = replies[c]!;
-      for (const [i, entry] of call.items.entries()) {
+      for (let i = 0; i < call.items.length; i++) {
+        const entry = call.items[i]!;
         if (since >= YIELD_EVERY) {
           since = 0;
           await yieldToLoop();
@@ -485,8 +489,9 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       const rows: string[] = [];
       const digests: DigestCache = new Map();
       let invalid = 0;
-      for (const [n, message] of batch.entries()) {
+      for (let n = 0; n < batch.length; n++) {
         if (n > 0 && n % YIELD_EVERY === 0) await yieldToLoop();
+        const message = batch[n]!;
         try {
           const o = observe(decodeEnvelope(message.value), digests);
           const own = telemetryRows(o).map((r) => JSON.stringify(telemetryTuple(r)));

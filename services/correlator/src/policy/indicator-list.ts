@@ -13,6 +13,9 @@ export class IndicatorList {
   #domains = new Set<string>();
   #ips = new BlockList();
   #ipCount = 0;
+  // Kinds the list holds entries of: a policy asks every list about every indicator it scores,
+  // and most lists hold one kind.
+  #kinds = new Set<Kind>();
 
   constructor(id: string) {
     this.id = id;
@@ -33,17 +36,22 @@ export class IndicatorList {
       if (prefix === undefined) this.#ips.addAddress(address, type);
       else this.#ips.addSubnet(address, Number(prefix), type);
       this.#ipCount += 1;
+      this.#kinds.add('ip');
       return;
     }
     if (kind === 'domain' || (kind === undefined && /^[a-z0-9.-]+\.[a-z0-9-]+$/.test(entry) && !/^[0-9a-f]{32,128}$/.test(entry))) {
       // MISP hostname lists sometimes write ".example.com" for "any subdomain of".
       this.#domains.add(entry.replace(/^\.+/, ''));
+      this.#kinds.add('domain');
       return;
     }
     this.#exact.add(kind === 'url' ? `url:${entry}` : entry);
+    // An entry of no stated kind is looked up as a file hash or an e-mail address.
+    for (const k of kind === undefined ? (['file', 'email'] as const) : [kind]) this.#kinds.add(k);
   }
 
   has(kind: Kind, value: string): boolean {
+    if (!this.#kinds.has(kind)) return false;
     switch (kind) {
       case 'ip': {
         const version = isIP(value);

@@ -20,9 +20,19 @@ export function detectionField(source: 'engine' | 'sandbox', category: Detection
 export function decodeState(kind: IndicatorKind, value: string, flat: unknown): DecodedState {
   const detections: DetectionBucket[] = [];
   const graph: GraphEvidence[] = [];
-  const fields = new Map<string, string>();
+  let verdict: Verdict = 'unknown';
+  let rules = '';
+  let stored: string | undefined;
+  let firstSeen: string | undefined;
+  let lastSeen: string | undefined;
+  let sensors = 0;
+  let tenants = 0;
+  let detectingSensors = 0;
+  let detectingTenants = 0;
+  let signed = false;
+  let override: string | undefined;
   const list: unknown[] = Array.isArray(flat) ? flat : [];
-  // Read in place, with no pair array per field: this runs for every indicator of every pass.
+  // Read in place, with no pair array or map of fields: this runs for every indicator of every pass.
   for (let i = 0; i + 1 < list.length; i += 2) {
     const field = String(list[i]);
     const v = String(list[i + 1]);
@@ -35,23 +45,35 @@ export function decodeState(kind: IndicatorKind, value: string, flat: unknown): 
       } catch {
         // A malformed contribution is dropped rather than failing the whole batch.
       }
-    } else fields.set(field, v);
+    } else {
+      switch (field) {
+        case 'vd': verdict = v as Verdict; break;
+        case 'rs': rules = v; break;
+        case 'v': stored = v; break;
+        case 'fs': firstSeen = v; break;
+        case 'ls': lastSeen = v; break;
+        case 'cs': sensors = Number(v); break;
+        case 'ct': tenants = Number(v); break;
+        case 'cds': detectingSensors = Number(v); break;
+        case 'cdt': detectingTenants = Number(v); break;
+        case 'sg': signed = v === '1'; break;
+        case OVERRIDE_FIELD: override = v; break;
+      }
+    }
   }
-  const override = fields.get(OVERRIDE_FIELD);
-  const count = (field: string) => Number(fields.get(field) ?? 0);
   return {
-    verdict: (fields.get('vd') as Verdict | undefined) ?? 'unknown',
-    rules: fields.get('rs') ?? '',
+    verdict,
+    rules,
     state: {
       kind,
-      value: fields.get('v') ?? value,
-      firstSeen: Number(fields.get('fs') ?? Date.now()),
-      lastSeen: Number(fields.get('ls') ?? Date.now()),
-      sensors: count('cs'),
-      tenants: count('ct'),
-      detectingSensors: count('cds'),
-      detectingTenants: count('cdt'),
-      signed: fields.get('sg') === '1',
+      value: stored ?? value,
+      firstSeen: firstSeen === undefined ? Date.now() : Number(firstSeen),
+      lastSeen: lastSeen === undefined ? Date.now() : Number(lastSeen),
+      sensors,
+      tenants,
+      detectingSensors,
+      detectingTenants,
+      signed,
       detections,
       graph,
       override: override === undefined ? undefined : (JSON.parse(override) as IndicatorState['override']),
