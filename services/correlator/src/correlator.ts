@@ -263,12 +263,18 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     await execBySlot(redis, commands);
   }
 
-  /** Groups events by indicator, each indicator's in bus order. */
-  async function byIndicator(observations: Observation[]): Promise<IndicatorEvents[]> {
+  /**
+   * Groups events by indicator, each indicator's in bus order, running `between` at each turn
+   * handed back to the event loop.
+   */
+  async function byIndicator(observations: Observation[], between?: () => Promise<void>): Promise<IndicatorEvents[]> {
     const byKey = new Map<string, IndicatorEvents>();
     // Indexed loops on the per-event paths: an entries() iterator allocates a pair per element.
     for (let n = 0; n < observations.length; n++) {
-      if (n > 0 && n % YIELD_EVERY === 0) await yieldToLoop();
+      if (n > 0 && n % YIELD_EVERY === 0) {
+        await yieldToLoop();
+        await between?.();
+      }
       const o = observations[n]!;
       const hash = idHash(o.eventId);
       o.mentions.forEach((m, i) => {
@@ -430,16 +436,20 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
    * reply and a record write serve them all, and an indicator in several of them is one
    * entry: under a trickle of small batches (Kafka's, a partition each) this is most of the
    * difference between one pass per batch and keeping up. A plain pass goes in slices, and
-   * the detections that arrived meanwhile are applied between two slices: their verdicts do
-   * not wait behind thousands of sightings. (An indicator's events commute: counts, sets,
-   * minima and maxima.)
+   * the detections that arrived meanwhile are applied between two slices, and while the pass
+   * groups its events (for a pass of thousands, a hundred milliseconds and more of a busy
+   * loop): their verdicts do not wait behind thousands of sightings. (An indicator's events
+   * commute: counts, sets, minima and maxima.)
    */
   async function runPass(lane: 'urgent' | 'plain'): Promise<void> {
     const group = takeGroup(waiting[lane], (w) => w.observations.length, PASS_EVENTS);
     const policy = deps.policy();
     const result = { changes: [] as VerdictChange[], held: [] as Held[] };
     try {
-      const entries = await byIndicator(group.length === 1 ? group[0]!.observations : group.flatMap((g) => g.observations));
+      const urgentFirst = async () => {
+        while (waiting.urgent.length > 0) await runPass('urgent');
+      };
+      const entries = await byIndicator(group.length === 1 ? group[0]!.observations : group.flatMap((g) => g.observations), lane === 'plain' ? urgentFirst : undefined);
       if (lane === 'urgent') await applySlice(entries, policy, result);
       else {
         const slice = sliceEvents(group.reduce((n, g) => n + g.observations.length, 0));
@@ -447,7 +457,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
           let n = 0;
           while (sliced < entries.length && (sliced === start || n < slice)) n += entries[sliced++]!.events.length;
           await applySlice(entries.slice(start, sliced), policy, result);
-          while (waiting.urgent.length > 0) await runPass('urgent');
+          await urgentFirst();
         }
       }
     } catch (err) {
