@@ -34,16 +34,16 @@ export interface Observation {
 /** Digests and keys already computed, by `<kind>:<value>` (a URL's costs a parse and canonicalisation). */
 export type DigestCache = Map<string, { digest: string; key: string }>;
 
-function ref(kind: IndicatorKind, value: string, cache?: DigestCache): { kind: IndicatorKind; value: string; digest: string; key: string } {
+function digestKey(kind: IndicatorKind, value: string, cache?: DigestCache): { digest: string; key: string } {
   // A file hash is its own digest: looking it up would cost more than computing it.
-  if (cache === undefined || kind === 'file') return { kind, value, ...digestAndKey(kind, value) };
+  if (cache === undefined || kind === 'file') return digestAndKey(kind, value);
   const id = `${kind}:${value}`;
   let known = cache.get(id);
   if (known === undefined) {
     known = digestAndKey(kind, value);
     cache.set(id, known);
   }
-  return { kind, value, digest: known.digest, key: known.key };
+  return known;
 }
 
 function hostOf(url: string): { kind: IndicatorKind; value: string } | undefined {
@@ -64,13 +64,14 @@ function hostOf(url: string): { kind: IndicatorKind; value: string } | undefined
  */
 export function observe(envelope: TelemetryEnvelope, cache?: DigestCache): Observation {
   const e = envelope.event;
-  const mentions = new Map<string, Mention>();
+  // An event names a handful of indicators: a scan of an array costs less than a map per event.
+  const mentions: Mention[] = [];
   const mention = (role: string, kind: IndicatorKind, value: string): Mention => {
-    const r = ref(kind, value, cache);
-    let m = mentions.get(r.key);
+    const { digest, key } = digestKey(kind, value, cache);
+    let m = mentions.find((x) => x.key === key);
     if (m === undefined) {
-      m = { role, ...r, relations: [] };
-      mentions.set(r.key, m);
+      m = { role, kind, value, digest, key, relations: [] };
+      mentions.push(m);
     }
     return m;
   };
@@ -127,7 +128,7 @@ export function observe(envelope: TelemetryEnvelope, cache?: DigestCache): Obser
     time: e.time,
     receivedAt: envelope.receivedAt,
     type: e.type,
-    mentions: [...mentions.values()],
+    mentions,
     ...(detection !== undefined ? { detection } : {}),
     signed: e.file?.signer !== undefined && e.file.signer !== '',
   };

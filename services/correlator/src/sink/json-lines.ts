@@ -14,7 +14,9 @@ export async function insertJsonLines(
 ): Promise<void> {
   const result = await clickhouse.exec({
     query: `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) FORMAT JSONCompactEachRow`,
-    values: Readable.from([`${insert.lines.join('\n')}\n`], { objectMode: false }),
+    // One string, passed on as it is: in byte mode the stream made it a Buffer, which the
+    // embedded engine's connection turned back into a string.
+    values: Readable.from([`${insert.lines.join('\n')}\n`]),
     ...(insert.settings !== undefined ? { clickhouse_settings: insert.settings } : {}),
   });
   // The answer of an insert is empty, but on a server it must be read for the socket to be reused.
