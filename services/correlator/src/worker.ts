@@ -8,6 +8,7 @@ import type { CorrelatorConfig } from './config.ts';
 import { createCorrelator, type Correlator, type CorrelatorLog } from './correlator.ts';
 import { DEFAULT_POLICY_PATH, loadPolicy, type Policy } from './policy/load-policy.ts';
 import { propagateOnce } from './propagation/propagate.ts';
+import { migrateStateLayout } from './state/migrate-layout.ts';
 
 export interface WorkerLog extends CorrelatorLog {
   info(obj: object, msg: string): void;
@@ -33,8 +34,9 @@ export interface CorrelatorWorker {
 }
 
 /**
- * Starts the correlator: applies the ClickHouse migrations, loads the policy, subscribes to the
- * telemetry topic and runs propagation on the policy's interval.
+ * Starts the correlator: applies the ClickHouse migrations, loads the policy, brings Redis state
+ * of an earlier layout into the current one, subscribes to the telemetry topic and runs
+ * propagation on the policy's interval.
  */
 export async function startWorker(config: CorrelatorConfig, log: WorkerLog, registry?: Registry): Promise<CorrelatorWorker> {
   const policyPath = config.CORRELATOR_POLICY_FILE !== '' ? config.CORRELATOR_POLICY_FILE : DEFAULT_POLICY_PATH;
@@ -52,6 +54,8 @@ export async function startWorker(config: CorrelatorConfig, log: WorkerLog, regi
     dedupTtlSeconds: config.CORRELATOR_DEDUP_TTL_S, insertIntervalMs: config.CORRELATOR_INSERT_INTERVAL_MS, log,
     onVerdict: (c) => changes?.inc({ source: c.source, verdict: c.record.verdict }),
   });
+  const moved = await migrateStateLayout(redis, prefix);
+  if (moved.overrides + moved.graph > 0) log.info(moved, 'state of the earlier layout moved into the state hashes');
   const bus = createBus(config, log, registry ? { registry } : {});
   const subscription: Subscription = await bus.subscribe({
     topic: config.TELEMETRY_TOPIC || TELEMETRY_TOPIC,

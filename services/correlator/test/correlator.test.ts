@@ -12,6 +12,7 @@ import { createCorrelator, type IndicatorRef } from '../src/correlator.ts';
 import { applyOverride, liftOverride } from '../src/overrides/overrides.ts';
 import { loadPolicy } from '../src/policy/load-policy.ts';
 import { propagateOnce } from '../src/propagation/propagate.ts';
+import { migrateStateLayout } from '../src/state/migrate-layout.ts';
 
 after(async () => {
   await closeTestServices();
@@ -204,6 +205,37 @@ test('a convicted child process raises nothing on its parent nor, through it, on
   const raised = await store.get(ref('file', child).key);
   assert.equal(raised?.verdict, 'suspicious');
   assert.equal(raised?.reasons[0]?.rule, 'relation.parent');
+});
+
+test('overrides and graph evidence of the earlier layout are moved into the state hash once; what was written since wins', async (t) => {
+  const { correlator, redis, prefix } = await setup(t);
+  await correlator.handle(detections());
+  const file = ref('file', FILE);
+  const url = ref('url', URL);
+  const domain = ref('domain', 'evil-downloads.example');
+  const base = (r: IndicatorRef) => `${prefix}corr:{${r.key}}`;
+  // Written the earlier way: an override key of its own, a hash of graph evidence by source.
+  await redis.set(`${base(file)}:o`, JSON.stringify({ verdict: 'clean' }));
+  const evidence = { from: { kind: 'file', value: FILE, key: file.key }, source: file.key, rel: 'downloaded_from', hops: 1, weight: 60 };
+  await redis.hset(`${base(url)}:g`, file.key, JSON.stringify(evidence));
+  // An override set since, in the current layout, over an older one left behind.
+  await redis.hset(`${base(domain)}:s`, 'o', JSON.stringify({ verdict: 'malicious' }));
+  await redis.set(`${base(domain)}:o`, JSON.stringify({ verdict: 'clean' }));
+  assert.equal((await correlator.inspect(file)).assessment.verdict, 'malicious', 'the old override key is not read');
+
+  assert.deepEqual(await migrateStateLayout(redis, prefix), { overrides: 1, graph: 1 });
+  const overridden = (await correlator.inspect(file)).assessment;
+  assert.deepEqual([overridden.verdict, overridden.reasons.map((r) => r.rule)], ['clean', ['override']]);
+  const raised = (await correlator.inspect(url)).assessment;
+  assert.equal(raised.verdict, 'suspicious');
+  assert.deepEqual(raised.reasons[0], { rule: 'relation.downloaded_from', weight: 60, evidence: 1, detail: `file ${FILE}` });
+  assert.equal((await correlator.inspect(domain)).assessment.verdict, 'malicious');
+  assert.equal(await redis.exists(`${base(file)}:o`, `${base(url)}:g`, `${base(domain)}:o`), 0);
+
+  // Done once: a key of the old shape written later is not looked for again.
+  await redis.set(`${base(url)}:o`, JSON.stringify({ verdict: 'clean' }));
+  assert.deepEqual(await migrateStateLayout(redis, prefix), { overrides: 0, graph: 0 });
+  assert.equal(await redis.exists(`${base(url)}:o`), 1);
 });
 
 test('lifting an override is audited with who lifted it and why', async (t) => {
