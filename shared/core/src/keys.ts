@@ -54,8 +54,11 @@ export function digestAndKey(kind: IndicatorKind, canonicalValue: string): { dig
   } else {
     digest = digestOf(kind, canonicalValue).toString('hex');
   }
-  return { digest, key: `rep:${kind}:${digest}` };
+  return { digest, key: keyOf(kind, digest) };
 }
+
+/** The one spelling of a record key, from a digest's lowercase hex. */
+const keyOf = (kind: IndicatorKind, hex: string): string => `rep:${kind}:${hex}`;
 
 /** @internal */
 export function unknownKind(kind: unknown): IndicatorError {
@@ -76,7 +79,7 @@ export function recordKey(kind: IndicatorKind, digest: Buffer | string): string 
     if (digest.length !== 32) throw new IndicatorError('REPUTE_INDICATOR_INVALID_DIGEST', 'digest must be 32 bytes', `${digest.length} bytes`, { kind });
     hex = digest.toString('hex');
   }
-  return `rep:${kind}:${hex}`;
+  return keyOf(kind, hex);
 }
 
 /**
