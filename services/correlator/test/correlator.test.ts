@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { migrate } from '@repute/analytics';
+import { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS, migrate } from '@repute/analytics';
 import { dropDatabase, removeTestClickHouseData, testClickHouse } from '@repute/analytics/testkit';
 import type { BusMessage } from '@repute/bus';
 import { digestOf, recordKey, type IndicatorKind } from '@repute/core';
@@ -96,7 +96,15 @@ test('a sandbox report after the conviction rewrites the served reasons without 
 test('a replayed duplicate changes no count, in Redis or in the aggregates', async (t) => {
   const { store, correlator, query, database } = await setup(t);
   const batch = detections();
+  const aggregates = async () => ({
+    file: await query<{ events: string; detections: Record<string, string> }>(`SELECT ${AGGREGATE_EVENTS} AS events, ${AGGREGATE_DETECTIONS} AS detections FROM ${database}.indicator_hourly WHERE kind = 'file'`),
+    relations: await query<{ dst_kind: string; events: string }>(`SELECT dst_kind, ${AGGREGATE_EVENTS} AS events FROM ${database}.relations WHERE src_kind = 'file' GROUP BY dst_kind ORDER BY dst_kind`),
+  });
   await correlator.handle(batch);
+  const first = await aggregates();
+  assert.equal(Number(first.file[0]?.events), 3);
+  assert.deepEqual(Object.values(first.file[0]?.detections ?? {}).map(Number), [1, 1, 1]);
+  assert.deepEqual(first.relations.map((r) => [r.dst_kind, Number(r.events)]), [['url', 1]]);
   const again = await correlator.handle(batch.map((m) => ({ ...m, id: `${m.id}-replay` })));
   assert.equal(again.duplicates, 3);
   assert.equal(again.changes, 0);
@@ -105,6 +113,9 @@ test('a replayed duplicate changes no count, in Redis or in the aggregates', asy
   assert.equal(record?.reasons[0]?.evidence, 2);
   const final = await query<{ n: string }>(`SELECT count() AS n FROM ${database}.telemetry_raw FINAL`);
   assert.equal(Number(final[0]?.n), 5);
+  const raw = await query<{ n: string }>(`SELECT count() AS n FROM ${database}.telemetry_raw`);
+  assert.equal(Number(raw[0]?.n), 10, 'the replay reached ClickHouse as rows of its own');
+  assert.deepEqual(await aggregates(), first, 'the hourly and relation aggregates count each event once');
 });
 
 test('names no JSON can carry whole (a lone surrogate) are counted, not a batch that fails forever', async (t) => {

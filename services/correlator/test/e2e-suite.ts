@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS } from '@repute/analytics';
 import { applyOverride } from '../src/overrides/overrides.ts';
 import { GRAPH_PREFIX, stateKeys } from '../src/state/state-keys.ts';
 import type { IndicatorRef } from '../src/correlator.ts';
@@ -150,6 +151,11 @@ export function e2eSuite(kind: BusKind): void {
     assert.deepEqual(Object.entries(detections).filter(([f]) => f.startsWith('d|')).map(([, n]) => n), ['1']);
     const rows = await p.query<{ n: string }>(`SELECT count() AS n FROM ${p.database}.telemetry_raw FINAL WHERE digest = '${file}'`);
     assert.equal(Number(rows[0]?.n), 6);
+    const [hourly] = await p.query<{ events: string; detections: Record<string, string> }>(
+      `SELECT ${AGGREGATE_EVENTS} AS events, ${AGGREGATE_DETECTIONS} AS detections FROM ${p.database}.indicator_hourly WHERE kind = 'file' AND digest = '${ref('file', file).digest}'`,
+    );
+    const perEngine = Object.entries(hourly?.detections ?? {}).map(([engine, n]) => [engine, Number(n)]);
+    assert.deepEqual([Number(hourly?.events), perEngine], [6, [['av-one', 1]]], 'the hourly aggregate counts each event once');
   });
 
   test(`[${kind}] a correlator that dies mid-stream is replaced without losing or double-counting an event`, async (t) => {
@@ -195,6 +201,8 @@ export function e2eSuite(kind: BusKind): void {
     // Each event mentions its file, its URL and the domain.
     assert.equal(Number(final?.rows), total * 3);
     assert.equal(Number(final?.events), total);
+    const [hourly] = await p.query<{ events: string }>(`SELECT ${AGGREGATE_EVENTS} AS events FROM ${p.database}.indicator_hourly WHERE kind = 'domain'`);
+    assert.equal(Number(hourly?.events), total, 'the hourly aggregate counts each event once, redelivered or not');
     const [raw] = await p.query<{ rows: string }>(`SELECT count() AS rows FROM ${p.database}.telemetry_raw`);
     console.log(`# ${kind}: ${Number(raw?.rows) - total * 3} raw rows redelivered after the crash`);
     const edgeSeen = await p.lookup(`/v1/reputation/file/${files[0]}`);

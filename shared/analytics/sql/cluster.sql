@@ -163,3 +163,39 @@ CREATE TABLE IF NOT EXISTS repute.overrides ON CLUSTER '{cluster}' AS repute.ove
 ENGINE = Distributed('{cluster}', repute, overrides_local, cityHash64(kind, digest));
 
 INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (2, 'verdict log and analyst overrides', '7aa937bef56ed3af251de28ab3c453227cfa2ea26cdec7dbf20ee5d0f33f8706', now64(3));
+
+-- migration 3: aggregates count each event once
+ALTER TABLE repute.indicator_hourly_local ON CLUSTER '{cluster}'
+  ADD COLUMN IF NOT EXISTS event_ids AggregateFunction(uniq, String),
+  ADD COLUMN IF NOT EXISTS detection_events AggregateFunction(uniqMap, Map(String, String));
+
+ALTER TABLE repute.indicator_hourly ON CLUSTER '{cluster}'
+  ADD COLUMN IF NOT EXISTS event_ids AggregateFunction(uniq, String),
+  ADD COLUMN IF NOT EXISTS detection_events AggregateFunction(uniqMap, Map(String, String));
+
+ALTER TABLE repute.indicator_hourly_mv ON CLUSTER '{cluster}' MODIFY QUERY
+SELECT kind, digest, toStartOfHour(time) AS hour, any(value) AS value, uniqState(event_id) AS event_ids,
+  uniqState(sensor) AS sensors, uniqState(host) AS hosts, uniqState(tenant) AS tenants,
+  uniqMapState(mapFromArrays(arrayMap(e -> toString(e), engines), arrayMap(e -> event_id, engines))) AS detection_events,
+  min(time) AS first_seen, max(time) AS last_seen
+FROM repute.telemetry_raw_local GROUP BY kind, digest, hour;
+
+ALTER TABLE repute.relations_local ON CLUSTER '{cluster}'
+  ADD COLUMN IF NOT EXISTS event_ids AggregateFunction(uniq, String);
+
+ALTER TABLE repute.relations ON CLUSTER '{cluster}'
+  ADD COLUMN IF NOT EXISTS event_ids AggregateFunction(uniq, String);
+
+ALTER TABLE repute.relations_mv ON CLUSTER '{cluster}' MODIFY QUERY
+SELECT e.1 AS src_kind, e.2 AS src_digest, e.3 AS rel, e.4 AS direction,
+  e.5 AS dst_kind, e.6 AS dst_digest, any(e.7) AS src_value, any(e.8) AS dst_value, uniqState(event_id) AS event_ids,
+  uniqState(sensor) AS sensors, min(time) AS first_seen, max(time) AS last_seen
+FROM (
+  SELECT event_id, sensor, time, arrayJoin(arrayFlatten(arrayMap((t, k, d, v) -> [
+      (kind, digest, t, 'out', k, d, value, v),
+      (k, d, t, 'in', kind, digest, v, value)], rel_type, rel_kind, rel_digest, rel_value))) AS e
+  FROM repute.telemetry_raw_local WHERE length(rel_type) > 0
+)
+GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest;
+
+INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (3, 'aggregates count each event once', 'c508ec4f391da1c6a9343198100e394f8ff4c9bac5357bf7731b422d4b651bba', now64(3));

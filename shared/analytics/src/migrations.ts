@@ -174,4 +174,61 @@ GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest`,
       },
     ],
   },
+  {
+    // The views of migration 1 counted rows: an event delivered twice (a sensor retrying its
+    // POST, a batch redelivered after a crash) was counted twice in the aggregates, though the
+    // raw rows collapse under FINAL. The counts become distinct event ids, per hour and per
+    // engine. Rows written before keep their sums in `events` and `detections`, and the new
+    // views leave those at zero, so a read adds both (`AGGREGATE_EVENTS`, `AGGREGATE_DETECTIONS`).
+    // `uniq` is exact up to 65,536 events of an indicator-hour (bar 32-bit hash collisions) and
+    // an estimate beyond, as the sensor counts are.
+    version: 3,
+    name: 'aggregates count each event once',
+    objects: [
+      {
+        type: 'add-columns',
+        table: 'indicator_hourly',
+        columns: ['event_ids AggregateFunction(uniq, String)', 'detection_events AggregateFunction(uniqMap, Map(String, String))'],
+      },
+      {
+        type: 'view-query',
+        name: 'indicator_hourly_mv',
+        from: 'telemetry_raw',
+        select: `SELECT kind, digest, toStartOfHour(time) AS hour, any(value) AS value, uniqState(event_id) AS event_ids,
+  uniqState(sensor) AS sensors, uniqState(host) AS hosts, uniqState(tenant) AS tenants,
+  uniqMapState(mapFromArrays(arrayMap(e -> toString(e), engines), arrayMap(e -> event_id, engines))) AS detection_events,
+  min(time) AS first_seen, max(time) AS last_seen
+FROM {from} GROUP BY kind, digest, hour`,
+      },
+      {
+        type: 'add-columns',
+        table: 'relations',
+        columns: ['event_ids AggregateFunction(uniq, String)'],
+      },
+      {
+        type: 'view-query',
+        name: 'relations_mv',
+        from: 'telemetry_raw',
+        select: `SELECT e.1 AS src_kind, e.2 AS src_digest, e.3 AS rel, e.4 AS direction,
+  e.5 AS dst_kind, e.6 AS dst_digest, any(e.7) AS src_value, any(e.8) AS dst_value, uniqState(event_id) AS event_ids,
+  uniqState(sensor) AS sensors, min(time) AS first_seen, max(time) AS last_seen
+FROM (
+  SELECT event_id, sensor, time, arrayJoin(arrayFlatten(arrayMap((t, k, d, v) -> [
+      (kind, digest, t, 'out', k, d, value, v),
+      (k, d, t, 'in', kind, digest, v, value)], rel_type, rel_kind, rel_digest, rel_value))) AS e
+  FROM {from} WHERE length(rel_type) > 0
+)
+GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest`,
+      },
+    ],
+  },
 ];
+
+/**
+ * Events of a group of aggregate rows (`indicator_hourly`, `relations`), each counted once: rows
+ * from before migration 3 carry a sum, later ones the distinct event ids.
+ */
+export const AGGREGATE_EVENTS = 'sum(events) + uniqMerge(event_ids)';
+
+/** Events per detecting engine of a group of `indicator_hourly` rows, a Map(String, UInt64); see `AGGREGATE_EVENTS`. */
+export const AGGREGATE_DETECTIONS = 'mapAdd(mapFromArrays(sumMapMerge(detections).1, sumMapMerge(detections).2), uniqMapMerge(detection_events))';

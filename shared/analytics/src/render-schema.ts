@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Migration, SchemaObject, TableDef, ViewDef } from './schema-defs.ts';
+import type { AddColumnsDef, Migration, SchemaObject, TableDef, ViewDef, ViewQueryDef } from './schema-defs.ts';
 
 export interface RenderOptions {
   database: string;
@@ -55,9 +55,36 @@ function renderView(def: ViewDef, options: RenderOptions): string[] {
   return [substitute(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${def.name}${onCluster} TO ${db}.${storage(def.to, cluster)}\nAS ${select}`, options)];
 }
 
+function renderAddColumns(def: AddColumnsDef, options: RenderOptions): string[] {
+  const cluster = options.cluster === true;
+  const db = options.database;
+  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
+  const add = def.columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(',\n  ');
+  // The Distributed table reads by its own column list, so it learns the columns too.
+  const tables = cluster ? [storage(def.table, true), def.table] : [def.table];
+  return tables.map((t) => substitute(`ALTER TABLE ${db}.${t}${onCluster}\n  ${add}`, options));
+}
+
+function renderViewQuery(def: ViewQueryDef, options: RenderOptions): string[] {
+  const cluster = options.cluster === true;
+  const db = options.database;
+  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
+  const select = def.select.replaceAll('{from}', `${db}.${storage(def.from, cluster)}`);
+  return [substitute(`ALTER TABLE ${db}.${def.name}${onCluster} MODIFY QUERY\n${select}`, options)];
+}
+
 /** The DDL statements of one schema object, in order. */
 export function renderObject(object: SchemaObject, options: RenderOptions): string[] {
-  return object.type === 'table' ? renderTable(object, options) : renderView(object, options);
+  switch (object.type) {
+    case 'table':
+      return renderTable(object, options);
+    case 'view':
+      return renderView(object, options);
+    case 'add-columns':
+      return renderAddColumns(object, options);
+    case 'view-query':
+      return renderViewQuery(object, options);
+  }
 }
 
 /** The DDL statements of a migration, in order. */

@@ -28,7 +28,26 @@ export interface ViewDef {
   select: string;
 }
 
-export type SchemaObject = TableDef | ViewDef;
+/** Columns added to a table that exists (its Distributed table too, on a cluster). */
+export interface AddColumnsDef {
+  type: 'add-columns';
+  table: string;
+  columns: string[];
+}
+
+/**
+ * A new select for a view that exists, swapped in one statement (`ALTER … MODIFY QUERY`): the
+ * view never stops, so no insert made meanwhile misses its aggregates.
+ */
+export interface ViewQueryDef {
+  type: 'view-query';
+  name: string;
+  /** Source table, read as `{from}` in the select. */
+  from: string;
+  select: string;
+}
+
+export type SchemaObject = TableDef | ViewDef | AddColumnsDef | ViewQueryDef;
 
 export interface Migration {
   version: number;

@@ -19,7 +19,7 @@ test('every cluster statement parses in the ClickHouse engine and is cluster-sha
   for (const statement of statements) {
     // formatQuery parses without executing, so a statement that needs a cluster is still checked.
     await client.query({ query: 'SELECT formatQuery({q:String})', query_params: { q: statement }, format: 'JSONEachRow' });
-    if (statement.startsWith('CREATE')) assert.match(statement, /ON CLUSTER '\{cluster\}'/);
+    if (/^(CREATE|ALTER)/.test(statement)) assert.match(statement, /ON CLUSTER '\{cluster\}'/);
     if (/ENGINE = \w*MergeTree/.test(statement)) assert.match(statement, /ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\/repute\/\w+', '\{replica\}'/);
   }
   assert.equal(statements.filter((s) => s.includes('ENGINE = Distributed')).length, 5);

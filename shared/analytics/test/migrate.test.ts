@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { uniqueName } from '@repute/infra/testkit';
 import { migrate } from '../src/migrate.ts';
-import { MIGRATIONS } from '../src/migrations.ts';
+import { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS, MIGRATIONS } from '../src/migrations.ts';
 import { TELEMETRY_COLUMNS, telemetryTuple, type TelemetryRow } from '../src/rows.ts';
 import { dropDatabase, removeTestClickHouseData, testClickHouse } from '../src/testkit.ts';
 
@@ -28,9 +28,9 @@ test('migrate creates the schema once, records checksums, and the views aggregat
   });
 
   const first = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(first, { applied: [1, 2], alreadyApplied: [] });
+  assert.deepEqual(first, { applied: [1, 2, 3], alreadyApplied: [] });
   const second = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2] });
+  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3] });
 
   const tables = await (await client.query({
     query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db }, format: 'JSONEachRow',
@@ -53,18 +53,23 @@ test('migrate creates the schema once, records checksums, and the views aggregat
       row({ event_id: 'e3', sensor: 's1', time: HOUR + 3_660_000 }),
     ],
   });
+  // e2 again, in a block of its own (a sensor's retried POST): no count grows.
+  await client.insert({
+    table: `${db}.telemetry_raw`, format: 'JSONEachRow',
+    values: [row({ event_id: 'e2', sensor: 's2', tenant: 't2', engines: ['av1', 'av2'], rel_type: ['downloaded_from'], rel_kind: [url.kind], rel_digest: [url.digest], rel_value: [url.value] })],
+  });
   const hourly = await (await client.query({
-    query: `SELECT kind, hour, sum(events) AS events, uniqMerge(sensors) AS sensors, uniqMerge(tenants) AS tenants, sumMapMerge(detections) AS detections
+    query: `SELECT kind, hour, ${AGGREGATE_EVENTS} AS events, uniqMerge(sensors) AS sensors, uniqMerge(tenants) AS tenants, ${AGGREGATE_DETECTIONS} AS detections
             FROM ${db}.indicator_hourly GROUP BY kind, hour ORDER BY kind, hour`,
     format: 'JSONEachRow',
   })).json<Record<string, unknown>>();
   assert.deepEqual(hourly.map((r) => [r['kind'], Number(r['events']), Number(r['sensors']), Number(r['tenants']), r['detections']]), [
-    ['file', 2, 2, 2, [['av1', 'av2'], [2, 1]]],
-    ['file', 1, 1, 1, [[], []]],
-    ['url', 1, 1, 1, [[], []]],
+    ['file', 2, 2, 2, { av1: 2, av2: 1 }],
+    ['file', 1, 1, 1, {}],
+    ['url', 1, 1, 1, {}],
   ]);
   const relations = await (await client.query({
-    query: `SELECT src_kind, rel, direction, dst_kind, any(dst_value) AS dst_value, sum(events) AS events, uniqMerge(sensors) AS sensors
+    query: `SELECT src_kind, rel, direction, dst_kind, any(dst_value) AS dst_value, ${AGGREGATE_EVENTS} AS events, uniqMerge(sensors) AS sensors
             FROM ${db}.relations GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest ORDER BY src_kind`,
     format: 'JSONEachRow',
   })).json<Record<string, unknown>>();
@@ -72,6 +77,39 @@ test('migrate creates the schema once, records checksums, and the views aggregat
     ['file', 'downloaded_from', 'out', 'url', url.value, 2, 2],
     ['url', 'downloaded_from', 'in', 'file', 'f'.repeat(64), 2, 2],
   ]);
+});
+
+test('migration 3 on a database that counted rows: old sums stay, new events count once', async (t) => {
+  const client = testClickHouse();
+  const db = uniqueName('upgrade');
+  t.after(async () => {
+    await dropDatabase(client, db);
+    await client.close();
+  });
+  await migrate(client, { database: db, retentionDays: 30, migrations: MIGRATIONS.slice(0, 2) });
+  const url = { kind: 'url', digest: 'a'.repeat(64), value: 'evil.example/x.exe' };
+  const seen = (event_id: string, engines: string[] = []) =>
+    row({ event_id, engines, rel_type: ['downloaded_from'], rel_kind: [url.kind], rel_digest: [url.digest], rel_value: [url.value] });
+  const insert = async (values: TelemetryRow[]) => await client.insert({ table: `${db}.telemetry_raw`, format: 'JSONEachRow', values });
+  // Under the first views a redelivered event was counted twice: 2 events, counted 3 times.
+  await insert([seen('old1', ['av1']), seen('old2')]);
+  await insert([seen('old1', ['av1'])]);
+  const counts = async (events: string, detections: string) => {
+    const [hourly] = await (await client.query({
+      query: `SELECT ${events} AS events, ${detections} AS detections FROM ${db}.indicator_hourly WHERE kind = 'file'`, format: 'JSONEachRow',
+    })).json<{ events: string; detections: Record<string, string> }>();
+    const [rel] = await (await client.query({ query: `SELECT ${events} AS events FROM ${db}.relations WHERE src_kind = 'file'`, format: 'JSONEachRow' })).json<{ events: string }>();
+    return { events: Number(hourly?.events), detections: Object.fromEntries(Object.entries(hourly?.detections ?? {}).map(([k, v]) => [k, Number(v)])), relation: Number(rel?.events) };
+  };
+  const before = { events: 3, detections: { av1: 2 }, relation: 3 };
+  assert.deepEqual(await counts('sum(events)', 'CAST(sumMapMerge(detections), \'Map(String, UInt64)\')'), before);
+
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3], alreadyApplied: [1, 2] });
+  assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), before, 'rows from before keep their sums');
+  // Since: a new event delivered three times, with two detections, counts once everywhere.
+  for (let i = 0; i < 3; i++) await insert([seen('new1', ['av1', 'av2'])]);
+  assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), { events: 4, detections: { av1: 3, av2: 1 }, relation: 4 });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3] });
 });
 
 test('a retried insert with the same deduplication token changes nothing, views included', async (t) => {
@@ -87,7 +125,7 @@ test('a retried insert with the same deduplication token changes nothing, views 
     await client.insert({ table: `${db}.telemetry_raw`, values, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'batch-1', deduplicate_blocks_in_dependent_materialized_views: 1 } });
   }
   const counts = await (await client.query({
-    query: `SELECT (SELECT count() FROM ${db}.telemetry_raw) AS raw, (SELECT sum(events) FROM ${db}.indicator_hourly) AS hourly`, format: 'JSONEachRow',
+    query: `SELECT (SELECT count() FROM ${db}.telemetry_raw) AS raw, (SELECT ${AGGREGATE_EVENTS} FROM ${db}.indicator_hourly) AS hourly`, format: 'JSONEachRow',
   })).json<{ raw: string; hourly: string }>();
   assert.deepEqual(counts.map((c) => [Number(c.raw), Number(c.hourly)]), [[2, 2]]);
 });
@@ -126,6 +164,6 @@ test('telemetry rows inserted as compact tuples read back as the same rows as ob
   assert.equal(read.length, 4);
   assert.deepEqual(read.slice(2).map(strip), read.slice(0, 2).map(strip));
   assert.deepEqual(Object.keys(read[0]!).sort(), [...TELEMETRY_COLUMNS].sort());
-  const hourly = await (await client.query({ query: `SELECT sum(events) AS events FROM ${db}.indicator_hourly`, format: 'JSONEachRow' })).json<{ events: string }>();
+  const hourly = await (await client.query({ query: `SELECT ${AGGREGATE_EVENTS} AS events FROM ${db}.indicator_hourly`, format: 'JSONEachRow' })).json<{ events: string }>();
   assert.equal(Number(hourly[0]?.events), 4);
 });

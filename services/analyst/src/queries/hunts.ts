@@ -1,3 +1,4 @@
+import { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS } from '@repute/analytics';
 import { isoTime, type AnalyticsReader } from './analytics-reader.ts';
 
 export interface HuntRow {
@@ -46,10 +47,10 @@ function mapRow(r: Record<string, string>): HuntRow {
 
 // What every hunt reports per indicator: growth compares distinct sensors in the window's
 // second half ({mid} onwards) with its first half.
-const HUNT_COLUMNS = `kind, digest, any(value) AS value, min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(events) AS n_events,
+const HUNT_COLUMNS = `kind, digest, any(value) AS value, min(first_seen) AS first_seen, max(last_seen) AS last_seen, ${AGGREGATE_EVENTS} AS n_events,
        uniqMerge(sensors) AS n_sensors, uniqMerge(tenants) AS n_tenants,
        toInt64(uniqMergeIf(sensors, hour >= toStartOfHour(fromUnixTimestamp64Milli({mid:Int64}, 'UTC')))) - toInt64(uniqMergeIf(sensors, hour < toStartOfHour(fromUnixTimestamp64Milli({mid:Int64}, 'UTC')))) AS growth,
-       arraySum(sumMapMerge(detections).2) AS detections`;
+       arraySum(mapValues(${AGGREGATE_DETECTIONS})) AS detections`;
 
 /** Indicators first seen inside the window, ranked by how fast their sensor count grows. */
 export async function newAndSpreading(reader: AnalyticsReader, q: HuntQuery): Promise<HuntRow[]> {

@@ -1,3 +1,4 @@
+import { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS } from '@repute/analytics';
 import type { IndicatorRef } from '@repute/correlator';
 import { isoTime, type AnalyticsReader } from './analytics-reader.ts';
 
@@ -18,8 +19,8 @@ export interface IndicatorStats {
 export async function indicatorStats(reader: AnalyticsReader, ref: IndicatorRef, scope: Scope): Promise<IndicatorStats> {
   const params = { kind: ref.kind, digest: ref.digest, tenant: scope.tenant };
   const [global] = await reader.rows<{ events: string; sensors: string; hosts: string; tenants: string; first_seen: string; last_seen: string; engines: string[]; counts: string[]; n: string }>(
-    `SELECT sum(events) AS events, uniqMerge(sensors) AS sensors, uniqMerge(hosts) AS hosts, uniqMerge(tenants) AS tenants,
-       min(first_seen) AS first_seen, max(last_seen) AS last_seen, sumMapMerge(detections) AS d, d.1 AS engines, d.2 AS counts, count() AS n
+    `SELECT ${AGGREGATE_EVENTS} AS events, uniqMerge(sensors) AS sensors, uniqMerge(hosts) AS hosts, uniqMerge(tenants) AS tenants,
+       min(first_seen) AS first_seen, max(last_seen) AS last_seen, ${AGGREGATE_DETECTIONS} AS d, mapKeys(d) AS engines, mapValues(d) AS counts, count() AS n
      FROM {db}.indicator_hourly WHERE kind = {kind:String} AND digest = {digest:String}`,
     params,
   );
@@ -77,7 +78,7 @@ export async function sightings(reader: AnalyticsReader, ref: IndicatorRef, scop
     params,
   );
   const global = await reader.rows<{ t: string; events: string; sensors: string; tenants: string }>(
-    `SELECT toStartOfInterval(hour, toIntervalSecond({step:UInt32})) AS t, sum(events) AS events, uniqMerge(sensors) AS sensors, uniqMerge(tenants) AS tenants
+    `SELECT toStartOfInterval(hour, toIntervalSecond({step:UInt32})) AS t, ${AGGREGATE_EVENTS} AS events, uniqMerge(sensors) AS sensors, uniqMerge(tenants) AS tenants
      FROM {db}.indicator_hourly
      WHERE kind = {kind:String} AND digest = {digest:String} AND hour >= toStartOfHour(${ms('from')}) AND hour < ${ms('to')}
      GROUP BY t ORDER BY t`,

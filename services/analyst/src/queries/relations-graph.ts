@@ -1,3 +1,4 @@
+import { AGGREGATE_EVENTS } from '@repute/analytics';
 import type { AnalyticsReader } from './analytics-reader.ts';
 import { isoTime } from './analytics-reader.ts';
 
@@ -46,7 +47,7 @@ export async function relationsGraph(reader: AnalyticsReader, start: { kind: str
     }
     const rows = await reader.rows<{ src_kind: string; src_digest: string; rel: string; direction: string; dst_kind: string; dst_digest: string; src_value: string; dst_value: string; events: string; sensors: string; first_seen: string; last_seen: string }>(
       `SELECT src_kind, src_digest, rel, direction, dst_kind, dst_digest, any(src_value) AS src_value, any(dst_value) AS dst_value,
-         sum(events) AS events, uniqMerge(sensors) AS sensors, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+         ${AGGREGATE_EVENTS} AS events, uniqMerge(sensors) AS sensors, min(first_seen) AS first_seen, max(last_seen) AS last_seen
        FROM {db}.relations
        WHERE src_kind IN {kinds:Array(String)} AND src_digest IN {digests:Array(String)}
        GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@repute/analytics';
+import { AGGREGATE_EVENTS, type ClickHouseClient } from '@repute/analytics';
 import { recordKey, type IndicatorKind } from '@repute/core';
 import type { RedisClient } from '@repute/store';
 import type { Correlator, IndicatorRef, VerdictChange } from '../correlator.ts';
@@ -194,7 +194,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
 async function neighbours(clickhouse: ClickHouseClient, database: string, refs: IndicatorRef[], relations: string[], fanout: number): Promise<Edge[]> {
   // The degree counts only the relations that carry evidence: those a node would pass it over.
   const rs = await clickhouse.query({
-    query: `SELECT src_kind, src_digest, rel, direction, dst_kind, dst_digest, any(dst_value) AS dst_value, sum(events) AS events, uniqMerge(sensors) AS sensors,
+    query: `SELECT src_kind, src_digest, rel, direction, dst_kind, dst_digest, any(dst_value) AS dst_value, ${AGGREGATE_EVENTS} AS events, uniqMerge(sensors) AS sensors,
               count() OVER (PARTITION BY src_kind, src_digest) AS degree
             FROM ${database}.relations
             WHERE src_digest IN {digests:Array(String)} AND src_kind IN {kinds:Array(String)}

@@ -17,7 +17,7 @@
  * A replay older than the window is applied again, and what that changes is bounded: sensors,
  * tenants and the detecting ones are HyperLogLogs and first/last seen are min/max, so only the
  * event counter and the evidence counts of detections grow, and no rule weight depends on
- * those; the raw rows collapse in ClickHouse under FINAL.
+ * those; in ClickHouse the raw rows collapse under FINAL and the aggregates count event ids.
  *
  * Cost: Redis's time in a script goes mostly to the script itself, not to the commands it
  * calls, so an indicator costs as few `redis.call`s as it can: its state is one hash (counters,
