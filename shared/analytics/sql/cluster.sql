@@ -199,3 +199,12 @@ FROM (
 GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest;
 
 INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (3, 'aggregates count each event once', 'c508ec4f391da1c6a9343198100e394f8ff4c9bac5357bf7731b422d4b651bba', now64(3));
+
+-- migration 4: wider merges of the streaming tables
+ALTER TABLE repute.telemetry_raw_local ON CLUSTER '{cluster}' MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE repute.indicator_hourly_local ON CLUSTER '{cluster}' MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE repute.relations_local ON CLUSTER '{cluster}' MODIFY SETTING merge_selector_base = 10;
+
+INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (4, 'wider merges of the streaming tables', '57d183482dab42347daad2f3f0fd2d96f4f565ec6aa1252c761660fbc523e17f', now64(3));

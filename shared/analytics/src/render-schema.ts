@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AddColumnsDef, Migration, SchemaObject, TableDef, ViewDef, ViewQueryDef } from './schema-defs.ts';
+import type { AddColumnsDef, Migration, SchemaObject, TableDef, TableSettingsDef, ViewDef, ViewQueryDef } from './schema-defs.ts';
 
 export interface RenderOptions {
   database: string;
@@ -73,6 +73,12 @@ function renderViewQuery(def: ViewQueryDef, options: RenderOptions): string[] {
   return [substitute(`ALTER TABLE ${db}.${def.name}${onCluster} MODIFY QUERY\n${select}`, options)];
 }
 
+function renderTableSettings(def: TableSettingsDef, options: RenderOptions): string[] {
+  const cluster = options.cluster === true;
+  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
+  return [substitute(`ALTER TABLE ${options.database}.${storage(def.table, cluster)}${onCluster} MODIFY SETTING ${def.settings}`, options)];
+}
+
 /** The DDL statements of one schema object, in order. */
 export function renderObject(object: SchemaObject, options: RenderOptions): string[] {
   switch (object.type) {
@@ -84,6 +90,8 @@ export function renderObject(object: SchemaObject, options: RenderOptions): stri
       return renderAddColumns(object, options);
     case 'view-query':
       return renderViewQuery(object, options);
+    case 'table-settings':
+      return renderTableSettings(object, options);
   }
 }
 

@@ -47,7 +47,15 @@ export interface ViewQueryDef {
   select: string;
 }
 
-export type SchemaObject = TableDef | ViewDef | AddColumnsDef | ViewQueryDef;
+/** Table settings changed on a table that exists (its local tables, on a cluster). */
+export interface TableSettingsDef {
+  type: 'table-settings';
+  table: string;
+  /** `name = value, …` as in `ALTER TABLE … MODIFY SETTING`. */
+  settings: string;
+}
+
+export type SchemaObject = TableDef | ViewDef | AddColumnsDef | ViewQueryDef | TableSettingsDef;
 
 export interface Migration {
   version: number;

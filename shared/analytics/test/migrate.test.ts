@@ -28,9 +28,9 @@ test('migrate creates the schema once, records checksums, and the views aggregat
   });
 
   const first = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(first, { applied: [1, 2, 3], alreadyApplied: [] });
+  assert.deepEqual(first, { applied: [1, 2, 3, 4], alreadyApplied: [] });
   const second = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3] });
+  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4] });
 
   const tables = await (await client.query({
     query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db }, format: 'JSONEachRow',
@@ -42,6 +42,10 @@ test('migrate creates the schema once, records checksums, and the views aggregat
   });
   const ttl = await (await client.query({ query: `SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'telemetry_raw'`, query_params: { db }, format: 'JSONEachRow' })).json<{ engine_full: string }>();
   assert.match(ttl[0]?.engine_full ?? '', /TTL toDateTime\(time\) \+ toIntervalDay\(30\)/);
+  const merging = await (await client.query({
+    query: `SELECT name FROM system.tables WHERE database = {db:String} AND engine_full LIKE '%merge_selector_base = 10%' ORDER BY name`, query_params: { db }, format: 'JSONEachRow',
+  })).json<{ name: string }>();
+  assert.deepEqual(merging.map((r) => r.name), ['indicator_hourly', 'relations', 'telemetry_raw']);
 
   const url = { kind: 'url', digest: 'a'.repeat(64), value: 'evil.example/x.exe' };
   await client.insert({
@@ -104,12 +108,12 @@ test('migration 3 on a database that counted rows: old sums stay, new events cou
   const before = { events: 3, detections: { av1: 2 }, relation: 3 };
   assert.deepEqual(await counts('sum(events)', 'CAST(sumMapMerge(detections), \'Map(String, UInt64)\')'), before);
 
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3], alreadyApplied: [1, 2] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3, 4], alreadyApplied: [1, 2] });
   assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), before, 'rows from before keep their sums');
   // Since: a new event delivered three times, with two detections, counts once everywhere.
   for (let i = 0; i < 3; i++) await insert([seen('new1', ['av1', 'av2'])]);
   assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), { events: 4, detections: { av1: 3, av2: 1 }, relation: 4 });
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3, 4] });
 });
 
 test('a retried insert with the same deduplication token changes nothing, views included', async (t) => {
