@@ -16,6 +16,14 @@ export interface ClickHouseConfig {
 
 export type { ClickHouseClient };
 
+/** Inserts of a body already encoded, straight to the embedded engine (see `insertEncoded`). */
+export interface EncodedInserter {
+  rawInsert(params: { table: string; columns: readonly string[]; format: 'JSONCompactEachRow'; values: Buffer; settings?: Record<string, string | number> }): Promise<unknown>;
+}
+
+/** The embedded engine's raw insert of each embedded client. */
+export const embeddedInserters = new WeakMap<ClickHouseClient, EncodedInserter>();
+
 // chDB is one engine per process bound to one data path: a second path while the first is open
 // is refused by the engine itself, so remember the live one and say so clearly instead.
 let livePath: string | undefined;
@@ -59,6 +67,7 @@ export function createClickHouse(config: ClickHouseConfig): ClickHouseClient {
   // chdb declares the Connection contract from its own copy of @clickhouse/client-common; the
   // shapes are the same, the nominal types are not.
   const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+  embeddedInserters.set(client, connection.chdb as unknown as EncodedInserter);
   const close = client.close.bind(client);
   client.close = async () => {
     if (closed) return;

@@ -1,5 +1,6 @@
 export { createClickHouse, isEmbedded, type ClickHouseClient, type ClickHouseConfig } from './clickhouse.ts';
 export { AnalyticsError } from './analytics-error.ts';
+export { insertEncoded, type EncodedInsert } from './insert-encoded.ts';
 export { migrate, type MigrateOptions, type MigrateResult } from './migrate.ts';
 export { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS, MIGRATIONS } from './migrations.ts';
 export { renderMigration, migrationChecksum, type RenderOptions } from './render-schema.ts';

@@ -21,6 +21,8 @@ export interface InsertQueue<Row> {
 
 interface Waiting<Row> {
   rows: Row[];
+  /** Table rows the items stand for (see `rowsOf`). */
+  weight: number;
   token: string;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -35,8 +37,11 @@ interface Waiting<Row> {
  * an in-process retry of it is dropped by ClickHouse; a combined block's token names all of
  * them, and a retried batch is then inserted again (the raw table collapses it under FINAL).
  */
-export function insertQueue<Row>(write: BlockWriter<Row>, options: { maxRows?: number; minIntervalMs?: number } = {}): InsertQueue<Row> {
+export function insertQueue<Row>(write: BlockWriter<Row>, options: { maxRows?: number; minIntervalMs?: number; rowsOf?: (item: Row) => number } = {}): InsertQueue<Row> {
   const maxRows = options.maxRows ?? 200_000;
+  // An item is a row, unless it says how many it holds (a batch's rows already encoded).
+  const rowsOf = options.rowsOf;
+  const weigh = (rows: Row[]) => (rowsOf === undefined ? rows.length : rows.reduce((n, r) => n + rowsOf(r), 0));
   const minIntervalMs = options.minIntervalMs ?? 0;
   const waiting: Waiting<Row>[] = [];
   let running = false;
@@ -50,7 +55,7 @@ export function insertQueue<Row>(write: BlockWriter<Row>, options: { maxRows?: n
       const wait = lastStart + minIntervalMs - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       lastStart = performance.now();
-      const group = takeGroup(waiting, (w) => w.rows.length, maxRows);
+      const group = takeGroup(waiting, (w) => w.weight, maxRows);
       const block = group.length === 1 ? group[0]!.rows : group.flatMap((g) => g.rows);
       const token = group.length === 1 ? group[0]!.token : createHash('sha256').update(group.map((g) => g.token).join('\n')).digest('hex');
       try {
@@ -67,7 +72,7 @@ export function insertQueue<Row>(write: BlockWriter<Row>, options: { maxRows?: n
     insert(rows, token) {
       if (rows.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ rows, token, resolve, reject });
+        waiting.push({ rows, weight: weigh(rows), token, resolve, reject });
         if (!running) void drain();
       });
     },
