@@ -118,6 +118,15 @@ interface ScriptCall {
 }
 const SEVERE = new Set<Verdict>(['malicious', 'suspicious']);
 
+/** A batch's share of what the passes that carried it found (a pass may carry other batches too). */
+function shareOf(observations: Observation[], passes: { changes: VerdictChange[] }[]): Pick<BatchResult, 'events' | 'duplicates' | 'changes'> {
+  const fresh = observations.reduce((n, o) => (o.applied === true ? n + 1 : n), 0);
+  const mine = new Set<string>();
+  for (const o of observations) for (const m of o.mentions) mine.add(m.key);
+  const changes = passes.reduce((n, p) => n + p.changes.filter((c) => mine.has(c.ref.key)).length, 0);
+  return { events: observations.length, duplicates: observations.length - fresh, changes };
+}
+
 /** The sorted rule ids behind a verdict: what tells a record's reasons apart. */
 function ruleSignature(from: { reasons: readonly { rule: string }[] }): string {
   return [...new Set(from.reasons.map((r) => r.rule))].sort().join(',');
@@ -471,12 +480,14 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       for (const g of group) g.reject(err);
       return;
     }
+    // The wait below refers to the inserts alone, not to the group and its events.
+    const inserted = group.map((g) => g.inserted);
     const settled = (async () => {
       try {
         await verdictLog.insert(logRows(result.changes, policy), '');
         // Marking queues the changes for propagation, whose walks must find the relations
         // these batches carry. (A batch whose insert failed is retried anyway.)
-        await Promise.allSettled(group.map((g) => g.inserted));
+        await Promise.allSettled(inserted);
         for (const h of result.held) await h.mark();
       } finally {
         for (const h of result.held) h.release();
@@ -526,13 +537,11 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       try {
         const detected = (o: Observation) => o.detection !== undefined;
         const passes = await Promise.all([enqueue('urgent', observations.filter(detected), rawInsert), enqueue('plain', observations.filter((o) => !detected(o)), rawInsert)]);
+        // Counted now, not after the wait for the inserts below: nothing then refers to the
+        // batch's decoded events, and they die young instead of outliving two collections.
+        const result: BatchResult = { ...shareOf(observations, passes), rows: rows.lines, invalid };
         await Promise.all([rawInsert, ...passes.map((p) => p.settled)]);
-        // A pass may carry other batches too: this batch's share of what it found.
-        const fresh = observations.reduce((n, o) => (o.applied === true ? n + 1 : n), 0);
-        const mine = new Set<string>();
-        for (const o of observations) for (const m of o.mentions) mine.add(m.key);
-        const changes = passes.reduce((n, p) => n + p.changes.filter((c) => mine.has(c.ref.key)).length, 0);
-        return { events: observations.length, duplicates: observations.length - fresh, rows: rows.lines, changes, invalid };
+        return result;
       } finally {
         // Settled before the batch is acknowledged or retried, whatever failed first.
         await rawInsert.catch(() => {});
