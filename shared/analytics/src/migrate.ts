@@ -22,8 +22,8 @@ const DATABASE_NAME = /^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/;
  * Brings the database to the latest schema: creates it and `schema_migrations` when absent, then
  * runs every migration not yet recorded, in order, and records it with its checksum. Every
  * statement can run twice (`IF NOT EXISTS`, or a view's query set again), so a run interrupted
- * half way (or two processes starting at once) is completed by the next run. A recorded migration whose definition changed since is refused:
- * released migrations are append-only.
+ * half way (or two processes starting at once) is completed by the next run. A recorded
+ * migration whose definition changed since is refused: released migrations are append-only.
  */
 export async function migrate(client: ClickHouseClient, options: MigrateOptions): Promise<MigrateResult> {
   const { database } = options;

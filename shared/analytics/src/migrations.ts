@@ -229,9 +229,9 @@ GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest`,
     // a size it waits for before merging them into the next size: at 10 instead of 5, a row is
     // rewritten about log10 rather than log5 times over its part's life (a third fewer passes),
     // and a partition holds up to about 10 parts a size instead of 5, which a read of one
-    // indicator's key range hardly notices. Measured (bench:correlator, Redis Streams): the
-    // correlator's CPU fell from 42–44 to 38–40 µs an event. The setting needs ClickHouse 24.11
-    // or later.
+    // indicator's key range hardly notices. Measured (bench:correlator): the correlator's CPU
+    // fell from 42–44 to 39–40 µs an event on Redis Streams, 45–46 to 40–42 on Kafka. The
+    // setting needs ClickHouse 24.11 or later.
     version: 4,
     name: 'wider merges of the streaming tables',
     objects: ['telemetry_raw', 'indicator_hourly', 'relations'].map((table) => ({ type: 'table-settings', table, settings: 'merge_selector_base = 10' })),

@@ -15,6 +15,19 @@ function storage(name: string, cluster: boolean): string {
   return cluster ? `${name}_local` : name;
 }
 
+/** ` ON CLUSTER '{cluster}'` on a cluster, nothing on one server. */
+function onClusterOf(options: RenderOptions): string {
+  return options.cluster === true ? ` ON CLUSTER ${CLUSTER}` : '';
+}
+
+/**
+ * A view's select over its source. On a cluster each shard's view reads the local inserts and
+ * writes the local target, so the aggregates of an indicator live on the shard of its raw rows.
+ */
+function selectOf(def: { from: string; select: string }, options: RenderOptions): string {
+  return def.select.replaceAll('{from}', `${options.database}.${storage(def.from, options.cluster === true)}`);
+}
+
 function substitute(text: string, options: RenderOptions): string {
   return text.replaceAll('{db}', options.database).replaceAll('{retention_days}', String(options.retentionDays));
 }
@@ -23,7 +36,7 @@ function renderTable(def: TableDef, options: RenderOptions): string[] {
   const cluster = options.cluster === true;
   const db = options.database;
   const local = storage(def.name, cluster);
-  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
+  const onCluster = onClusterOf(options);
   const engine = cluster
     ? `Replicated${def.engine}('/clickhouse/tables/{shard}/${db}/${local}', '{replica}'${def.engineArgs !== undefined ? `, ${def.engineArgs}` : ''})`
     : `${def.engine}(${def.engineArgs ?? ''})`;
@@ -48,17 +61,13 @@ function renderTable(def: TableDef, options: RenderOptions): string[] {
 function renderView(def: ViewDef, options: RenderOptions): string[] {
   const cluster = options.cluster === true;
   const db = options.database;
-  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
-  // On a cluster each shard's view reads the local inserts and writes the local target, so the
-  // aggregates of an indicator live on the shard of its raw rows.
-  const select = def.select.replaceAll('{from}', `${db}.${storage(def.from, cluster)}`);
-  return [substitute(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${def.name}${onCluster} TO ${db}.${storage(def.to, cluster)}\nAS ${select}`, options)];
+  return [substitute(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${def.name}${onClusterOf(options)} TO ${db}.${storage(def.to, cluster)}\nAS ${selectOf(def, options)}`, options)];
 }
 
 function renderAddColumns(def: AddColumnsDef, options: RenderOptions): string[] {
   const cluster = options.cluster === true;
   const db = options.database;
-  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
+  const onCluster = onClusterOf(options);
   const add = def.columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(',\n  ');
   // The Distributed table reads by its own column list, so it learns the columns too.
   const tables = cluster ? [storage(def.table, true), def.table] : [def.table];
@@ -66,17 +75,11 @@ function renderAddColumns(def: AddColumnsDef, options: RenderOptions): string[] 
 }
 
 function renderViewQuery(def: ViewQueryDef, options: RenderOptions): string[] {
-  const cluster = options.cluster === true;
-  const db = options.database;
-  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
-  const select = def.select.replaceAll('{from}', `${db}.${storage(def.from, cluster)}`);
-  return [substitute(`ALTER TABLE ${db}.${def.name}${onCluster} MODIFY QUERY\n${select}`, options)];
+  return [substitute(`ALTER TABLE ${options.database}.${def.name}${onClusterOf(options)} MODIFY QUERY\n${selectOf(def, options)}`, options)];
 }
 
 function renderTableSettings(def: TableSettingsDef, options: RenderOptions): string[] {
-  const cluster = options.cluster === true;
-  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
-  return [substitute(`ALTER TABLE ${options.database}.${storage(def.table, cluster)}${onCluster} MODIFY SETTING ${def.settings}`, options)];
+  return [substitute(`ALTER TABLE ${options.database}.${storage(def.table, options.cluster === true)}${onClusterOf(options)} MODIFY SETTING ${def.settings}`, options)];
 }
 
 /** The DDL statements of one schema object, in order. */
@@ -109,7 +112,7 @@ export function migrationChecksum(migration: Migration): string {
 export function renderBootstrap(options: RenderOptions): string[] {
   const cluster = options.cluster === true;
   const db = options.database;
-  const onCluster = cluster ? ` ON CLUSTER ${CLUSTER}` : '';
+  const onCluster = onClusterOf(options);
   const engine = cluster ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${db}/schema_migrations', '{replica}')` : 'MergeTree';
   return [
     `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}`,
