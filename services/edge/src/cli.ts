@@ -6,7 +6,9 @@ import { loadEdgeConfig } from './config.ts';
 import { FILTER_KINDS } from './plugins/filters.ts';
 
 const USAGE = `usage:
-  cli.ts keys create --tenant <name> --scopes <scope,...> [--rate-limit <per minute>] [--daily-quota <n>]
+  cli.ts keys create --tenant <name> --scopes <scope,...> [--rate-limit <per minute>] [--daily-quota <n>] [--trusted]
+    (--trusted: a trusted source, e.g. your own sandbox farm or a vendor feed, whose telemetry
+     alone may convict an indicator for every tenant)
   cli.ts keys list
   cli.ts keys revoke <id>
   cli.ts filters rebuild [--kind file|url|domain|ip]`;
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
       scopes: { type: 'string' },
       'rate-limit': { type: 'string' },
       'daily-quota': { type: 'string' },
+      trusted: { type: 'boolean' },
       kind: { type: 'string' },
     },
   });
@@ -49,11 +52,12 @@ async function main(): Promise<void> {
           scopes: scopes as Scope[],
           ...(values['rate-limit'] !== undefined ? { rateLimitPerMinute: Number(values['rate-limit']) } : {}),
           ...(values['daily-quota'] !== undefined ? { dailyQuota: Number(values['daily-quota']) } : {}),
+          trusted: values.trusted === true,
         });
-        process.stdout.write(`created key ${created.id} for tenant ${values.tenant} (${scopes.join(',')}); it is shown only once:\n${created.key}\n`);
+        process.stdout.write(`created ${values.trusted === true ? 'trusted ' : ''}key ${created.id} for tenant ${values.tenant} (${scopes.join(',')}); it is shown only once:\n${created.key}\n`);
       } else if (command === 'list') {
         for (const k of await keys.list()) {
-          process.stdout.write(`${k.id}\t${k.tenant}\t${k.scopes.join(',')}\t${k.rateLimitPerMinute ?? '-'}/min\t${k.dailyQuota ?? '-'}/day\t${k.createdAt}\n`);
+          process.stdout.write(`${k.id}\t${k.tenant}\t${k.scopes.join(',')}\t${k.rateLimitPerMinute ?? '-'}/min\t${k.dailyQuota ?? '-'}/day\t${k.createdAt}\t${k.trusted === true ? 'trusted' : '-'}\n`);
         }
       } else if (command === 'revoke') {
         if (arg === undefined) fail('keys revoke needs the key id');

@@ -10,6 +10,8 @@ export interface Principal {
   keyId: string;
   tenant: string;
   scopes: Scope[];
+  /** Whether the key is a trusted source (see `ApiKeyInfo.trusted`); absent means false. */
+  trusted?: boolean;
 }
 
 declare module 'fastify' {
@@ -170,7 +172,7 @@ async function authPlugin(fastify: FastifyInstance, options: AuthPluginOptions):
       throw unauthorized('the API key is not valid');
     }
     if (cache.size > MAX_CACHED) cache.clear();
-    const entry: CachedKey = { info, principal: { keyId: info.id, tenant: info.tenant, scopes: info.scopes }, state: stateOf(info), expiresAt: now + cacheTtl };
+    const entry: CachedKey = { info, principal: { keyId: info.id, tenant: info.tenant, scopes: info.scopes, trusted: info.trusted === true }, state: stateOf(info), expiresAt: now + cacheTtl };
     cache.set(header, entry);
     return entry;
   }

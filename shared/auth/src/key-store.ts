@@ -12,6 +12,11 @@ export interface ApiKeyInfo {
   rateLimitPerMinute?: number;
   /** Requests per UTC day; undefined means unlimited. */
   dailyQuota?: number;
+  /**
+   * A trusted source (the operator's own sandbox farm, a vendor feed): the telemetry it sends
+   * is marked so, and its evidence alone may convict an indicator globally. Absent means false.
+   */
+  trusted?: boolean;
   createdAt: string;
 }
 
@@ -20,6 +25,8 @@ export interface CreateKeyInput {
   scopes: Scope[];
   rateLimitPerMinute?: number;
   dailyQuota?: number;
+  /** See {@link ApiKeyInfo.trusted}; default false. */
+  trusted?: boolean;
 }
 
 /** API keys in Redis, stored only as SHA-256 of the (256-bit random) key. */
@@ -69,6 +76,7 @@ export function createKeyStore(redis: RedisClient, options: KeyStoreOptions): Ke
     };
     if (fields['rateLimitPerMinute']) info.rateLimitPerMinute = Number(fields['rateLimitPerMinute']);
     if (fields['dailyQuota']) info.dailyQuota = Number(fields['dailyQuota']);
+    if (fields['trusted'] === '1') info.trusted = true;
     return info;
   };
 
@@ -88,6 +96,8 @@ export function createKeyStore(redis: RedisClient, options: KeyStoreOptions): Ke
       };
       if (input.rateLimitPerMinute !== undefined) fields['rateLimitPerMinute'] = String(input.rateLimitPerMinute);
       if (input.dailyQuota !== undefined) fields['dailyQuota'] = String(input.dailyQuota);
+      // Only when set, so keys stored before the attribute existed read the same as untrusted ones.
+      if (input.trusted === true) fields['trusted'] = '1';
       await redis.hset(byHash(hash), fields);
       await redis.set(byId(id), hash);
       await redis.sadd(allIds, id);

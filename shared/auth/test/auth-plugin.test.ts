@@ -20,6 +20,7 @@ test('scoped routes, in child plugins or declared before the plugin, need a key;
   app.get('/public', async () => ({ ok: true }));
   await app.register(async (child) => {
     child.get('/scoped', { config: { scope: 'lookup' } }, async (request) => ({ tenant: request.principal?.tenant }));
+    child.get('/whoami', { config: { scope: 'ingest' } }, async (request) => ({ trusted: request.principal?.trusted }));
   });
   await app.ready();
 
@@ -45,6 +46,11 @@ test('scoped routes, in child plugins or declared before the plugin, need a key;
 
   const ingest = await keys.create({ tenant: 'acme', scopes: ['ingest'] });
   assert.equal((await app.inject({ url: '/scoped', headers: { authorization: `Bearer ${ingest.key}` } })).statusCode, 403);
+
+  // The principal says whether the key is a trusted source.
+  const trusted = await keys.create({ tenant: 'operator', scopes: ['ingest'], trusted: true });
+  assert.deepEqual((await app.inject({ url: '/whoami', headers: { authorization: `Bearer ${trusted.key}` } })).json(), { trusted: true });
+  assert.deepEqual((await app.inject({ url: '/whoami', headers: { authorization: `Bearer ${ingest.key}` } })).json(), { trusted: false });
 
   // A revocation handed over from the update stream takes effect at once.
   const other = await keys.create({ tenant: 'beta', scopes: ['admin'] });

@@ -27,6 +27,20 @@ test('keys are stored hashed, verified, listed and revoked with a stream entry',
   assert.deepEqual(entries.map((e) => [e.op, e.keyId]), [['key', id], ['revoke', id]]);
 });
 
+test('a key may be created trusted; the attribute is stored with it, verified and listed, false by default', async (t) => {
+  const redis = new Redis(await testRedisUrl());
+  t.after(() => redis.quit());
+  const keys = createKeyStore(redis, { prefix: `${uniqueName('auth')}:` });
+  const trusted = await keys.create({ tenant: 'operator', scopes: ['ingest'], trusted: true });
+  const plain = await keys.create({ tenant: 'acme', scopes: ['ingest'] });
+  const explicit = await keys.create({ tenant: 'acme', scopes: ['ingest'], trusted: false });
+  assert.equal((await keys.verify(trusted.key))?.trusted, true);
+  assert.equal((await keys.verify(plain.key))?.trusted, undefined);
+  assert.equal((await keys.verify(explicit.key))?.trusted, undefined);
+  const listed = new Map((await keys.list()).map((k) => [k.id, k.trusted === true]));
+  assert.deepEqual(Object.fromEntries(listed), { [trusted.id]: true, [plain.id]: false, [explicit.id]: false });
+});
+
 test('admin implies every scope', () => {
   assert.equal(hasScope(['admin'], 'ingest'), true);
   assert.equal(hasScope(['lookup'], 'ingest'), false);

@@ -40,7 +40,8 @@ keys.command('create')
   .option('--scopes <scope,...>', 'lookup, ingest, analyst, partner, admin', 'lookup')
   .option('--rate-limit <n>', 'requests per minute (default: the service default)')
   .option('--daily-quota <n>', 'requests per UTC day (default: unlimited)')
-  .action(run((ctx, options: { tenant: string; scopes: string; rateLimit?: string; dailyQuota?: string }) => keysCreate(ctx, options)));
+  .option('--trusted', 'mark the key a trusted source (your own sandbox farm, a vendor feed): the telemetry it sends may convict an indicator for every tenant on its own; other keys\' evidence alone convicts only in their own tenant\'s view', false)
+  .action(run((ctx, options: { tenant: string; scopes: string; rateLimit?: string; dailyQuota?: string; trusted: boolean }) => keysCreate(ctx, options)));
 keys.command('list').description('list keys (never the keys themselves)').action(run((ctx) => keysList(ctx)));
 keys.command('revoke').description('revoke a key by id; edges drop it within a second').argument('<id>')
   .action(run((ctx, id: string) => keysRevoke(ctx, id)));

@@ -60,6 +60,24 @@ test('keys create prints the key on its last line, and the key authenticates unt
   }
 });
 
+test('keys create --trusted makes a trusted key; keys list says which keys are trusted', async () => {
+  const help = await repute(['keys', 'create', '--help'], env);
+  assert.match(help.stdout, /--trusted/);
+  assert.match(help.stdout, /trusted source/);
+  const created = await repute(['--json', 'keys', 'create', '--tenant', 'sandbox-farm', '--scopes', 'ingest', '--trusted'], env);
+  assert.equal(created.code, 0, created.stderr);
+  const out = JSON.parse(created.stdout) as { id: string; trusted: boolean };
+  assert.equal(out.trusted, true);
+  const plain = JSON.parse((await repute(['--json', 'keys', 'create', '--tenant', 'acme', '--scopes', 'ingest'], env)).stdout) as { id: string; trusted: boolean };
+  assert.equal(plain.trusted, false);
+  const listed = JSON.parse((await repute(['--json', 'keys', 'list'], env)).stdout) as { id: string; trusted: boolean }[];
+  assert.equal(listed.find((k) => k.id === out.id)?.trusted, true);
+  assert.equal(listed.find((k) => k.id === plain.id)?.trusted, false);
+  const text = (await repute(['keys', 'list'], env)).stdout.split('\n');
+  assert.equal(text[0]!.split('\t').at(-1), 'trusted');
+  assert.equal(text.find((line) => line.startsWith(out.id))?.split('\t').at(-1), 'yes');
+});
+
 test('usage errors exit 2 and say what is wrong', async () => {
   const badScope = await repute(['keys', 'create', '--tenant', 'x', '--scopes', 'root'], env);
   assert.equal(badScope.code, 2);

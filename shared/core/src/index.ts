@@ -17,6 +17,6 @@ export { ipRange } from './ip-range.ts';
 export { canonicalizeDomain, registrableDomain } from './domain.ts';
 export { canonicalizeEmail } from './email.ts';
 export { digestOf, digestAndKey, recordKey, aliasKey, sha256 } from './keys.ts';
-export type { Verdict, Reason, ReputationRecord } from './record.ts';
-export { VERDICT_RANK, worstVerdict, isVerdict, encodeRecord, decodeRecord, RecordError, RECORD_FORMAT_VERSION } from './record.ts';
+export type { Verdict, Reason, ReputationRecord, TenantView } from './record.ts';
+export { VERDICT_RANK, worstVerdict, isVerdict, encodeRecord, decodeRecord, recordForTenant, RecordError, RECORD_FORMAT_VERSION, MAX_TENANT_VIEWS } from './record.ts';
 export { lookupCandidates, domainChain, type LookupCandidates, type LookupCandidate, type CandidateRole, type LookupKind } from './lookup-candidates.ts';

@@ -4,11 +4,16 @@ import type { Candidate, CandidateRole, PreparedLookup } from './candidates.ts';
 import type { FilterSet } from './filter-set.ts';
 import type { OverlaySet } from './overlay-set.ts';
 import type { CachedValue, RecordCache } from './record-cache.ts';
+import { edgeRecord, seenBy } from './tenant-records.ts';
 
 /** The answer to one lookup, before it is shaped for HTTP. */
 export interface LookupResult {
   verdict: Verdict;
-  /** The record that decided the verdict (for URLs, the matching expression's record). */
+  /**
+   * The record that decided the verdict (for URLs, the matching expression's record), as the
+   * asking tenant sees it: its own view's verdict, score, confidence and reasons when it has one.
+   * Never carries `views`.
+   */
   record: ReputationRecord | null;
   matched: { kind: string; value: string; role: CandidateRole } | null;
   overlay: OverlayEntry | null;
@@ -55,7 +60,8 @@ interface Plan {
 /**
  * Answers lookups: filter first (a negative never reaches Redis), then the in-process cache,
  * then one batched Redis read for everything still open (a second one only to follow MD5/SHA-1
- * aliases), then the tenant overlay. Worst verdict wins across a lookup's records.
+ * aliases), then the tenant overlay. Worst verdict wins across a lookup's records, each record
+ * read as the asking tenant sees it (its view, when the record carries one for that tenant).
  *
  * `answer` and `answerOne` return synchronously when no Redis read is needed (filter
  * negatives and cache hits, most traffic): a promise per request is measurable on this path.
@@ -265,7 +271,7 @@ export class LookupService {
         if (key.startsWith('rep:alias:')) value = text;
         else {
           try {
-            value = decodeRecord(text);
+            value = edgeRecord(decodeRecord(text));
           } catch (err) {
             hooks.onRedisError(err as Error);
             value = null;
@@ -295,8 +301,9 @@ export class LookupService {
         continue;
       }
       if (value === null || typeof value === 'string') continue;
-      if (best === null || VERDICT_RANK[value.verdict] > VERDICT_RANK[best.verdict]) {
-        best = value;
+      const seen = seenBy(value, tenant);
+      if (best === null || VERDICT_RANK[seen.verdict] > VERDICT_RANK[best.verdict]) {
+        best = seen;
         matched = item.candidates[j]!;
       }
     }

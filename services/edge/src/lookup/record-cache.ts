@@ -1,7 +1,7 @@
-import type { ReputationRecord } from '@repute/core';
+import type { EdgeRecord } from './tenant-records.ts';
 
 /** What the cache holds per key: a record, an alias target (SHA-256 hex), or null for "confirmed absent". */
-export type CachedValue = ReputationRecord | string | null;
+export type CachedValue = EdgeRecord | string | null;
 
 interface Entry {
   value: CachedValue;

@@ -11,14 +11,15 @@ export interface Sorted {
 /**
  * Validates and canonicalises every raw event and turns the valid ones into bus messages keyed
  * by their primary indicator. A second event with an id already seen in the same request is
- * rejected: one request, one answer per id.
+ * rejected: one request, one answer per id. `trusted` (the sending key is a trusted source)
+ * is written into every envelope.
  */
-export function sortEvents(raw: unknown[], tenant: string, receivedAt: number, options: ValidateOptions): Sorted {
+export function sortEvents(raw: unknown[], tenant: string, receivedAt: number, options: ValidateOptions, trusted = false): Sorted {
   const acceptedIds: string[] = [];
   const rejections: Omit<Rejection, 'ok'>[] = [];
   const messages: OutgoingMessage[] = [];
   const seen = new Set<string>();
-  const encode = envelopeEncoder(tenant, receivedAt);
+  const encode = envelopeEncoder(tenant, receivedAt, trusted);
   // One reference time for the whole request: its events are judged against when it arrived.
   const judged = options.now === undefined ? { ...options, now: receivedAt } : options;
   for (let index = 0; index < raw.length; index++) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ReputationRecord } from '@repute/core';
+import { recordForTenant, type ReputationRecord } from '@repute/core';
 import { badField } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import { crossTenant, publishable } from '../../privacy/k-anonymity.ts';
@@ -101,7 +101,9 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
     const admin = isAdmin(request);
     const tenant = tenantScope(request);
     const at = request.query.at === undefined ? undefined : parseTime('querystring.at', request.query.at, 0);
-    const [record, stats, override] = await Promise.all([store.get(ref.key), indicatorStats(reader, ref, { tenant }), currentOverride(reader, ref.kind, ref.digest)]);
+    const [stored, stats, override] = await Promise.all([store.get(ref.key), indicatorStats(reader, ref, { tenant }), currentOverride(reader, ref.kind, ref.digest)]);
+    // The caller's tenant sees its own view of the record, if it has one, and no other's.
+    const record = stored === null ? null : recordForTenant(stored, request.principal!.tenant);
     const ownOverride = override !== null && (admin || override.tenant === request.principal!.tenant);
     const shown = publishable(k, stats.global.tenants, admin);
     return {
@@ -212,9 +214,13 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
     const admin = isAdmin(request);
     const graph = await relationsGraph(reader, ref, { depth, perHop: limit, maxEdges: config.ANALYST_RELATIONS_MAX_EDGES });
     const records = await store.getMany(graph.nodes.map((n) => `rep:${n.kind}:${n.digest}`));
+    const viewer = request.principal!.tenant;
     return {
       kind: ref.kind, value: ref.value, digest: ref.digest, depth, truncated: graph.truncated, k_anonymity: k,
-      nodes: graph.nodes.map((n, i) => ({ ...n, verdict: records[i]?.verdict ?? 'unknown' })),
+      nodes: graph.nodes.map((n, i) => {
+        const record = records[i];
+        return { ...n, verdict: record == null ? 'unknown' : recordForTenant(record, viewer).verdict };
+      }),
       // The relations aggregate keeps no tenant, so its distinct sensors stand in for
       // contributors: a count is shown only when k sensors (hence possibly k tenants) saw the edge.
       edges: graph.edges.map((e) => ({

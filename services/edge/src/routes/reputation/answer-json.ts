@@ -5,6 +5,9 @@ import type { LookupResult } from '../../lookup/lookup-service.ts';
 // schemas.ts declare (and nothing else): on the lookup path the schema serialiser plus the
 // intermediate answer object cost more than the lookup, and in a batch most items are a
 // constant. The record part of a hit is kept per record object, since cached records repeat.
+// A record with tenant views arrives as the asking tenant's record (see tenant-records.ts): a
+// view's tenant gets its own object, so its fragment is cached apart, and no field written
+// here names or hints at another tenant's view.
 
 const str = JSON.stringify as (value: string) => string;
 

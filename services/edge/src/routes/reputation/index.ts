@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { decodeRecord, isIndicatorError } from '@repute/core';
+import { decodeRecord, isIndicatorError, recordForTenant } from '@repute/core';
 import { ReputeError } from '@repute/http';
 import { prepareBatch, type PreparedBatch } from '../../lookup/batch-items.ts';
 import { prepareLookup, type LookupKind, type PreparedLookup } from '../../lookup/candidates.ts';
@@ -194,6 +194,7 @@ export default async function reputationRoutes(fastify: FastifyInstance): Promis
     },
   }, async (request, reply) => {
     const { kind, prefix } = request.params;
+    const tenant = request.principal?.tenant;
     if (prefix.length % 2 !== 0) {
       throw new ReputeError({ code: 'REPUTE_EDGE_BAD_PREFIX', status: 400, title: 'Invalid prefix', detail: 'the prefix must be whole bytes (an even number of hex digits)' });
     }
@@ -214,7 +215,7 @@ export default async function reputationRoutes(fastify: FastifyInstance): Promis
       const text = raw[i];
       if (text == null) return;
       try {
-        matches.push({ digest, verdict: decodeRecord(text).verdict });
+        matches.push({ digest, verdict: recordForTenant(decodeRecord(text), tenant).verdict });
       } catch {
         // A record that does not parse is left out rather than failing the search.
       }

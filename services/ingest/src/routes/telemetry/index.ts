@@ -62,9 +62,10 @@ export default async function telemetryRoutes(fastify: FastifyInstance, options:
     },
     async (request, reply) => {
       const raw = request.body as unknown[];
-      // The tenant comes from the API key; an event body cannot name one.
-      const tenant = request.principal?.tenant ?? 'default';
-      const { acceptedIds, rejections, messages } = sortEvents(raw, tenant, Date.now(), validation);
+      // The tenant and trust come from the API key; an event body can name neither.
+      const principal = request.principal;
+      const tenant = principal?.tenant ?? 'default';
+      const { acceptedIds, rejections, messages } = sortEvents(raw, tenant, Date.now(), validation, principal?.trusted === true);
       if (messages.length > 0) {
         try {
           await fastify.ingest.bus.publish(topic, messages);
