@@ -7,7 +7,8 @@ import { dropDatabase, removeTestClickHouseData, testClickHouse } from '@repute/
 import { createKeyStore } from '@repute/auth';
 import type { BusMessage } from '@repute/bus';
 import { digestOf, recordKey, type ReputationRecord } from '@repute/core';
-import { createCorrelator, loadPolicy } from '@repute/correlator';
+import { createCorrelator } from '@repute/correlator';
+import { loadPolicy } from '@repute/verdicts';
 import { edgeApp, loadEdgeConfig, type EdgeConfig } from '@repute/edge';
 import { createRedis, createReputationStore, isCluster, keySlot, type RedisClient, type ReputationStore } from '@repute/store';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';

@@ -54,8 +54,8 @@ test('GET /v1/feed/verdicts streams every verdict change to analysts, overrides 
   const feed = follow(res.body!);
   await until('the connected comment', () => feed.comments.length > 0);
 
-  // Another tenant's telemetry convicts the file: the verdict is global, so the feed says so.
-  await h.correlator.handle([1, 2].map((i) => message({ sensor: `s${i}`, type: 'detection', file: { sha256: FILE }, verdict: { engine: `av${i}`, category: 'malicious' } }, 't2')));
+  // Two other tenants' telemetry convicts the file: the verdict is global, so the feed says so.
+  await h.correlator.handle([1, 2].map((i) => message({ sensor: `s${i}`, type: 'detection', file: { sha256: FILE }, verdict: { engine: `av${i}`, category: 'malicious' } }, `t${i + 1}`)));
   await until('the conviction on the feed', () => feed.events.some((e) => e.value === FILE && e.verdict === 'malicious'));
   const convicted = feed.events.find((e) => e.verdict === 'malicious')!;
   assert.equal(convicted.kind, 'file');

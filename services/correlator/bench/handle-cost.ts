@@ -8,7 +8,7 @@ import { createReputationStore } from '@repute/store';
 import { decodeEnvelope, encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import { createCorrelator } from '../src/correlator.ts';
 import { observe, telemetryRows } from '../src/events/observations.ts';
-import { DEFAULT_POLICY_PATH, loadPolicy } from '../src/policy/load-policy.ts';
+import { DEFAULT_POLICY_PATH, loadPolicy } from '@repute/verdicts';
 
 // Where a batch's cost goes, stage by stage, as CPU per event (this process plus the Redis
 // server's own CPU from INFO): the whole handle() against its parts measured alone. No bus and

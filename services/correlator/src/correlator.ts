@@ -2,26 +2,19 @@ import { hash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { insertEncoded, TELEMETRY_COLUMNS, telemetryTuple, type ClickHouseClient, type VerdictLogRow } from '@repute/analytics';
 import type { BusMessage } from '@repute/bus';
-import type { IndicatorKind, ReputationRecord } from '@repute/core';
+import type { Verdict } from '@repute/core';
 import { isCluster, type RedisClient, type ReputationStore } from '@repute/store';
 import { decodeEnvelope } from '@repute/telemetry';
+import {
+  assess, decodeState, execBySlot, pendingPropagationKey, recordOf, recordSignature, stateKeys, verdictLogRows, wordField, writtenCommands,
+  type Assessment, type DecodedState, type IndicatorRef, type KeyCommand, type Policy, type ReliabilityMap, type VerdictChange,
+} from '@repute/verdicts';
 import { observe, telemetryRows, type DigestCache, type Mention, type Observation } from './events/observations.ts';
-import type { Policy, Verdict } from './policy/load-policy.ts';
-import { assess, type Assessment } from './scoring/score.ts';
-import { decodeState, detectionField, type DecodedState } from './state/decode-state.ts';
 import { OBSERVE_BATCH_SCRIPT } from './state/observe-script.ts';
-import { execBySlot, type KeyCommand } from './state/slot-pipeline.ts';
 import { insertQueue, takeGroup } from './sink/insert-queue.ts';
 import { LineBuffer } from './sink/line-buffer.ts';
-import { pendingPropagationKey, stateKeys } from './state/state-keys.ts';
 
-/** An indicator by identity. */
-export interface IndicatorRef {
-  kind: IndicatorKind;
-  value: string;
-  digest: string;
-  key: string;
-}
+export type { IndicatorRef, VerdictChange };
 
 export interface CorrelatorLog {
   warn(obj: object, msg: string): void;
@@ -35,6 +28,8 @@ export interface CorrelatorDeps {
   database: string;
   /** The policy in force (read per batch, so a reload applies to the next one). */
   policy: () => Policy;
+  /** The sources' measured reliability, when an estimate is at hand (see `startReliabilityJob`). */
+  reliability?: () => ReliabilityMap | undefined;
   /** Key prefix of the correlator's own state. */
   prefix: string;
   /** How long an event id is remembered for deduplication, seconds. */
@@ -45,15 +40,6 @@ export interface CorrelatorDeps {
   /** Called per written verdict change (metrics, benchmarks). */
   onVerdict?: (change: VerdictChange) => void;
   now?: () => number;
-}
-
-export interface VerdictChange {
-  ref: IndicatorRef;
-  previous: Verdict;
-  record: ReputationRecord;
-  source: VerdictLogRow['source'];
-  /** When the event that decided it was accepted by ingest (stream changes only). */
-  receivedAt?: number;
 }
 
 export interface BatchResult {
@@ -68,7 +54,6 @@ interface ObserveCommands {
   reputeObserveBatch(...args: (string | number)[]): Promise<unknown>;
 }
 
-const HOUR = 3_600_000;
 /** Width of the dedup sets, in event time. */
 const DEDUP_BUCKET_MS = 60_000;
 // Events per script call: a call holds Redis for its duration, and the edge's lookups wait
@@ -78,6 +63,11 @@ const CHUNK_EVENTS = 1000;
 // groups them and reads its script replies: a process that also serves lookups or follows the
 // update stream (the one-machine launcher) would otherwise stall for the whole of a large batch.
 const YIELD_EVERY = 250;
+const SEVERE = new Set<Verdict>(['malicious', 'suspicious']);
+/** An accused indicator with new relations is walked again at most this often. */
+const REQUEUE_COOLDOWN_MS = 5_000;
+/** Indicators whose last re-walk is remembered before the expired ones are forgotten. */
+const REQUEUE_REMEMBERED = 10_000;
 /** Events of the batches one state pass takes at most. */
 const PASS_EVENTS = 40_000;
 /**
@@ -116,7 +106,6 @@ interface ScriptCall {
   items: IndicatorEvents[];
   events: number;
 }
-const SEVERE = new Set<Verdict>(['malicious', 'suspicious']);
 
 /** A batch's share of what the passes that carried it found (a pass may carry other batches too). */
 function shareOf(observations: Observation[], passes: { changes: VerdictChange[] }[]): Pick<BatchResult, 'events' | 'duplicates' | 'changes'> {
@@ -125,11 +114,6 @@ function shareOf(observations: Observation[], passes: { changes: VerdictChange[]
   for (const o of observations) for (const m of o.mentions) mine.add(m.key);
   const changes = passes.reduce((n, p) => n + p.changes.filter((c) => mine.has(c.ref.key)).length, 0);
   return { events: observations.length, duplicates: observations.length - fresh, changes };
-}
-
-/** The sorted rule ids behind a verdict: what tells a record's reasons apart. */
-function ruleSignature(from: { reasons: readonly { rule: string }[] }): string {
-  return [...new Set(from.reasons.map((r) => r.rule))].sort().join(',');
 }
 
 /** The correlator's per-batch pipeline and the shared re-scoring path. */
@@ -149,6 +133,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   const now = deps.now ?? Date.now;
   redis.defineCommand('reputeObserveBatch', { lua: OBSERVE_BATCH_SCRIPT });
   let sequence = 0;
+  const requeuedAt = new Map<string, number>();
   // Batches may be handled many at a time (the bus overlaps them). Their state work goes in
   // passes, one after another: a pass takes every batch waiting (see `drainState`), and hands
   // over as soon as its records are written; the log rows and ClickHouse inserts follow on
@@ -156,12 +141,12 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   // only after the change's log row is in, so that a crash before then re-decides (and logs)
   // the change on redelivery. Until then the verdict just written is held here, and the passes
   // after it read it from here instead of the older `vd`.
-  const unmarked = new Map<string, { verdict: Verdict; rules: string }>();
+  const unmarked = new Map<string, { verdict: Verdict; rules: string; refreshedAt?: number }>();
   // The end of the chain that sets `vd` in decision order (see `hold`).
   let markTurn: Promise<void> = Promise.resolve();
   const withUnmarked = (key: string, decoded: DecodedState): DecodedState => {
     const u = unmarked.get(key);
-    return u === undefined ? decoded : { ...decoded, verdict: u.verdict, rules: u.rules };
+    return u === undefined ? decoded : { ...decoded, verdict: u.verdict, rules: u.rules, refreshedAt: Math.max(decoded.refreshedAt, u.refreshedAt ?? 0) };
   };
 
   // Versions only need to grow per indicator; milliseconds × 1000 plus a rolling counter keeps
@@ -172,42 +157,34 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   const readState = async (ref: IndicatorRef): Promise<DecodedState> =>
     decodeState(ref.kind, ref.value, await redis.call('HGETALL', stateKeys(prefix, ref.key).state));
 
-  function recordOf(ref: IndicatorRef, decoded: DecodedState, a: Assessment): ReputationRecord {
-    const s = decoded.state;
-    return {
-      kind: ref.kind,
-      value: ref.value,
-      verdict: a.verdict,
-      score: a.score,
-      confidence: a.confidence,
-      categories: [],
-      firstSeen: Math.min(s.firstSeen, s.lastSeen),
-      lastSeen: s.lastSeen,
-      prevalence: { sensors: s.sensors, tenants: s.tenants },
-      reasons: a.reasons.map((r) => ({ rule: r.rule, weight: r.weight, evidence: r.evidence, ...(r.detail !== undefined ? { detail: r.detail } : {}) })),
-      version: nextVersion(),
-      ttl: a.ttl,
-    };
-  }
-
   /**
    * Writes the records of changed verdicts; the edge serves them from here on. A record whose
-   * verdict stays but whose rules changed (a sandbox report after two engines had convicted) is
-   * rewritten too, so the reasons an agent or analyst reads stay true; that is no verdict
-   * change, so it is neither logged nor propagated. New counts alone (prevalence, last seen)
-   * do not rewrite a record: that would be a write per event.
+   * verdict stays but whose explanation changed (new rules, a tenant's view) is rewritten too,
+   * so the reasons an agent or analyst reads stay true; that is no verdict change, so it is
+   * neither logged nor propagated. So is a served record whose prevalence or last sighting moved,
+   * at most once per `refreshMs` per indicator: a record's counts stay current within that
+   * without a write per event.
    */
-  async function writeRecords(items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt?: number }[], source: VerdictLogRow['source']): Promise<VerdictChange[]> {
+  async function writeRecords(items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt?: number }[], source: VerdictLogRow['source'], policy: Policy): Promise<VerdictChange[]> {
     const changes: VerdictChange[] = [];
-    const refreshed = items.filter((i) => i.assessment.verdict === i.decoded.verdict && i.assessment.verdict !== 'unknown' && ruleSignature(i.assessment) !== i.decoded.rules);
+    const t = now();
+    const refreshed = items.filter((i) => {
+      const a = i.assessment;
+      if (a.verdict !== i.decoded.verdict || a.verdict === 'unknown') return false;
+      return recordSignature(a) !== i.decoded.rules || (i.decoded.refreshedAt < i.decoded.state.lastSeen && t - i.decoded.refreshedAt >= policy.doc.refreshMs);
+    });
     const refreshes = refreshed.length === 0 ? Promise.resolve() : (async () => {
-      await Promise.all(refreshed.map((i) => store.write(recordOf(i.ref, i.decoded, i.assessment))));
-      await execBySlot(redis, refreshed.map((i): KeyCommand => ['hset', stateKeys(prefix, i.ref.key).state, 'rs', ruleSignature(i.assessment)]));
+      await Promise.all(refreshed.map((i) => store.write(recordOf(i.ref, i.decoded, i.assessment, nextVersion()))));
+      for (const i of refreshed) {
+        const held = unmarked.get(i.ref.key);
+        if (held !== undefined) held.refreshedAt = t;
+      }
+      await execBySlot(redis, refreshed.map((i): KeyCommand => ['hset', stateKeys(prefix, i.ref.key).state, 'rs', recordSignature(i.assessment), 'rp', t]));
     })();
     const writes = items
       .filter((i) => i.assessment.verdict !== i.decoded.verdict)
       .map(async (i) => {
-        const record = recordOf(i.ref, i.decoded, i.assessment);
+        const record = recordOf(i.ref, i.decoded, i.assessment, nextVersion());
         await store.write(record);
         const change: VerdictChange = { ref: i.ref, previous: i.decoded.verdict, record, source, ...(i.receivedAt !== undefined ? { receivedAt: i.receivedAt } : {}) };
         changes.push(change);
@@ -238,7 +215,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   function hold(changes: VerdictChange[], source: VerdictLogRow['source']): Held {
     if (changes.length === 0) return NOTHING_HELD;
     const entries = changes.map((c) => {
-      const entry = { verdict: c.record.verdict, rules: ruleSignature(c.record) };
+      const entry = { verdict: c.record.verdict, rules: recordSignature(c.record), refreshedAt: now() };
       unmarked.set(c.ref.key, entry);
       return { key: c.ref.key, entry };
     });
@@ -263,19 +240,8 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
 
   /** Sets `vd` and queues the changes for propagation. */
   async function setWritten(changes: VerdictChange[], source: VerdictLogRow['source']): Promise<void> {
-    const commands: KeyCommand[] = [];
-    for (const c of changes) {
-      commands.push(['hset', stateKeys(prefix, c.ref.key).state, 'vd', c.record.verdict, 'rs', ruleSignature(c.record)]);
-      // A verdict that propagation moved across `malicious` is passed on in turn (a payload
-      // convicted through the droppers that started it raises the URL it came from); smaller
-      // moves stay where they are, so suspicion alone never snowballs.
-      const cascades = source === 'propagation' ? c.record.verdict === 'malicious' || c.previous === 'malicious' : SEVERE.has(c.record.verdict) || SEVERE.has(c.previous);
-      if (cascades) {
-        commands.push(['zadd', pendingPropagationKey(prefix), now(), JSON.stringify({ kind: c.ref.kind, value: c.ref.value, digest: c.ref.digest, key: c.ref.key })]);
-      }
-    }
     // The indicators' state keys lie in different slots of a cluster: sent per slot there.
-    await execBySlot(redis, commands);
+    await execBySlot(redis, writtenCommands(changes, source, prefix, now()));
   }
 
   /**
@@ -326,10 +292,12 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         let set = minutes.get(minute);
         if (set === undefined) minutes.set(minute, (set = minutes.size + 1));
         const d = subject ? o.detection : undefined;
-        const field = d === undefined ? '' : detectionField(d.source, d.category, Math.floor(o.time / HOUR) * HOUR, d.engine);
-        packed.push(set, hash, o.sensor, o.tenant, String(o.time), subject && o.signed ? 1 : 0, field, d !== undefined && d.category !== 'clean' ? 1 : 0);
+        // Sensors are the tenant's own names: counted within their tenant, so one tenant's
+        // invented sensor ids are never somebody else's.
+        packed.push(set, hash, `${o.tenant}/${o.sensor}`, o.tenant, String(o.time), subject && o.signed ? 1 : 0,
+          d === undefined ? '' : wordField(d.source, o.tenant, d.engine), d === undefined ? '' : `${d.category}|${o.trusted ? 1 : 0}`);
       }
-      call.keys.push(k.state, k.sensors, k.tenants, k.detectingSensors, k.detectingTenants);
+      call.keys.push(k.state, k.sensors, k.tenants);
       // A set outlives its minute by the dedup window, counted from now for old events.
       for (const minute of minutes.keys()) {
         call.keys.push(k.dedup(minute));
@@ -372,26 +340,14 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   }, { minIntervalMs: deps.insertIntervalMs ?? 0, rowsOf: (b) => b.rows });
   const verdictLog = insertQueue<VerdictLogRow>((rows) => insertRows('verdict_log', rows), { minIntervalMs: deps.insertIntervalMs ?? 0 });
 
-  function logRows(changes: VerdictChange[], policy: Policy): VerdictLogRow[] {
-    return changes.map((c) => ({
-      time: now(),
-      kind: c.ref.kind,
-      digest: c.ref.digest,
-      value: c.ref.value,
-      verdict: c.record.verdict,
-      previous_verdict: c.previous,
-      score: c.record.score,
-      confidence: c.record.confidence,
-      source: c.source,
-      reasons: JSON.stringify(c.record.reasons),
-      policy_version: policy.version,
-      record_version: c.record.version,
-    }));
-  }
+  const logRows = (changes: VerdictChange[], policy: Policy): VerdictLogRow[] => verdictLogRows(changes, policy.version, now());
 
   /** Runs indicators' scripts, assesses them and writes their records, into `into`. */
-  async function applySlice(entries: IndicatorEvents[], policy: Policy, into: { changes: VerdictChange[]; held: Held[] }): Promise<void> {
+  async function applySlice(entries: IndicatorEvents[], policy: Policy, into: { changes: VerdictChange[]; held: Held[]; requeue: IndicatorRef[] }): Promise<void> {
     const calls = scriptCalls(entries);
+    const entriesByKey = new Map<string, IndicatorEvents>();
+    for (const e of entries) entriesByKey.set(e.ref.key, e);
+    const reliability = deps.reliability?.();
     const replies = await runCalls(calls);
     const t = now();
     const items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt: number }[] = [];
@@ -412,11 +368,24 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
           if (flags[j] === '1') e.o.applied = true;
         });
         const decoded = withUnmarked(entry.ref.key, decodeState(entry.ref.kind, entry.ref.value, r[1]));
-        items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t), receivedAt: entry.receivedAt });
+        items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t, reliability), receivedAt: entry.receivedAt });
       }
     }
-    const changes = await writeRecords(items, 'stream');
+    const changes = await writeRecords(items, 'stream', policy);
     into.changes.push(...changes);
+    // An indicator that stays accused but shows new relations (a convicted file downloaded by
+    // one more machine, from one more URL) is walked again: what it accuses grows with them.
+    for (let n = 0; n < items.length; n++) {
+      const i = items[n]!;
+      if (i.assessment.verdict !== i.decoded.verdict || !SEVERE.has(i.assessment.verdict)) continue;
+      const at = requeuedAt.get(i.ref.key);
+      if (at !== undefined && t - at < REQUEUE_COOLDOWN_MS) continue;
+      const entry = entriesByKey.get(i.ref.key);
+      if (entry === undefined || !entry.events.some((e) => e.o.mentions.length > 1)) continue;
+      requeuedAt.set(i.ref.key, t);
+      into.requeue.push(i.ref);
+    }
+    if (requeuedAt.size > REQUEUE_REMEMBERED) for (const [key, at] of requeuedAt) if (t - at >= REQUEUE_COOLDOWN_MS) requeuedAt.delete(key);
     // Held at once, in decision order: a pass of detections may run before this pass's next slice.
     into.held.push(hold(changes, 'stream'));
   }
@@ -459,7 +428,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   async function runPass(lane: 'urgent' | 'plain'): Promise<void> {
     const group = takeGroup(waiting[lane], (w) => w.observations.length, PASS_EVENTS);
     const policy = deps.policy();
-    const result = { changes: [] as VerdictChange[], held: [] as Held[] };
+    const result = { changes: [] as VerdictChange[], held: [] as Held[], requeue: [] as IndicatorRef[] };
     try {
       const urgentFirst = async () => {
         while (waiting.urgent.length > 0) await runPass('urgent');
@@ -489,6 +458,10 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         // these batches carry. (A batch whose insert failed is retried anyway.)
         await Promise.allSettled(inserted);
         for (const h of result.held) await h.mark();
+        if (result.requeue.length > 0) {
+          const at = now();
+          await redis.zadd(pendingPropagationKey(prefix), ...result.requeue.flatMap((r) => [at, JSON.stringify({ kind: r.kind, value: r.value, digest: r.digest, key: r.key })]));
+        }
       } finally {
         for (const h of result.held) h.release();
       }
@@ -551,11 +524,12 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     async rescore(refs, source) {
       const policy = deps.policy();
       const t = now();
+      const reliability = deps.reliability?.();
       const items = await Promise.all(refs.map(async (ref) => {
         const decoded = withUnmarked(ref.key, await readState(ref));
-        return { ref, decoded, assessment: assess(decoded.state, policy, t) };
+        return { ref, decoded, assessment: assess(decoded.state, policy, t, reliability) };
       }));
-      const changes = await writeRecords(items, source);
+      const changes = await writeRecords(items, source, policy);
       const held = hold(changes, source);
       try {
         await correlator.insertVerdictLog(changes);
@@ -568,7 +542,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
 
     async inspect(ref) {
       const decoded = await readState(ref);
-      return { decoded, assessment: assess(decoded.state, deps.policy(), now()) };
+      return { decoded, assessment: assess(decoded.state, deps.policy(), now(), deps.reliability?.()) };
     },
 
     async insertVerdictLog(changes) {

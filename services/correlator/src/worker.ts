@@ -6,8 +6,9 @@ import { TELEMETRY_TOPIC } from '@repute/telemetry';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { CorrelatorConfig } from './config.ts';
 import { createCorrelator, type Correlator, type CorrelatorLog } from './correlator.ts';
-import { DEFAULT_POLICY_PATH, loadPolicy, type Policy } from './policy/load-policy.ts';
+import { DEFAULT_POLICY_PATH, loadPolicy, reliabilityOf, type Policy } from '@repute/verdicts';
 import { propagateOnce } from './propagation/propagate.ts';
+import { startReliabilityJob, type ReliabilityJob } from './reliability/reliability-job.ts';
 import { migrateStateLayout } from './state/migrate-layout.ts';
 
 export interface WorkerLog extends CorrelatorLog {
@@ -49,8 +50,16 @@ export async function startWorker(config: CorrelatorConfig, log: WorkerLog, regi
   const events = registry && new Counter({ name: 'repute_correlator_events_total', help: 'Telemetry events processed.', labelNames: ['outcome'], registers: [registry] });
   const changes = registry && new Counter({ name: 'repute_correlator_verdict_changes_total', help: 'Verdict changes written.', labelNames: ['source', 'verdict'], registers: [registry] });
   const batchSeconds = registry && new Histogram({ name: 'repute_correlator_batch_seconds', help: 'Time to process one bus batch.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [registry] });
+  // Measured rates of the evidence sources, the configured ones as their priors; until the
+  // first estimate (or with the job off) the configured rates stand.
+  const reliability: ReliabilityJob | undefined = config.CORRELATOR_RELIABILITY_INTERVAL_S === 0 ? undefined : await startReliabilityJob({
+    clickhouse, database: config.CLICKHOUSE_DATABASE, redis, prefix, log,
+    intervalMs: config.CORRELATOR_RELIABILITY_INTERVAL_S * 1000,
+    priors: (source, engine) => reliabilityOf(policy, undefined, source, engine),
+  });
   const correlator = createCorrelator({
     redis, store, clickhouse, database: config.CLICKHOUSE_DATABASE, policy: () => policy, prefix,
+    ...(reliability !== undefined ? { reliability: () => reliability.current() } : {}),
     dedupTtlSeconds: config.CORRELATOR_DEDUP_TTL_S, insertIntervalMs: config.CORRELATOR_INSERT_INTERVAL_MS, log,
     onVerdict: (c) => changes?.inc({ source: c.source, verdict: c.record.verdict }),
   });
@@ -113,6 +122,7 @@ export async function startWorker(config: CorrelatorConfig, log: WorkerLog, regi
       stopped = true;
       clearTimeout(timer);
       watcher?.close();
+      await reliability?.close();
       // Cutting Redis first fails whatever the abandoned handler still had to write.
       redis.disconnect();
       await subscription.abort();
@@ -125,6 +135,7 @@ export async function startWorker(config: CorrelatorConfig, log: WorkerLog, regi
       stopped = true;
       clearTimeout(timer);
       watcher?.close();
+      await reliability?.close();
       await subscription.close();
       await running;
       await bus.close();

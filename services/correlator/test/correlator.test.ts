@@ -9,8 +9,7 @@ import { closeTestServices, deleteKeysWithPrefix, testRedisUrl, uniqueName } fro
 import { createReputationStore } from '@repute/store';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import { createCorrelator, type IndicatorRef } from '../src/correlator.ts';
-import { applyOverride, liftOverride } from '../src/overrides/overrides.ts';
-import { loadPolicy } from '../src/policy/load-policy.ts';
+import { applyOverride, liftOverride, loadPolicy } from '@repute/verdicts';
 import { propagateOnce } from '../src/propagation/propagate.ts';
 import { migrateStateLayout } from '../src/state/migrate-layout.ts';
 
@@ -64,9 +63,10 @@ test('a file with engine and sandbox detections from several sensors becomes mal
   assert.equal(result.changes, 1);
   const record = await store.get(ref('file', FILE).key);
   assert.equal(record?.verdict, 'malicious');
-  assert.deepEqual(record?.reasons.map((r) => r.rule), ['engine.malicious', 'sandbox.malicious', 'consensus.sensors', 'consensus.tenants']);
+  // One row per source: the sandbox weighs most, then each engine (the second discounted).
+  assert.deepEqual(record?.reasons.map((r) => [r.rule, r.detail ?? '']), [['sandbox.malicious', 'sandbox'], ['engine.malicious', 'av-one'], ['engine.malicious', 'av-two'], ['consensus.tenants', '']]);
   assert.deepEqual(record?.prevalence, { sensors: 3, tenants: 2 });
-  assert.equal(record?.reasons[0]?.evidence, 2);
+  assert.equal(record?.reasons[1]?.evidence, 1);
   const log = await query<{ verdict: string; source: string; policy_version: string }>(`SELECT verdict, source, policy_version FROM ${database}.verdict_log`);
   assert.deepEqual(log, [{ verdict: 'malicious', source: 'stream', policy_version: policy.version }]);
   const raw = await query<{ n: string }>(`SELECT count() AS n FROM ${database}.telemetry_raw`);
@@ -110,7 +110,7 @@ test('a replayed duplicate changes no count, in Redis or in the aggregates', asy
   assert.equal(again.changes, 0);
   const record = await store.get(ref('file', FILE).key);
   assert.deepEqual(record?.prevalence, { sensors: 3, tenants: 2 });
-  assert.equal(record?.reasons[0]?.evidence, 2);
+  assert.deepEqual(record?.reasons.filter((r) => r.rule === 'engine.malicious').map((r) => r.evidence), [1, 1]);
   const final = await query<{ n: string }>(`SELECT count() AS n FROM ${database}.telemetry_raw FINAL`);
   assert.equal(Number(final[0]?.n), 5);
   const raw = await query<{ n: string }>(`SELECT count() AS n FROM ${database}.telemetry_raw`);
@@ -140,17 +140,17 @@ test('propagation raises the URL and its domain, naming the neighbour; clearing 
   const url = await store.get(ref('url', URL).key);
   assert.equal(url?.verdict, 'suspicious');
   assert.deepEqual(url?.reasons.map((r) => [r.rule, r.detail]).slice(0, 1), [['relation.downloaded_from', `file ${FILE}`]]);
-  const domain = await store.get(ref('domain', 'evil-downloads.example').key);
-  assert.equal(domain?.verdict, 'suspicious');
-  assert.deepEqual(domain?.reasons[0]?.detail, `url ${URL}`);
-  assert.equal(domain?.reasons[0]?.evidence, 2);
+  // One download makes the URL suspicious; its host, two hops away, gets a share too small to raise it.
+  assert.equal(await store.get(ref('domain', 'evil-downloads.example').key), null);
+  const domain = (await correlator.inspect(ref('domain', 'evil-downloads.example'))).assessment;
+  assert.deepEqual([domain.reasons[0]?.rule, domain.reasons[0]?.detail, domain.reasons[0]?.evidence], ['relation.hosted_on', `url ${URL}`, 2]);
 
-  await applyOverride({ redis, clickhouse, database, correlator, prefix }, ref('file', FILE), { verdict: 'clean', analyst: 'ana', tenant: 't1', comment: 'vendor tool' });
+  await applyOverride({ redis, clickhouse, database, rescorer: correlator, prefix }, ref('file', FILE), { verdict: 'clean', analyst: 'ana', tenant: 't1', comment: 'vendor tool' });
   assert.equal((await store.get(ref('file', FILE).key))?.verdict, 'clean');
   const lowered = await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
   assert.equal(lowered.lowered, 2);
   assert.equal((await store.get(ref('url', URL).key))?.verdict, 'unknown');
-  assert.equal((await store.get(ref('domain', 'evil-downloads.example').key))?.verdict, 'unknown');
+  assert.equal((await correlator.inspect(ref('domain', 'evil-downloads.example'))).decoded.state.graph.length, 0);
   const log = await deps.query<{ verdict: string; source: string }>(`SELECT verdict, source FROM ${database}.verdict_log WHERE kind = 'file' ORDER BY time`);
   assert.deepEqual(log.map((r) => r.source), ['stream', 'override']);
   const audit = await deps.query<{ analyst: string }>(`SELECT analyst FROM ${database}.overrides`);
@@ -183,8 +183,9 @@ test('a popular site two convicted programs contact stays unconvicted; the C2 do
     ...programs.flatMap((sha256, i) => [
       message({ sensor: `victim-${i}`, type: 'net_conn', file: { sha256 }, domain: 'popular.example' }),
       message({ sensor: `victim-${i}`, type: 'net_conn', file: { sha256 }, domain: 'c2.example' }),
-      message({ sensor: `victim-${i}`, type: 'detection', file: { sha256 }, verdict: { engine: 'av-one', category: 'malicious' } }),
-      message({ sensor: `victim-${i}`, type: 'sandbox_report', file: { sha256 }, verdict: { engine: 'sandbox', category: 'malicious' } }),
+      // Convicted by evidence from two tenants: one tenant alone convicts in its own view only.
+      message({ sensor: `victim-${i}`, type: 'detection', file: { sha256 }, verdict: { engine: 'av-one', category: 'malicious' } }, 't1'),
+      message({ sensor: 'sandbox', type: 'sandbox_report', file: { sha256 }, verdict: { engine: 'sandbox', category: 'malicious' } }, 't2'),
     ]),
   ]);
   for (const sha256 of programs) assert.equal((await store.get(ref('file', sha256).key))?.verdict, 'malicious');
@@ -192,7 +193,7 @@ test('a popular site two convicted programs contact stays unconvicted; the C2 do
   assert.equal(p.sources, 2);
   const c2 = await store.get(ref('domain', 'c2.example').key);
   assert.equal(c2?.verdict, 'suspicious');
-  assert.deepEqual(c2?.reasons.map((r) => [r.rule, r.weight]), [['relation.connected_to', 30], ['relation.connected_to', 30]]);
+  assert.deepEqual(c2?.reasons.map((r) => [r.rule, r.weight]), [['relation.connected_to', 16.5], ['relation.connected_to', 16.5]]);
   assert.equal(await store.get(ref('domain', 'popular.example').key), null, 'no verdict change, no record');
   const { assessment } = await correlator.inspect(ref('domain', 'popular.example'));
   assert.equal(assessment.verdict, 'unknown');
@@ -239,7 +240,8 @@ test('overrides and graph evidence of the earlier layout are moved into the stat
   assert.deepEqual([overridden.verdict, overridden.reasons.map((r) => r.rule)], ['clean', ['override']]);
   const raised = (await correlator.inspect(url)).assessment;
   assert.equal(raised.verdict, 'suspicious');
-  assert.deepEqual(raised.reasons[0], { rule: 'relation.downloaded_from', weight: 60, evidence: 1, detail: `file ${FILE}` });
+  // Evidence of the earlier layout counts, capped as any graph evidence is.
+  assert.deepEqual(raised.reasons[0], { rule: 'relation.downloaded_from', weight: 45, evidence: 1, detail: `file ${FILE}` });
   assert.equal((await correlator.inspect(domain)).assessment.verdict, 'malicious');
   assert.equal(await redis.exists(`${base(file)}:o`, `${base(url)}:g`, `${base(domain)}:o`), 0);
 
@@ -251,7 +253,7 @@ test('overrides and graph evidence of the earlier layout are moved into the stat
 
 test('lifting an override is audited with who lifted it and why', async (t) => {
   const { correlator, redis, clickhouse, database, prefix, query } = await setup(t);
-  const deps = { redis, clickhouse, database, correlator, prefix };
+  const deps = { redis, clickhouse, database, rescorer: correlator, prefix };
   await applyOverride(deps, ref('file', FILE), { verdict: 'malicious', analyst: 'ana', tenant: 't1', comment: 'seen in IR' });
   await liftOverride(deps, ref('file', FILE), { analyst: 'bob', tenant: 't1', comment: 'vendor confirmed benign' });
   const audit = await query<{ analyst: string; tenant: string; comment: string; active: number }>(`SELECT analyst, tenant, comment, active FROM ${database}.overrides ORDER BY version`);

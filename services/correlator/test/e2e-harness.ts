@@ -11,7 +11,7 @@ import { ingestApp, loadIngestConfig } from '@repute/ingest';
 import { testKafkaBrokers, testRedisUrl, deleteKeysWithPrefix, uniqueName } from '@repute/infra/testkit';
 import { correlatorConfig, type CorrelatorConfig } from '../src/config.ts';
 import type { IndicatorRef } from '../src/correlator.ts';
-import { stateKeys } from '../src/state/state-keys.ts';
+import { stateKeys } from '@repute/verdicts';
 import { startWorker, type CorrelatorWorker } from '../src/worker.ts';
 
 export type BusKind = 'redis' | 'kafka';

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS } from '@repute/analytics';
-import { applyOverride } from '../src/overrides/overrides.ts';
-import { GRAPH_PREFIX, stateKeys } from '../src/state/state-keys.ts';
+import { applyOverride, GRAPH_PREFIX, stateKeys } from '@repute/verdicts';
 import type { IndicatorRef } from '../src/correlator.ts';
 import { ref, startPipeline, until, type BusKind, type Pipeline } from './e2e-harness.ts';
 
@@ -43,16 +42,21 @@ export function e2eSuite(kind: BusKind): void {
       return a.verdict === 'malicious' && a.reasons.some((r) => r.rule === 'sandbox.malicious');
     });
     const answer = await p.lookup(`/v1/reputation/file/${file}`);
-    assert.deepEqual(answer.reasons.map((r) => r.rule), ['engine.malicious', 'sandbox.malicious', 'consensus.sensors', 'consensus.tenants']);
+    assert.deepEqual(answer.reasons.map((r) => r.rule), ['sandbox.malicious', 'engine.malicious', 'engine.malicious', 'consensus.tenants']);
     assert.deepEqual(answer.prevalence, { sensors: 3, tenants: 2 });
 
     const urlPath = `/v1/reputation/url?url=${encodeURIComponent(url)}`;
     await until('the URL to be raised by propagation', async () => (await verdictOf(p, urlPath)) === 'suspicious');
     const byUrl = await p.lookup(urlPath);
     assert.ok(byUrl.reasons.some((r) => r.rule === 'relation.downloaded_from' && r.detail === `file ${file}`), JSON.stringify(byUrl.reasons));
-    await until('the domain to be raised by propagation', async () => (await verdictOf(p, `/v1/reputation/domain/${host}`)) === 'suspicious');
+    // One download says little about the URL's host; a second machine downloading the convicted
+    // file there convicts the URL (provenance), and the URL its host, dedicated to it.
+    await p.post([ev({ sensor: 's4', type: 'file_seen', file: { sha256: file }, relations: { downloadedFrom: url } })], 't1');
+    await until('the URL to be convicted by a second download', async () => (await verdictOf(p, urlPath)) === 'malicious');
+    assert.ok((await p.lookup(urlPath)).reasons.some((r) => r.rule === 'provenance.delivered_convicted' && r.evidence === 2));
+    await until('the domain to be convicted by its URL', async () => (await verdictOf(p, `/v1/reputation/domain/${host}`)) === 'malicious');
     const byDomain = await p.lookup(`/v1/reputation/domain/${host}`);
-    assert.deepEqual([byDomain.reasons[0]?.rule, byDomain.reasons[0]?.detail, byDomain.reasons[0]?.evidence], ['relation.hosted_on', `url ${url}`, 2]);
+    assert.deepEqual(byDomain.reasons.map((r) => `${r.rule} ${r.detail}`).slice(0, 2).sort(), [`provenance.dedicated_host url ${url}`, `relation.hosted_on url ${url}`]);
 
     // The record is served before its log row is inserted: wait for the row.
     await until('the propagation to be logged', async () => (await p.query(`SELECT 1 FROM ${p.database}.verdict_log WHERE kind = 'domain'`)).length > 0);
@@ -64,8 +68,9 @@ export function e2eSuite(kind: BusKind): void {
     assert.deepEqual(fileLog.at(-1), { kind: 'file', verdict: 'malicious', source: 'stream' });
     assert.ok(fileLog.every((r) => r.source === 'stream'));
     assert.deepEqual(log.filter((r) => r.kind !== 'file'), [
-      { kind: 'domain', verdict: 'suspicious', source: 'propagation' },
+      { kind: 'domain', verdict: 'malicious', source: 'propagation' },
       { kind: 'url', verdict: 'suspicious', source: 'propagation' },
+      { kind: 'url', verdict: 'malicious', source: 'propagation' },
     ]);
   });
 
@@ -90,7 +95,7 @@ export function e2eSuite(kind: BusKind): void {
     assert.equal(await verdictOf(p, '/v1/reputation/domain/www.google.com'), 'unknown');
     assert.equal(await verdictOf(p, `/v1/reputation/ip/${ip}`), 'unknown');
     const { assessment, decoded } = await p.worker.correlator.inspect(ref('domain', 'google.com'));
-    assert.equal(decoded.state.detectingSensors, 3, 'the detections were counted');
+    assert.equal(new Set(decoded.state.words.map((w) => `${w.tenant}/${w.engine}`)).size, 6, 'the detections were counted');
     assert.equal(assessment.verdict, 'unknown');
     assert.equal(assessment.propagates, false);
     assert.ok(assessment.reasons.some((r) => r.rule === 'allow.tranco10k'));
@@ -111,7 +116,7 @@ export function e2eSuite(kind: BusKind): void {
 
     const w = p.worker;
     await applyOverride(
-      { redis: w.redis, clickhouse: w.clickhouse, database: p.database, correlator: w.correlator, prefix: p.prefix },
+      { redis: w.redis, clickhouse: w.clickhouse, database: p.database, rescorer: w.correlator, prefix: p.prefix },
       ref('file', file),
       { verdict: 'clean', analyst: 'ana', tenant: 't1', comment: 'vendor tool' },
     );
@@ -147,8 +152,9 @@ export function e2eSuite(kind: BusKind): void {
     const k = stateKeys(p.prefix, ref('file', file).key);
     assert.equal(await p.redis.pfcount(k.sensors), 5);
     assert.equal(await p.redis.pfcount(k.tenants), 1);
-    const detections = await p.redis.hgetall(k.state);
-    assert.deepEqual(Object.entries(detections).filter(([f]) => f.startsWith('d|')).map(([, n]) => n), ['1']);
+    // One word, its count not grown by the replay: `<category>|<time>|<count>|<trusted>`.
+    const words = Object.entries(await p.redis.hgetall(k.state)).filter(([f]) => f.startsWith('w|'));
+    assert.deepEqual(words.map(([f, v]) => [f, v.split('|')[0], v.split('|')[2]]), [['w|engine|t1|av-one', 'suspicious', '1']]);
     const rows = await p.query<{ n: string }>(`SELECT count() AS n FROM ${p.database}.telemetry_raw FINAL WHERE digest = '${file}'`);
     assert.equal(Number(rows[0]?.n), 6);
     const [hourly] = await p.query<{ events: string; detections: Record<string, string> }>(

@@ -208,3 +208,16 @@ ALTER TABLE repute.indicator_hourly_local ON CLUSTER '{cluster}' MODIFY SETTING 
 ALTER TABLE repute.relations_local ON CLUSTER '{cluster}' MODIFY SETTING merge_selector_base = 10;
 
 INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (4, 'wider merges of the streaming tables', '57d183482dab42347daad2f3f0fd2d96f4f565ec6aa1252c761660fbc523e17f', now64(3));
+
+-- migration 5: local verdicts by source and engine
+ALTER TABLE repute.telemetry_raw_local ON CLUSTER '{cluster}'
+  ADD COLUMN IF NOT EXISTS verdict_source LowCardinality(String) DEFAULT '',
+  ADD COLUMN IF NOT EXISTS verdict_engine LowCardinality(String) DEFAULT '',
+  ADD COLUMN IF NOT EXISTS verdict_category LowCardinality(String) DEFAULT '';
+
+ALTER TABLE repute.telemetry_raw ON CLUSTER '{cluster}'
+  ADD COLUMN IF NOT EXISTS verdict_source LowCardinality(String) DEFAULT '',
+  ADD COLUMN IF NOT EXISTS verdict_engine LowCardinality(String) DEFAULT '',
+  ADD COLUMN IF NOT EXISTS verdict_category LowCardinality(String) DEFAULT '';
+
+INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (5, 'local verdicts by source and engine', 'ae166d1bf3d0ea52df8435566f69f7f617b9a9e5de4d5ee12c9daafa3f1356aa', now64(3));

@@ -236,6 +236,28 @@ GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest`,
     name: 'wider merges of the streaming tables',
     objects: ['telemetry_raw', 'indicator_hourly', 'relations'].map((table) => ({ type: 'table-settings', table, settings: 'merge_selector_base = 10' })),
   },
+  {
+    // Each source's word on the subject of an event, clean words included: `engines` holds only
+    // the engines that detected, so an engine's misses and its retractions (a later clean word
+    // from the same engine and tenant) were nowhere, and its reliability could not be measured
+    // from its agreement with the others. Set on the subject row of an event that carries a local
+    // verdict, '' everywhere else: rows written before keep '' and are read as "no word". The
+    // category is the sensor's own (`malicious`, `suspicious`, `pua`, `clean`). Adding columns with
+    // a constant default rewrites no part; old parts answer the default.
+    version: 5,
+    name: 'local verdicts by source and engine',
+    objects: [
+      {
+        type: 'add-columns',
+        table: 'telemetry_raw',
+        columns: [
+          "verdict_source LowCardinality(String) DEFAULT ''",
+          "verdict_engine LowCardinality(String) DEFAULT ''",
+          "verdict_category LowCardinality(String) DEFAULT ''",
+        ],
+      },
+    ],
+  },
 ];
 
 /**

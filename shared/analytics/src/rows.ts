@@ -21,6 +21,17 @@ export interface TelemetryRow {
   rel_kind: string[];
   rel_digest: string[];
   rel_value: string[];
+  /**
+   * On the subject row of an event with a local verdict, the kind of source that gave it:
+   * `engine`, `sandbox`, `webfilter`, `mailgw`, `dnsfw` or `ips`; '' (the default) for no verdict.
+   * The three verdict fields are optional while writers that predate them remain; absent is
+   * written as ''.
+   */
+  verdict_source?: string;
+  /** The source's name (which engine, which sandbox); '' for no verdict. */
+  verdict_engine?: string;
+  /** The category as the sensor gave it, clean included (`malicious|suspicious|pua|clean`); '' for none. */
+  verdict_category?: string;
 }
 
 /** A row of `verdict_log`. */
@@ -58,6 +69,7 @@ export interface OverrideRow {
 export const TELEMETRY_COLUMNS = [
   'event_id', 'tenant', 'sensor', 'host', 'time', 'received_at', 'event_type', 'role', 'kind', 'digest', 'value',
   'engines', 'detection_names', 'sandbox', 'signed', 'rel_type', 'rel_kind', 'rel_digest', 'rel_value',
+  'verdict_source', 'verdict_engine', 'verdict_category',
 ] as const satisfies readonly (keyof TelemetryRow)[];
 
 /**
@@ -70,5 +82,6 @@ export function telemetryTuple(r: TelemetryRow): unknown[] {
   return [
     r.event_id, r.tenant, r.sensor, r.host, r.time, r.received_at, r.event_type, r.role, r.kind, r.digest, r.value,
     r.engines, r.detection_names, r.sandbox, r.signed, r.rel_type, r.rel_kind, r.rel_digest, r.rel_value,
+    r.verdict_source ?? '', r.verdict_engine ?? '', r.verdict_category ?? '',
   ];
 }

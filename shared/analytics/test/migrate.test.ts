@@ -3,6 +3,7 @@ import { after, test } from 'node:test';
 import { uniqueName } from '@repute/infra/testkit';
 import { migrate } from '../src/migrate.ts';
 import { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS, MIGRATIONS } from '../src/migrations.ts';
+import { renderMigration } from '../src/render-schema.ts';
 import { TELEMETRY_COLUMNS, telemetryTuple, type TelemetryRow } from '../src/rows.ts';
 import { dropDatabase, removeTestClickHouseData, testClickHouse } from '../src/testkit.ts';
 
@@ -28,9 +29,9 @@ test('migrate creates the schema once, records checksums, and the views aggregat
   });
 
   const first = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(first, { applied: [1, 2, 3, 4], alreadyApplied: [] });
+  assert.deepEqual(first, { applied: [1, 2, 3, 4, 5], alreadyApplied: [] });
   const second = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4] });
+  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5] });
 
   const tables = await (await client.query({
     query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db }, format: 'JSONEachRow',
@@ -108,12 +109,38 @@ test('migration 3 on a database that counted rows: old sums stay, new events cou
   const before = { events: 3, detections: { av1: 2 }, relation: 3 };
   assert.deepEqual(await counts('sum(events)', 'CAST(sumMapMerge(detections), \'Map(String, UInt64)\')'), before);
 
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3, 4], alreadyApplied: [1, 2] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3, 4, 5], alreadyApplied: [1, 2] });
   assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), before, 'rows from before keep their sums');
   // Since: a new event delivered three times, with two detections, counts once everywhere.
   for (let i = 0; i < 3; i++) await insert([seen('new1', ['av1', 'av2'])]);
   assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), { events: 4, detections: { av1: 3, av2: 1 }, relation: 4 });
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3, 4] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3, 4, 5] });
+});
+
+test('migration 5 on a database with telemetry: old rows read as no verdict, and its statements run twice', async (t) => {
+  const client = testClickHouse();
+  const db = uniqueName('verdicts');
+  t.after(async () => {
+    await dropDatabase(client, db);
+    await client.close();
+  });
+  await migrate(client, { database: db, retentionDays: 30, migrations: MIGRATIONS.slice(0, 4) });
+  // Written as the columns were before: `row` sets none of the verdict fields.
+  await client.insert({ table: `${db}.telemetry_raw`, values: [row({ event_id: 'before', engines: ['av1'] })], format: 'JSONEachRow' });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [5], alreadyApplied: [1, 2, 3, 4] });
+  // A run interrupted after its statements but before its record repeats them: they must pass.
+  for (const query of renderMigration(MIGRATIONS.find((m) => m.version === 5)!, { database: db, retentionDays: 30 })) await client.command({ query });
+  await client.insert({
+    table: `${db}.telemetry_raw`, format: 'JSONCompactEachRow', columns: [...TELEMETRY_COLUMNS],
+    values: [telemetryTuple(row({ event_id: 'after', verdict_source: 'sandbox', verdict_engine: 'detonator', verdict_category: 'malicious' }))],
+  });
+  const read = await (await client.query({
+    query: `SELECT event_id, engines, verdict_source, verdict_engine, verdict_category FROM ${db}.telemetry_raw ORDER BY event_id`, format: 'JSONEachRow',
+  })).json<Record<string, unknown>>();
+  assert.deepEqual(read, [
+    { event_id: 'after', engines: [], verdict_source: 'sandbox', verdict_engine: 'detonator', verdict_category: 'malicious' },
+    { event_id: 'before', engines: ['av1'], verdict_source: '', verdict_engine: '', verdict_category: '' },
+  ]);
 });
 
 test('a retried insert with the same deduplication token changes nothing, views included', async (t) => {
@@ -160,14 +187,20 @@ test('telemetry rows inserted as compact tuples read back as the same rows as ob
   const rows = [
     row({ event_id: 'o1', engines: ['av1'], detection_names: ['Trojan.X'], sandbox: 'malicious', signed: 1, rel_type: ['downloaded_from'], rel_kind: ['url'], rel_digest: ['a'.repeat(64)], rel_value: ['http://x.example/"q"\\'] }),
     row({ event_id: 'o2', value: 'ünïcode\n', time: HOUR + 1, received_at: HOUR + 2 }),
+    row({ event_id: 'o3', verdict_source: 'engine', verdict_engine: 'av1', verdict_category: 'clean' }),
   ];
   await client.insert({ table: `${db}.telemetry_raw`, values: rows, format: 'JSONEachRow' });
   await client.insert({ table: `${db}.telemetry_raw`, values: rows.map((r) => telemetryTuple({ ...r, event_id: `t${r.event_id.slice(1)}` })), format: 'JSONCompactEachRow', columns: [...TELEMETRY_COLUMNS] });
   const read = await (await client.query({ query: `SELECT * FROM ${db}.telemetry_raw ORDER BY event_id`, format: 'JSONEachRow' })).json<Record<string, unknown>>();
   const strip = (r: Record<string, unknown>) => ({ ...r, event_id: String(r['event_id']).slice(1) });
-  assert.equal(read.length, 4);
-  assert.deepEqual(read.slice(2).map(strip), read.slice(0, 2).map(strip));
+  assert.equal(read.length, 6);
+  assert.deepEqual(read.slice(3).map(strip), read.slice(0, 3).map(strip));
   assert.deepEqual(Object.keys(read[0]!).sort(), [...TELEMETRY_COLUMNS].sort());
+  // Absent verdict fields are written as '' (the column default), present ones as given.
+  assert.deepEqual(read.map((r) => [r['event_id'], r['verdict_source'], r['verdict_engine'], r['verdict_category']]), [
+    ['o1', '', '', ''], ['o2', '', '', ''], ['o3', 'engine', 'av1', 'clean'],
+    ['t1', '', '', ''], ['t2', '', '', ''], ['t3', 'engine', 'av1', 'clean'],
+  ]);
   const hourly = await (await client.query({ query: `SELECT ${AGGREGATE_EVENTS} AS events FROM ${db}.indicator_hourly`, format: 'JSONEachRow' })).json<{ events: string }>();
-  assert.equal(Number(hourly[0]?.events), 4);
+  assert.equal(Number(hourly[0]?.events), 6);
 });

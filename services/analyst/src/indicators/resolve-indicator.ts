@@ -1,5 +1,5 @@
 import { isIndicatorError, isIndicatorKind, parseIndicator, recordKey, type IndicatorKind } from '@repute/core';
-import type { IndicatorRef } from '@repute/correlator';
+import type { IndicatorRef } from '@repute/verdicts';
 import type { ReputationStore } from '@repute/store';
 import { badField } from '../analyst-error.ts';
 

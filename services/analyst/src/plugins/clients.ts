@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createClickHouse, migrate, type ClickHouseClient } from '@repute/analytics';
 import { createKeyStore, type KeyStore } from '@repute/auth';
-import { createCorrelator, DEFAULT_POLICY_PATH, loadPolicy, type Correlator } from '@repute/correlator';
+import { createRescorer, DEFAULT_POLICY_PATH, loadPolicy, type Rescorer } from '@repute/verdicts';
 import { createRedis, createReputationStore, type RedisClient, type ReputationStore } from '@repute/store';
 import type { AnalystConfig } from '../config.ts';
 import { createDisputeStore, type DisputeStore } from '../disputes/dispute-store.ts';
@@ -17,10 +17,10 @@ declare module 'fastify' {
     analystKeys: KeyStore;
     /** Read-only, bounded queries (readonly=1, max_execution_time, max_result_rows). */
     analystReader: AnalyticsReader;
-    /** The write client: override audit rows and verdict log through the correlator's module. */
+    /** The write client: override audit rows and verdict log through the shared verdicts module. */
     analystClickHouse: ClickHouseClient;
-    /** The correlator's re-scoring path, used by overrides so the record and log stay one story. */
-    analystCorrelator: Correlator;
+    /** The shared re-scoring path, used by overrides so the record and log stay one story. */
+    analystRescorer: Rescorer;
     analystDisputes: DisputeStore;
     analystWatchlists: WatchlistStore;
   }
@@ -37,7 +37,7 @@ async function clientsPlugin(fastify: FastifyInstance, opts: { config: AnalystCo
   // The analyst may start before the correlator: the schema is brought up to date idempotently.
   await migrate(writer, { database: config.CLICKHOUSE_DATABASE, retentionDays: config.CLICKHOUSE_RETENTION_DAYS });
   const policy = loadPolicy(config.ANALYST_POLICY_FILE !== '' ? config.ANALYST_POLICY_FILE : DEFAULT_POLICY_PATH);
-  const correlator = createCorrelator({ redis, store, clickhouse: writer, database: config.CLICKHOUSE_DATABASE, policy: () => policy, prefix });
+  const rescorer = createRescorer({ redis, store, clickhouse: writer, database: config.CLICKHOUSE_DATABASE, policy: () => policy, prefix });
 
   fastify.decorate('analystConfig', config);
   fastify.decorate<RedisClient>('analystRedis', redis);
@@ -45,7 +45,7 @@ async function clientsPlugin(fastify: FastifyInstance, opts: { config: AnalystCo
   fastify.decorate('analystKeys', createKeyStore(redis, { prefix }));
   fastify.decorate('analystClickHouse', writer);
   fastify.decorate('analystReader', createAnalyticsReader(reading, config.CLICKHOUSE_DATABASE, { timeoutS: config.ANALYST_QUERY_TIMEOUT_S, maxRows: config.ANALYST_MAX_RESULT_ROWS }));
-  fastify.decorate('analystCorrelator', correlator);
+  fastify.decorate('analystRescorer', rescorer);
   fastify.decorate('analystDisputes', createDisputeStore(redis, prefix));
   fastify.decorate('analystWatchlists', createWatchlistStore(redis, prefix));
   fastify.readiness.add('analyst-redis', async () => redis.status === 'ready' && (await redis.ping()) === 'PONG');

@@ -1,5 +1,5 @@
 import { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS } from '@repute/analytics';
-import type { IndicatorRef } from '@repute/correlator';
+import type { IndicatorRef } from '@repute/verdicts';
 import { isoTime, type AnalyticsReader } from './analytics-reader.ts';
 
 /** `tenant` empty means every tenant (admin); otherwise rows of that tenant only. */

@@ -1,4 +1,4 @@
-import type { IndicatorRef } from '@repute/correlator';
+import type { IndicatorRef } from '@repute/verdicts';
 import { isoTime, type AnalyticsReader } from './analytics-reader.ts';
 
 export interface HistoryEntry {

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { digestAndKey, type IndicatorKind } from '@repute/core';
 import type { TelemetryEnvelope } from '@repute/telemetry';
 import type { TelemetryRow } from '@repute/analytics';
-import type { DetectionCategory } from '../scoring/score.ts';
+import type { SourceClass, WordCategory } from '@repute/verdicts';
 
 /** An indicator an event mentions, with the relations it carries from this event. */
 export interface Mention {
@@ -25,8 +25,10 @@ export interface Observation {
   type: string;
   /** The first mention is the event's subject. */
   mentions: Mention[];
-  detection?: { source: 'engine' | 'sandbox'; engine: string; category: DetectionCategory; name: string };
+  detection?: { source: SourceClass; engine: string; category: WordCategory; name: string };
   signed: boolean;
+  /** Sent with a key the operator marked trusted (its own sandboxes, a vendor feed). */
+  trusted: boolean;
   /** Set once the state script has applied it to an indicator; left unset, it was a replay. */
   applied?: boolean;
 }
@@ -55,6 +57,19 @@ function hostOf(url: string): { kind: IndicatorKind; value: string } | undefined
     return undefined;
   }
 }
+
+/**
+ * The class of source a verdict comes from, by the event that carries it: a sandbox report, a
+ * web filter's verdict on a visit, a mail gateway's on a message, a DNS firewall's on a
+ * resolution, an IPS's on a connection; anything else is an endpoint engine's.
+ */
+const SOURCE_OF_TYPE: Partial<Record<string, SourceClass>> = {
+  sandbox_report: 'sandbox',
+  url_visit: 'webfilter',
+  email_received: 'mailgw',
+  dns_resolve: 'dnsfw',
+  net_conn: 'ips',
+};
 
 /**
  * The indicators of an event and how they relate: file ← URL (downloaded_from), URL → host
@@ -119,7 +134,7 @@ export function observe(envelope: TelemetryEnvelope, cache?: DigestCache): Obser
   const v = e.verdict;
   const detection = v === undefined || v.category === 'unknown'
     ? undefined
-    : { source: e.type === 'sandbox_report' ? ('sandbox' as const) : ('engine' as const), engine: v.engine, category: v.category, name: v.name ?? '' };
+    : { source: SOURCE_OF_TYPE[e.type] ?? 'engine', engine: v.engine, category: v.category, name: v.name ?? '' };
   return {
     eventId: e.id,
     tenant: envelope.tenant,
@@ -131,6 +146,7 @@ export function observe(envelope: TelemetryEnvelope, cache?: DigestCache): Obser
     mentions,
     ...(detection !== undefined ? { detection } : {}),
     signed: e.file?.signer !== undefined && e.file.signer !== '',
+    trusted: (envelope as { trusted?: unknown }).trusted === true,
   };
 }
 
@@ -153,6 +169,9 @@ export function telemetryRows(o: Observation): TelemetryRow[] {
       engines: subject && o.detection !== undefined && o.detection.category !== 'clean' ? [o.detection.engine] : [],
       detection_names: subject && o.detection !== undefined && o.detection.name !== '' ? [o.detection.name] : [],
       sandbox: subject && o.detection?.source === 'sandbox' ? o.detection.category : '',
+      verdict_source: subject && o.detection !== undefined ? o.detection.source : '',
+      verdict_engine: subject && o.detection !== undefined ? o.detection.engine : '',
+      verdict_category: subject && o.detection !== undefined ? o.detection.category : '',
       signed: subject && o.signed ? 1 : 0,
       rel_type: m.relations.map((r) => r.rel),
       rel_kind: m.relations.map((r) => r.kind),

@@ -1,11 +1,11 @@
 import { AGGREGATE_EVENTS, type ClickHouseClient } from '@repute/analytics';
 import { recordKey, type IndicatorKind } from '@repute/core';
 import type { RedisClient } from '@repute/store';
-import type { Correlator, IndicatorRef, VerdictChange } from '../correlator.ts';
-import type { Policy } from '../policy/load-policy.ts';
-import { allowListOf, type GraphEvidence } from '../scoring/score.ts';
-import { execBySlot, type KeyCommand } from '../state/slot-pipeline.ts';
-import { GRAPH_PREFIX, pendingPropagationKey, stateKeys } from '../state/state-keys.ts';
+import {
+  allowListOf, execBySlot, GRAPH_PREFIX, pendingPropagationKey, stateKeys, TRUSTED,
+  type GraphEvidence, type IndicatorRef, type KeyCommand, type Policy,
+} from '@repute/verdicts';
+import type { Correlator, VerdictChange } from '../correlator.ts';
 
 export interface PropagationDeps {
   redis: RedisClient;
@@ -36,6 +36,9 @@ interface Edge {
 }
 
 const raisedKey = (prefix: string, key: string) => `${prefix}corr:{${key}}:raised`;
+/** Origins an evidence item remembers at most (the walk's own path is at most maxDepth long). */
+const MAX_ORIGINS = 32;
+const DAY = 86_400_000;
 
 /** Weight of a relation walked in one direction (0: it carries nothing that way). */
 export function relationWeight(policy: Policy, rel: string, direction: 'out' | 'in'): number {
@@ -56,6 +59,19 @@ function carriers(policy: Policy): string[] {
 interface Step {
   ref: IndicatorRef;
   weight: number;
+  /** Record keys the walk passed to get here, the source first. */
+  path: string[];
+}
+
+interface Walk {
+  source: IndicatorRef;
+  convicted: boolean;
+  frontier: Step[];
+  visited: Set<string>;
+  /** Where the source's own graph evidence came from: never walked back into. */
+  ancestry: string[];
+  tenants: string[];
+  contributions: Map<string, { ref: IndicatorRef; evidence: GraphEvidence }>;
 }
 
 /**
@@ -63,15 +79,24 @@ interface Step {
  * their relations in ClickHouse breadth-first and records on each reached neighbour a graph
  * evidence item naming the neighbour it came through, weighted by the relation in the direction
  * walked and attenuated per hop. The walk is bounded the ways reference/correlation.md §6 and §9
- * ask: relations carry evidence only in the directions the policy gives them (a process passes
- * suspicion to the children it started, never to its parent and through it to its siblings);
- * a node with more than `hubDegree` relations passes nothing on; an intermediate node passes
- * nothing on when it is allow-listed or assessed clean, widespread or signed, and otherwise
- * splits what it passes among its other neighbours (degree normalisation, as in linearised
- * belief propagation); allow-listed nodes receive nothing. A source that no longer propagates
- * (cleared, or allow-listed) withdraws everything it raised. Touched neighbours are re-scored;
- * only their moves into or out of `malicious` become sources of a later round (the walk already
- * covered the allowed depth for weaker evidence).
+ * ask:
+ * - relations carry evidence only in the directions the policy gives them (a process passes
+ *   suspicion to the children it started, never to its parent and through it to its siblings);
+ * - a node with more than `hubDegree` relations passes nothing on; an intermediate node passes
+ *   nothing on when it is allow-listed or assessed clean, widespread or signed, and otherwise
+ *   splits what it passes among its other neighbours (degree normalisation, as in linearised
+ *   belief propagation);
+ * - non-backtracking: a walk never records evidence on the nodes its source's own graph
+ *   evidence came from, so suspicion never echoes back (a file flagged by one noisy engine
+ *   accusing the resolver it queried, the resolver accusing the file);
+ * - allow-listed and infrastructure nodes receive nothing, and neither do the addresses that
+ *   allow-listed domains resolve to (a CDN or IP-echo service behind a listed name);
+ * - a URL's host (domain or IP) receives evidence over `hosted_on` only when it is dedicated to
+ *   such URLs (young, most of its URLs accused): one bad path on a compromised site convicts
+ *   the URL, never the site and everything else it serves.
+ * A source that no longer propagates (cleared, or allow-listed) withdraws everything it raised.
+ * Touched neighbours are re-scored; only their moves into or out of `malicious` become sources
+ * of a later round (the walk already covered the allowed depth for weaker evidence).
  */
 export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise<PropagationResult> {
   const { redis, clickhouse, database, correlator, prefix } = deps;
@@ -88,19 +113,28 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   // Every source walks its own breadth-first tree, but each hop asks ClickHouse once for the
   // frontier of all sources together: a round costs maxDepth queries, not sources × maxDepth.
   const inspected = await Promise.all(sources.map((source) => correlator.inspect(source)));
-  const walks = sources.map((source, i) => {
-    const { assessment } = inspected[i]!;
-    const strength = assessment.propagates && assessment.verdict === 'malicious' ? 1 : assessment.propagates && assessment.verdict === 'suspicious' ? 0.5 : 0;
+  const walks: Walk[] = sources.map((source, i) => {
+    const { assessment, decoded } = inspected[i]!;
+    const strength = !assessment.propagates ? 0 : assessment.verdict === 'malicious' ? 1 : assessment.verdict === 'suspicious' ? p.suspiciousStrength : 0;
+    const ancestry = new Set<string>();
+    for (const g of decoded.state.graph) {
+      ancestry.add(g.from.key);
+      if (g.source !== undefined) ancestry.add(g.source);
+      for (const o of g.origins ?? []) ancestry.add(o);
+    }
+    ancestry.delete(source.key);
     return {
       source,
       convicted: strength === 1,
-      frontier: strength > 0 ? [{ ref: source, weight: relationRule.weight * strength }] as Step[] : [],
-      visited: new Set([source.key]),
-      contributions: new Map<string, { ref: IndicatorRef; evidence: GraphEvidence }>(),
+      frontier: strength > 0 ? [{ ref: source, weight: relationRule.weight * strength, path: [source.key] }] : [],
+      visited: new Set([source.key, ...ancestry]),
+      ancestry: [...ancestry],
+      tenants: assessment.tenants,
+      contributions: new Map(),
     };
   });
-  // Whether an intermediate node may relay, and whether it is itself convicted, by record key.
-  const relays = new Map<string, { relays: boolean; vouches: boolean }>();
+  // Whether an intermediate node may relay, by record key.
+  const relays = new Map<string, boolean>();
   for (let hop = 1; hop <= p.maxDepth && relations.length > 0; hop++) {
     const frontier = new Map<string, IndicatorRef>();
     for (const w of walks) for (const f of w.frontier) frontier.set(f.ref.key, f.ref);
@@ -108,11 +142,8 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
     if (hop > 1) {
       const unknown = [...frontier.values()].filter((r) => !relays.has(r.key));
       const assessed = await Promise.all(unknown.map((r) => correlator.inspect(r)));
-      unknown.forEach((r, i) => {
-        const a = assessed[i]!.assessment;
-        relays.set(r.key, { relays: a.relays, vouches: a.relays && a.verdict === 'malicious' });
-      });
-      for (const key of [...frontier.keys()]) if (relays.get(key)?.relays !== true) frontier.delete(key);
+      unknown.forEach((r, i) => relays.set(r.key, assessed[i]!.assessment.relays));
+      for (const key of [...frontier.keys()]) if (relays.get(key) !== true) frontier.delete(key);
       if (frontier.size === 0) break;
     }
     const edges = await neighbours(clickhouse, database, [...frontier.values()], relations, p.maxFanout);
@@ -143,27 +174,25 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
           w.visited.add(ref.key);
           const weight = Math.round(from.weight * relWeight * share * 100) / 100;
           if (weight <= 0) continue;
+          const path = [...from.path, ref.key];
           w.contributions.set(ref.key, {
             ref,
             evidence: {
               from: { kind: from.ref.kind, value: from.ref.value, key: from.ref.key }, source: w.source.key, rel: e.rel, hops: hop, weight,
-              ...(hop > 1 && relays.get(from.ref.key)?.vouches === true ? { vouched: true } : {}),
+              origins: [...w.ancestry, ...from.path].slice(-MAX_ORIGINS),
+              tenants: w.tenants.length > 0 ? w.tenants : [TRUSTED],
               ...(hop === 1 && w.convicted ? { convictedSensors: Number(e.sensors) } : {}),
               sensors: Number(e.sensors),
+              ...(e.rel === 'hosted_on' && e.direction === 'out' ? { dedicated: false } : {}),
             },
           });
-          next.push({ ref, weight });
+          next.push({ ref, weight, path });
         }
       }
       w.frontier = next;
     }
+    await screenHosts(deps, policy, walks, hop);
   }
-
-  // How widely each reached indicator had been seen, as the evidence is recorded (see `bystanderScale`).
-  const reached = [...new Set(walks.flatMap((w) => [...w.contributions.keys()]))];
-  const counts = await execBySlot(redis, reached.map((key): KeyCommand => ['hget', stateKeys(prefix, key).state, 'cs']));
-  const population = new Map(reached.map((key, i) => [key, Number(counts[i] ?? 0)]));
-  for (const w of walks) for (const c of w.contributions.values()) c.evidence.targetSensors = population.get(c.ref.key)!;
 
   // Withdraw what each source raised before and no longer reaches (or everything, when cleared).
   // Each source's and each neighbour's keys sit in slots of their own: on a cluster the commands
@@ -189,6 +218,76 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   await execBySlot(redis, writes);
   result.changes = await correlator.rescore([...touched.values()], 'propagation');
   return result;
+}
+
+/**
+ * Drops, from this hop's contributions, the hosts that must not be convicted by association:
+ * - a host reached over `hosted_on` from a URL that is not dedicated to such URLs: fewer than
+ *   `minAccusedShare` of the URLs seen on it accused (verdict suspicious or worse), or first
+ *   seen more than `maxAgeDays` ago. A dedicated one keeps the evidence as hard evidence.
+ * - an address that an allow-listed domain resolves to (the IPs behind a listed CDN, cloud or
+ *   IP-echo service).
+ * A dropped node is also dropped from the next frontier: it relays nothing either.
+ */
+async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[], hop: number): Promise<void> {
+  const hosts = new Map<string, IndicatorRef>();
+  const addresses = new Map<string, IndicatorRef>();
+  for (const w of walks) {
+    for (const { ref, evidence } of w.contributions.values()) {
+      if (evidence.hops !== hop) continue;
+      if (evidence.dedicated === false) hosts.set(ref.key, ref);
+      if (ref.kind === 'ip') addresses.set(ref.key, ref);
+    }
+  }
+  if (hosts.size === 0 && addresses.size === 0) return;
+  const refused = new Set<string>();
+  const dedicated = new Set<string>();
+  const { dedicatedHost } = policy.doc.propagation;
+
+  if (hosts.size > 0) {
+    const refs = [...hosts.values()];
+    // The URLs seen on each host (walking hosted_on backwards), most used first.
+    const urls = await neighbours(deps.clickhouse, deps.database, refs, ['hosted_on:in'], policy.doc.propagation.maxFanout);
+    const byHost = new Map<string, Edge[]>();
+    for (const e of urls) {
+      const id = `${e.src_kind}:${e.src_digest}`;
+      byHost.set(id, [...(byHost.get(id) ?? []), e]);
+    }
+    const urlKeys = urls.map((e) => recordKey(e.dst_kind, e.dst_digest));
+    const states = await execBySlot(deps.redis, [
+      ...urlKeys.map((key): KeyCommand => ['hget', stateKeys(deps.prefix, key).state, 'vd']),
+      ...refs.map((r): KeyCommand => ['hget', stateKeys(deps.prefix, r.key).state, 'fs']),
+    ]);
+    const accused = new Set(urlKeys.filter((_, i) => states[i] === 'malicious' || states[i] === 'suspicious'));
+    const now = Date.now();
+    refs.forEach((ref, i) => {
+      const own = byHost.get(`${ref.kind}:${ref.digest}`) ?? [];
+      const bad = own.filter((e) => accused.has(recordKey(e.dst_kind, e.dst_digest))).length;
+      const firstSeen = Number(states[urlKeys.length + i] ?? now);
+      // The URL that accuses it is accused itself, whether or not its verdict is marked yet.
+      const share = own.length === 0 ? 1 : Math.max(bad, 1) / own.length;
+      if (share >= dedicatedHost.minAccusedShare && now - firstSeen <= dedicatedHost.maxAgeDays * DAY) dedicated.add(ref.key);
+      else refused.add(ref.key);
+    });
+  }
+
+  if (addresses.size > 0) {
+    const refs = [...addresses.values()];
+    const names = await neighbours(deps.clickhouse, deps.database, refs, ['resolves_to:in'], policy.doc.propagation.maxFanout);
+    for (const e of names) {
+      if (allowListOf(policy, e.dst_kind, e.dst_value) !== undefined) refused.add(recordKey(e.src_kind as IndicatorKind, e.src_digest));
+    }
+  }
+
+  for (const w of walks) {
+    for (const [key, c] of w.contributions) {
+      if (c.evidence.hops !== hop) continue;
+      if (refused.has(key)) w.contributions.delete(key);
+      else if (dedicated.has(key)) c.evidence.dedicated = true;
+      else if (c.evidence.dedicated === false) delete c.evidence.dedicated;
+    }
+    w.frontier = w.frontier.filter((s) => !refused.has(s.ref.key));
+  }
 }
 
 async function neighbours(clickhouse: ClickHouseClient, database: string, refs: IndicatorRef[], relations: string[], fanout: number): Promise<Edge[]> {

@@ -1,5 +1,5 @@
 import { isCluster, type RedisClient } from '@repute/store';
-import { GRAPH_PREFIX, OVERRIDE_FIELD, stateKeys } from './state-keys.ts';
+import { GRAPH_PREFIX, OVERRIDE_FIELD, stateKeys } from '@repute/verdicts';
 
 /** Set once the state of a deployment is in the current layout. */
 const layoutKey = (prefix: string) => `${prefix}corr:layout`;

@@ -14,26 +14,30 @@
  * the 300 s default that is about 0.5 GB. An indicator with more than 512 events in a minute
  * gets a hashtable set instead, about 40 bytes a member. Two events of one indicator and minute
  * share a hash with probability n²/2⁴⁹ (2·10⁻⁷ at n = 10,000): the second counts as a replay.
- * A replay older than the window is applied again, and what that changes is bounded: sensors,
- * tenants and the detecting ones are HyperLogLogs and first/last seen are min/max, so only the
- * event counter and the evidence counts of detections grow, and no rule weight depends on
- * those; in ClickHouse the raw rows collapse under FINAL and the aggregates count event ids.
+ * A replay older than the window is applied again, and what that changes is bounded: sensors
+ * and tenants are HyperLogLogs, first/last seen are min/max and a word keeps the latest, so only
+ * the event counter and a word's count grow, and no weight depends on those; in ClickHouse the raw rows collapse under FINAL and the aggregates count event ids.
  *
  * Cost: Redis's time in a script goes mostly to the script itself, not to the commands it
  * calls, so an indicator costs as few `redis.call`s as it can: its state is one hash (counters,
- * detections, graph evidence `g|…` and the override `o` included) read once and written once,
- * and the HyperLogLog counts are kept in that hash (`cs`, `ct`, `cds`, `cdt`), counted again only
+ * words `w|…`, graph evidence `g|…` and the override `o` included) read once and written once,
+ * and the HyperLogLog counts are kept in that hash (`cs`, `ct`), counted again only
  * when a PFADD changed a register. Measured on the correlator's benchmark batches: 11 calls an
  * indicator before, 6 after.
  *
  * The events travel as one JSON argument, not as an argument each: Node's client spends
  * a few microseconds on every argument, `cjson` in the script far less.
  *
- * KEYS, per indicator: state, sensors HLL, tenants HLL, detecting-sensors HLL,
- *   detecting-tenants HLL, then its dedup sets (one per minute it has events in).
+ * Words: an event with a local verdict carries its word field (`w|<source>|<tenant>|<engine>`,
+ * see `@repute/verdicts`) and `<category>|<trusted>`; the field keeps the latest word by event
+ * time (a retraction replaces the detection it retracts, a late-delivered older word does not
+ * replace a newer one) and the count of every word behind it.
+ *
+ * KEYS, per indicator: state, sensors HLL, tenants HLL, then its dedup sets (one per minute it
+ *   has events in).
  * ARGV[1]: JSON, an array with per indicator `[value, [EXPIREAT (s) of each dedup set], ...events]`,
- *   every event eight items: set index (1-based), id hash, sensor, tenant, time ms (string),
- *   signed (0|1), detection field ('' for none), bad (0|1).
+ *   every event eight items: set index (1-based), id hash, sensor (tenant-scoped), tenant, time
+ *   ms (string), signed (0|1), word field ('' for none), `<category>|<trusted 0|1>` ('' for none).
  * Returns per indicator: { flags ('1' applied / '0' duplicate, one per event), state (HGETALL,
  *   as written) }.
  */
@@ -52,11 +56,11 @@ local data = cjson.decode(ARGV[1])
 local k = 0
 for i = 1, #data do
   local ind = data[i]
-  local st, hs, ht, hds, hdt = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5]
+  local st, hs, ht = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
   local value = ind[1]
   local expires = ind[2]
   local nb = #expires
-  local bk = k + 5
+  local bk = k + 3
   -- The state is read once and kept up to date here, so the reply needs no second HGETALL;
   -- fields stay in Redis's own order (new ones last), as a second read would give them.
   local flat = redis.call('HGETALL', st)
@@ -84,8 +88,9 @@ for i = 1, #data do
   local fs = tonumber(fsStr)
   local ls = tonumber(lsStr)
   local fsNew, lsNew, signed, n = false, false, false, 0
-  local flags, sensors, tenants, dsensors, dtenants = {}, {}, {}, {}, {}
-  local hits, hitOrder = {}, {}
+  local flags, sensors, tenants = {}, {}, {}
+  -- Words: per field the latest (by event time) replaces the earlier, whatever order they came in.
+  local words, wordOrder = {}, {}
   for a = 3, #ind, 8 do
     local e = #flags + 1
     if redis.call('SADD', KEYS[bk + ind[a]], ind[a + 1]) == 1 then
@@ -99,15 +104,22 @@ for i = 1, #data do
       if ind[a + 5] == 1 then signed = true end
       local field = ind[a + 6]
       if field ~= '' then
-        if hits[field] == nil then
-          hits[field] = 0
-          hitOrder[#hitOrder + 1] = field
+        local w = words[field]
+        if w == nil then
+          w = { '', -1, 0, '0', '' }
+          local stored = get(field)
+          if stored ~= nil then
+            local c, at, cnt, tr = string.match(stored, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+            if c ~= nil then w = { c, tonumber(at) or -1, tonumber(cnt) or 0, tr, at } end
+          end
+          words[field] = w
+          wordOrder[#wordOrder + 1] = field
         end
-        hits[field] = hits[field] + 1
-        if ind[a + 7] == 1 then
-          dsensors[#dsensors + 1] = ind[a + 2]
-          dtenants[#dtenants + 1] = ind[a + 3]
+        if t >= w[2] then
+          local c, tr = string.match(ind[a + 7], '^([^|]*)|([^|]*)$')
+          w[1] = c; w[2] = t; w[4] = tr; w[5] = ind[a + 4]
         end
+        w[3] = w[3] + 1
       end
     else
       flags[e] = '0'
@@ -121,9 +133,10 @@ for i = 1, #data do
     end
     count(hs, sensors, 'cs')
     count(ht, tenants, 'ct')
-    count(hds, dsensors, 'cds')
-    count(hdt, dtenants, 'cdt')
-    for _, field in ipairs(hitOrder) do put(field, tostring((tonumber(get(field)) or 0) + hits[field])) end
+    for _, field in ipairs(wordOrder) do
+      local w = words[field]
+      put(field, w[1] .. '|' .. w[5] .. '|' .. w[3] .. '|' .. w[4])
+    end
     if fsNew then put('fs', fsStr) end
     if lsNew then put('ls', lsStr) end
     if at['v'] == nil then put('v', value) end

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { applyOverride, type IndicatorRef, type OverrideInput, type OverrideLift } from '@repute/correlator';
+import { applyOverride, type IndicatorRef, type OverrideInput, type OverrideLift } from '@repute/verdicts';
 import { badField, notFound } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import { currentOverride, overrideAudit } from '../../queries/feed-queries.ts';
@@ -17,14 +17,14 @@ export const OverrideResult = Type.Object({
 });
 
 /**
- * Sets or lifts an override through the correlator's own module, so the record, the verdict log
+ * Sets or lifts an override through the shared verdicts module, so the record, the verdict log
  * and the audit row are written by the one path the correlator uses, and the edge sees the
  * record change on the update stream at once.
  */
 export async function setOverride(fastify: FastifyInstance, request: FastifyRequest, ref: IndicatorRef, input: OverrideInput | null, lift?: OverrideLift): Promise<Static<typeof OverrideResult>> {
   const config = fastify.analystConfig;
   const changes = await applyOverride(
-    { redis: fastify.analystRedis, clickhouse: fastify.analystClickHouse, database: config.CLICKHOUSE_DATABASE, correlator: fastify.analystCorrelator, prefix: config.REDIS_KEY_PREFIX },
+    { redis: fastify.analystRedis, clickhouse: fastify.analystClickHouse, database: config.CLICKHOUSE_DATABASE, rescorer: fastify.analystRescorer, prefix: config.REDIS_KEY_PREFIX },
     ref, input, lift,
   );
   const record = await fastify.analystStore.get(ref.key);

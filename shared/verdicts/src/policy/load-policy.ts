@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import Value from 'typebox/value';
-import { CorrelatorError } from '../correlator-error.ts';
+import type { Verdict } from '@repute/core';
+import { VerdictsError } from '../verdicts-error.ts';
 import { IndicatorList } from './indicator-list.ts';
 import { PolicySchema, type ListRefDocument, type PolicyDocument } from './policy-schema.ts';
-
-export type Verdict = 'malicious' | 'suspicious' | 'clean' | 'unknown';
 
 /** An allow list with the highest verdict it lets a listed indicator have. */
 export interface AllowList {
@@ -23,18 +22,18 @@ export interface Policy {
   path?: string;
 }
 
-/** The policy shipped with the correlator. */
+/** The policy shipped with the package. */
 export const DEFAULT_POLICY_PATH = new URL('../../policy/default.json', import.meta.url).pathname;
 
 function loadList(ref: ListRefDocument, baseDir: string): IndicatorList {
-  const list = new IndicatorList(ref.id);
+  const list = new IndicatorList(ref.id, { exactDomains: ref.match === 'exact' });
   if (ref.path !== undefined) {
     const path = isAbsolute(ref.path) ? ref.path : resolve(baseDir, ref.path);
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_LIST', `list ${ref.id}: cannot read ${path}`, { cause: err });
+      throw new VerdictsError('REPUTE_VERDICTS_POLICY_LIST', `list ${ref.id}: cannot read ${path}`, { cause: err });
     }
     if (path.endsWith('.json')) {
       // MISP warning-list format: { "type": "cidr" | "hostname" | "string" | ..., "list": [...] }.
@@ -42,9 +41,9 @@ function loadList(ref: ListRefDocument, baseDir: string): IndicatorList {
       try {
         doc = JSON.parse(text) as { list?: unknown; type?: unknown };
       } catch (err) {
-        throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_LIST', `list ${ref.id}: ${path} is not JSON`, { cause: err });
+        throw new VerdictsError('REPUTE_VERDICTS_POLICY_LIST', `list ${ref.id}: ${path} is not JSON`, { cause: err });
       }
-      if (!Array.isArray(doc.list)) throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_LIST', `list ${ref.id}: ${path} has no "list" array`);
+      if (!Array.isArray(doc.list)) throw new VerdictsError('REPUTE_VERDICTS_POLICY_LIST', `list ${ref.id}: ${path} has no "list" array`);
       const kind = doc.type === 'cidr' ? 'ip' : doc.type === 'hostname' ? 'domain' : undefined;
       for (const entry of doc.list) if (typeof entry === 'string') list.add(entry, kind);
     } else {
@@ -57,15 +56,15 @@ function loadList(ref: ListRefDocument, baseDir: string): IndicatorList {
   return list;
 }
 
-/** Validates a policy document and loads its lists; throws a CorrelatorError listing every problem. */
+/** Validates a policy document and loads its lists; throws a VerdictsError listing every problem. */
 export function buildPolicy(doc: unknown, baseDir: string, path?: string): Policy {
   if (!Value.Check(PolicySchema, doc)) {
     const problems = [...Value.Errors(PolicySchema, doc)].slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message}`);
-    throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_INVALID', `invalid policy${path ? ` ${path}` : ''}:\n  ${problems.join('\n  ')}`);
+    throw new VerdictsError('REPUTE_VERDICTS_POLICY_INVALID', `invalid policy${path ? ` ${path}` : ''}:\n  ${problems.join('\n  ')}`);
   }
   const { thresholds } = doc;
   if (!(thresholds.clean < thresholds.suspicious && thresholds.suspicious < thresholds.malicious)) {
-    throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_INVALID', 'thresholds must order clean < suspicious < malicious');
+    throw new VerdictsError('REPUTE_VERDICTS_POLICY_INVALID', 'thresholds must order clean < suspicious < malicious');
   }
   return {
     doc,
@@ -82,7 +81,7 @@ export function loadPolicy(path: string = DEFAULT_POLICY_PATH): Policy {
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new CorrelatorError('REPUTE_CORRELATOR_POLICY_INVALID', `cannot read policy ${path}`, { cause: err });
+    throw new VerdictsError('REPUTE_VERDICTS_POLICY_INVALID', `cannot read policy ${path}`, { cause: err });
   }
   return buildPolicy(doc, dirname(path), path);
 }

@@ -1,10 +1,10 @@
-/** Failures of the correlator with a stable `code` (`REPUTE_CORRELATOR_<REASON>`). */
-export class CorrelatorError extends Error {
+/** Failures of the verdict model with a stable `code` (`REPUTE_VERDICTS_<REASON>`). */
+export class VerdictsError extends Error {
   readonly code: string;
 
   constructor(code: string, message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'CorrelatorError';
+    this.name = 'VerdictsError';
     this.code = code;
   }
 }

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@repute/analytics';
 import type { RedisClient } from '@repute/store';
-import type { Correlator, IndicatorRef, VerdictChange } from '../correlator.ts';
-import type { Verdict } from '../policy/load-policy.ts';
+import type { Verdict } from '@repute/core';
+import type { IndicatorRef, Rescorer, VerdictChange } from '../indicator-ref.ts';
 import { OVERRIDE_FIELD, pendingPropagationKey, stateKeys } from '../state/state-keys.ts';
 
 /** Who lifts an override and why, for the audit. */
@@ -19,7 +19,8 @@ export interface OverrideDeps {
   redis: RedisClient;
   clickhouse: ClickHouseClient;
   database: string;
-  correlator: Correlator;
+  /** The re-scoring path whose record, log and propagation queue the override goes through. */
+  rescorer: Rescorer;
   prefix: string;
 }
 
@@ -42,7 +43,7 @@ export async function applyOverride(deps: OverrideDeps, ref: IndicatorRef, input
     format: 'JSONEachRow',
     values: [{ time: now, kind: ref.kind, digest: ref.digest, value: ref.value, verdict: input?.verdict ?? '', analyst: by?.analyst ?? '', tenant: by?.tenant ?? '', comment: by?.comment ?? '', active: input === null ? 0 : 1, version: now }],
   });
-  const changes = await deps.correlator.rescore([ref], 'override');
+  const changes = await deps.rescorer.rescore([ref], 'override');
   await deps.redis.zadd(pendingPropagationKey(deps.prefix), now, JSON.stringify(ref));
   return changes;
 }

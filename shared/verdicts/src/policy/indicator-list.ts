@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 
-type Kind = 'file' | 'url' | 'domain' | 'ip' | 'email';
+import type { IndicatorKind as Kind } from '@repute/core';
 
 /**
  * A set of indicators from warning lists: exact file hashes, e-mail senders and URLs; domains
@@ -11,14 +11,17 @@ export class IndicatorList {
   readonly id: string;
   #exact = new Set<string>();
   #domains = new Set<string>();
+  readonly #exactDomains: boolean;
   #ips = new BlockList();
   #ipCount = 0;
   // Kinds the list holds entries of: a policy asks every list about every indicator it scores,
   // and most lists hold one kind.
   #kinds = new Set<Kind>();
 
-  constructor(id: string) {
+  /** `exactDomains`: listed domains cover only themselves, not their subdomains (see `match` in the policy). */
+  constructor(id: string, options: { exactDomains?: boolean } = {}) {
     this.id = id;
+    this.#exactDomains = options.exactDomains === true;
   }
 
   get size(): number {
@@ -63,6 +66,7 @@ export class IndicatorList {
       }
       case 'domain': {
         let name = value.toLowerCase();
+        if (this.#exactDomains) return this.#domains.has(name);
         for (;;) {
           if (this.#domains.has(name)) return true;
           const dot = name.indexOf('.');

@@ -2,12 +2,27 @@ import Type, { type Static } from 'typebox';
 
 const Kind = Type.Union([Type.Literal('file'), Type.Literal('url'), Type.Literal('domain'), Type.Literal('ip'), Type.Literal('email')]);
 const Verdict = Type.Union([Type.Literal('malicious'), Type.Literal('suspicious'), Type.Literal('clean'), Type.Literal('unknown')]);
-const Score = Type.Integer({ minimum: 0, maximum: 100 });
+/** Log-odds in decibans (10·log10 of the odds): +10 is a likelihood ratio of 10. */
+const Decibans = Type.Number({ minimum: -200, maximum: 200 });
 const RelationWeight = Type.Number({ minimum: 0, maximum: 1 });
+const Rate = Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 });
+const HalfLife = Type.Union([Type.Null(), Type.Number({ exclusiveMinimum: 0 })]);
+const PerKind = <T extends Type.TSchema>(t: T) => Type.Object({ file: t, url: t, domain: t, ip: t, email: t }, { additionalProperties: false });
+
+/** How reliable a class of source is: its detection rate and false-positive rate. */
+const Reliability = Type.Object(
+  {
+    tpr: Rate,
+    fpr: Rate,
+    /** The kinds its words count for (a web filter's word on a file says little); all when absent. */
+    kinds: Type.Optional(Type.Array(Kind)),
+  },
+  { additionalProperties: false },
+);
 
 const Rule = Type.Object(
   {
-    weight: Type.Number({ minimum: -200, maximum: 200 }),
+    weight: Decibans,
     hard: Type.Optional(Type.Boolean()),
     maxCount: Type.Optional(Type.Integer({ minimum: 1 })),
     min: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -42,6 +57,11 @@ const ListRef = Type.Object(
     entries: Type.Optional(Entries),
     /** Allow lists: the highest verdict a listed indicator may get ('clean' asserts clean). */
     cap: Type.Optional(Verdict),
+    /**
+     * `suffix` (default): a listed domain covers its subdomains. `exact`: only the listed names
+     * themselves, for lists of providers whose subdomains belong to their customers (dynamic DNS).
+     */
+    match: Type.Optional(Type.Union([Type.Literal('suffix'), Type.Literal('exact')])),
   },
   { additionalProperties: false },
 );
@@ -51,13 +71,36 @@ export const PolicySchema = Type.Object(
   {
     version: Type.String({ minLength: 1, maxLength: 64 }),
     description: Type.Optional(Type.String()),
-    thresholds: Type.Object({ malicious: Score, suspicious: Score, clean: Score }, { additionalProperties: false }),
-    halfLifeHours: Type.Object(
-      { file: Type.Union([Type.Null(), Type.Number({ exclusiveMinimum: 0 })]), url: Type.Union([Type.Null(), Type.Number({ exclusiveMinimum: 0 })]), domain: Type.Union([Type.Null(), Type.Number({ exclusiveMinimum: 0 })]), ip: Type.Union([Type.Null(), Type.Number({ exclusiveMinimum: 0 })]), email: Type.Union([Type.Null(), Type.Number({ exclusiveMinimum: 0 })]) },
+    /** Posterior log-odds (decibans) at which each verdict starts; `clean` is at or below its value. */
+    thresholds: Type.Object({ malicious: Decibans, suspicious: Decibans, clean: Decibans }, { additionalProperties: false }),
+    /** Log-odds of `malicious` before any evidence, per kind: the base rate among what sensors see. */
+    prior: PerKind(Decibans),
+    halfLifeHours: PerKind(HalfLife),
+    /** Configured reliability per class of source; measured estimates per engine refine it. */
+    sources: Type.Object(
+      { engine: Reliability, sandbox: Reliability, webfilter: Reliability, mailgw: Reliability, dnsfw: Reliability, ips: Reliability },
       { additionalProperties: false },
     ),
+    /** Configured reliability of named engines (`<source>|<engine>`), used as the prior of their estimate. */
+    engines: Type.Optional(Type.Record(Type.String(), Reliability)),
+    /**
+     * Engines agree more often than independent witnesses would (shared signatures, shared
+     * packers): the n-th strongest word of a class counts `discount[n]` of its log-likelihood.
+     */
+    discount: Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { minItems: 1, maxItems: 16 }),
     rules: Type.Record(Type.String({ pattern: '^[a-z_]+(\\.[a-z_]+)?$' }), Rule),
-    malicious: Type.Object({ requireHardEvidence: Type.Boolean(), minGraphNeighbours: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+    malicious: Type.Object(
+      {
+        requireHardEvidence: Type.Boolean(),
+        minGraphNeighbours: Type.Integer({ minimum: 1 }),
+        /**
+         * Independent tenants whose evidence a global `malicious` needs, unless a trusted source
+         * or the operator's block list stands behind it; fewer convict in their own view only.
+         */
+        minTenants: Type.Integer({ minimum: 1 }),
+      },
+      { additionalProperties: false },
+    ),
     propagation: Type.Object(
       {
         intervalMs: Type.Integer({ minimum: 50 }),
@@ -66,6 +109,18 @@ export const PolicySchema = Type.Object(
         maxFanout: Type.Integer({ minimum: 1 }),
         /** Above this many relations a node may still be scored but passes nothing on (MISP's correlation limit). */
         hubDegree: Type.Integer({ minimum: 1 }),
+        /** How much of a `malicious` source's weight a `suspicious` one passes on. */
+        suspiciousStrength: Type.Number({ minimum: 0, maximum: 1 }),
+        /**
+         * When a host (domain or IP) counts as dedicated to the URLs it serves, so that a
+         * convicted URL convicts it: at least `minAccusedShare` of its URLs accused, and first
+         * seen at most `maxAgeDays` ago. Otherwise (a compromised or shared site) the URL and
+         * its path are convicted, never the host.
+         */
+        dedicatedHost: Type.Object(
+          { minAccusedShare: Type.Number({ minimum: 0, maximum: 1 }), maxAgeDays: Type.Number({ minimum: 0 }) },
+          { additionalProperties: false },
+        ),
         /**
          * Weight per relation and direction: `out` follows the relation as recorded (file →
          * URL it was downloaded from, child process → parent), `in` walks it backwards. A bare
@@ -75,6 +130,8 @@ export const PolicySchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** A served record is rewritten at most this often for new prevalence or last-seen alone, ms. */
+    refreshMs: Type.Integer({ minimum: 0 }),
     ttlSeconds: Type.Object({ malicious: Type.Integer({ minimum: 1 }), suspicious: Type.Integer({ minimum: 1 }), clean: Type.Integer({ minimum: 1 }), unknown: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
     allowLists: Type.Array(ListRef),
     blockLists: Type.Array(ListRef),
@@ -85,3 +142,4 @@ export const PolicySchema = Type.Object(
 export type PolicyDocument = Static<typeof PolicySchema>;
 export type PolicyRule = Static<typeof Rule>;
 export type ListRefDocument = Static<typeof ListRef>;
+export type SourceReliability = Static<typeof Reliability>;

@@ -1,5 +1,13 @@
-/** State-hash fields of detections: `d|<engine|sandbox>|<category>|<bucket start ms>|<engine>`. */
+/**
+ * State-hash fields of detections in the earlier layout, counted per hour:
+ * `d|<engine|sandbox>|<category>|<bucket start ms>|<engine>`. Read, no longer written.
+ */
 export const DETECTION_PREFIX = 'd|';
+/**
+ * State-hash fields of words, one per source, tenant and engine, holding the latest:
+ * `w|<source class>|<tenant, URI-encoded>|<engine>` = `<category>|<time ms>|<count>|<trusted 0|1>`.
+ */
+export const WORD_PREFIX = 'w|';
 /** State-hash fields of graph evidence, one per source a propagation walk started from: `g|<source key>`. */
 export const GRAPH_PREFIX = 'g|';
 /** State-hash field of the analyst override in force (JSON `{ verdict }`). */

@@ -1,0 +1,37 @@
+import type { ReputationRecord } from '@repute/core';
+import type { IndicatorRef } from '../indicator-ref.ts';
+import type { DecodedState } from '../state/decode-state.ts';
+import type { Assessment } from './types.ts';
+
+/** The record an assessment serves. `version` must grow per indicator. */
+export function recordOf(ref: IndicatorRef, decoded: DecodedState, a: Assessment, version: number): ReputationRecord {
+  const s = decoded.state;
+  return {
+    kind: ref.kind,
+    value: ref.value,
+    verdict: a.verdict,
+    score: a.score,
+    confidence: a.confidence,
+    categories: [],
+    firstSeen: Math.min(s.firstSeen, s.lastSeen),
+    lastSeen: s.lastSeen,
+    prevalence: { sensors: s.sensors, tenants: s.tenants },
+    reasons: a.reasons.map((r) => ({ rule: r.rule, weight: r.weight, ...(r.evidence !== undefined ? { evidence: r.evidence } : {}), ...(r.detail !== undefined ? { detail: r.detail } : {}) })),
+    version,
+    ttl: a.ttl,
+    ...(a.views !== undefined ? { views: a.views } : {}),
+  };
+}
+
+/**
+ * What tells a served record's explanation apart: the sorted rule ids behind it and the views of
+ * tenants with their verdicts. A record whose signature changed is rewritten even when its
+ * verdict stays (a sandbox report after two engines had convicted), so the reasons agents and
+ * analysts read stay true.
+ */
+export function recordSignature(from: { reasons: readonly { rule: string }[]; views?: Record<string, { verdict: string }> }): string {
+  const rules = [...new Set(from.reasons.map((r) => r.rule))].sort().join(',');
+  if (from.views === undefined) return rules;
+  const views = Object.entries(from.views).map(([tenant, v]) => `${tenant}=${v.verdict}`).sort().join(',');
+  return `${rules};${views}`;
+}

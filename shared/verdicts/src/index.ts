@@ -1,0 +1,16 @@
+export { assess, decay, scoreOf, TRUSTED } from './evidence/assess.ts';
+export { wordWeight, reliabilityOf } from './evidence/likelihood.ts';
+export { recordOf, recordSignature } from './evidence/record.ts';
+export { SOURCE_CLASSES, type Assessment, type GraphEvidence, type IndicatorState, type ReliabilityMap, type SourceClass, type Word, type WordCategory, type Reason } from './evidence/types.ts';
+export type { IndicatorRef, Rescorer, VerdictChange } from './indicator-ref.ts';
+export { applyOverride, liftOverride, type OverrideDeps, type OverrideInput, type OverrideLift } from './overrides/overrides.ts';
+export { allowListOf } from './policy/lists.ts';
+export { IndicatorList } from './policy/indicator-list.ts';
+export { buildPolicy, loadPolicy, DEFAULT_POLICY_PATH, type Policy, type AllowList } from './policy/load-policy.ts';
+export type { PolicyDocument, PolicyRule, SourceReliability } from './policy/policy-schema.ts';
+export { createRescorer, type RescorerDeps, type Inspection } from './rescore.ts';
+export { decodeState, wordField, wordValue, type DecodedState } from './state/decode-state.ts';
+export { execBySlot, type KeyCommand } from './state/slot-pipeline.ts';
+export { DETECTION_PREFIX, GRAPH_PREFIX, OVERRIDE_FIELD, WORD_PREFIX, pendingPropagationKey, stateKeys } from './state/state-keys.ts';
+export { verdictLogRows, writtenCommands } from './state/written.ts';
+export { VerdictsError } from './verdicts-error.ts';

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assess, buildPolicy, loadPolicy, wordWeight, type GraphEvidence, type IndicatorState, type Word } from '../src/index.ts';
+
+const policy = loadPolicy();
+const NOW = Date.UTC(2026, 5, 1);
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+function state(over: Partial<IndicatorState>): IndicatorState {
+  return { kind: 'file', value: 'ab'.repeat(32), firstSeen: NOW - HOUR, lastSeen: NOW, sensors: 1, tenants: 1, signed: false, words: [], graph: [], ...over };
+}
+function word(engine: string, tenant: string, category: Word['category'] = 'malicious', over: Partial<Word> = {}): Word {
+  return { source: 'engine', engine, tenant, category, at: NOW - HOUR, count: 1, trusted: false, ...over };
+}
+const from = (v: string) => ({ kind: 'file', value: v, key: `rep:file:${v}` });
+function edge(v: string, over: Partial<GraphEvidence> = {}): GraphEvidence {
+  return { from: from(v), rel: 'downloaded_from', hops: 1, weight: 25, tenants: ['t1', 't2'], ...over };
+}
+
+test('a detection weighs log(TPR/FPR), a clean word log((1-TPR)/(1-FPR)), in decibans', () => {
+  const malicious = wordWeight(policy, undefined, 'file', { source: 'engine', engine: 'av', category: 'malicious' });
+  assert.ok(Math.abs(malicious - 10 * Math.log10(0.6 / 0.002)) < 1e-9);
+  assert.ok(Math.abs(wordWeight(policy, undefined, 'file', { source: 'engine', engine: 'av', category: 'suspicious' }) - malicious / 2) < 1e-9);
+  assert.ok(wordWeight(policy, undefined, 'file', { source: 'engine', engine: 'av', category: 'clean' }) < 0);
+  // A web filter's word says nothing about a file; a measured noisy engine weighs less.
+  assert.equal(wordWeight(policy, undefined, 'file', { source: 'webfilter', engine: 'wf', category: 'malicious' }), 0);
+  const noisy = new Map([['engine|av', { tpr: 0.6, fpr: 0.03 }]]);
+  assert.ok(wordWeight(policy, noisy, 'file', { source: 'engine', engine: 'av', category: 'malicious' }) < malicious - 10);
+});
+
+test('two engines in two tenants convict a file, one reason per engine, strongest first', () => {
+  const a = assess(state({ sensors: 3, tenants: 2, words: [word('av1', 't1'), word('av2', 't2'), word('av2', 't1')] }), policy, NOW);
+  assert.equal(a.verdict, 'malicious');
+  assert.ok(a.score >= 99);
+  assert.deepEqual(a.tenants, ['t1', 't2']);
+  assert.deepEqual(a.reasons.map((r) => [r.rule, r.detail]), [['engine.malicious', 'av1'], ['engine.malicious', 'av2'], ['consensus.tenants', undefined]]);
+  assert.ok(a.reasons[0]!.weight > a.reasons[1]!.weight, 'the second engine is discounted: engines share signatures');
+  assert.equal(a.views, undefined);
+});
+
+test('rarity alone is never malicious; one engine is suspicious; a noisy engine alone is not even that', () => {
+  assert.equal(assess(state({}), policy, NOW).verdict, 'unknown');
+  assert.equal(assess(state({ words: [word('av1', 't1')] }), policy, NOW).verdict, 'suspicious');
+  const noisy = new Map([['engine|noisy', { tpr: 0.5, fpr: 0.03 }]]);
+  assert.equal(assess(state({ words: [word('noisy', 't1'), word('noisy', 't2')] }), policy, NOW, noisy).verdict, 'unknown');
+});
+
+test('one tenant convicts in its own view only; a trusted source convicts for everyone', () => {
+  const words = [word('av1', 'acme'), word('av2', 'acme'), word('av3', 'acme'), { ...word('sb', 'acme'), source: 'sandbox' as const }];
+  const a = assess(state({ sensors: 3, words }), policy, NOW);
+  assert.equal(a.verdict, 'suspicious');
+  assert.ok(a.reasons.some((r) => r.rule === 'guard.single_tenant'));
+  assert.equal(a.views?.['acme']?.verdict, 'malicious');
+  assert.ok(!a.views?.['acme']?.reasons.some((r) => r.rule === 'guard.single_tenant'));
+  const trusted = assess(state({ words: [{ ...word('sb', 'lab', 'malicious', { trusted: true }), source: 'sandbox' }] }), policy, NOW);
+  assert.equal(trusted.verdict, 'malicious', 'a trusted sandbox detonation convicts on its own');
+  assert.equal(trusted.views, undefined);
+});
+
+test("a poisoning tenant cannot convict a popular site for anyone else", () => {
+  const words: Word[] = ['s1', 's2', 's3'].map((s) => ({ ...word(`av-${s}`, 'mallory'), source: 'webfilter' as const }));
+  const a = assess(state({ kind: 'url', value: 'https://www.google.com/chrome/', sensors: 400, tenants: 14, words }), policy, NOW);
+  assert.notEqual(a.verdict, 'malicious');
+  assert.ok(a.views === undefined || Object.keys(a.views).every((t) => t === 'mallory'));
+});
+
+test('a later clean from the same tenant has replaced the detection; a trusted clean retracts every tenant', () => {
+  // The state keeps one word per engine and tenant: the retraction is what remains.
+  assert.equal(assess(state({ words: [word('av1', 't1', 'clean')] }), policy, NOW).verdict, 'unknown');
+  const retracted = assess(state({ words: [word('av1', 't1'), word('av1', 't2'), word('av1', 'vendor', 'clean', { trusted: true, at: NOW })] }), policy, NOW);
+  assert.notEqual(retracted.verdict, 'malicious');
+  assert.ok(!retracted.reasons.some((r) => r.rule === 'engine.malicious'));
+});
+
+test('popular signed software flagged by one engine in several tenants stays unconvicted', () => {
+  const a = assess(state({ signed: true, sensors: 300, tenants: 12, words: [word('av5', 't1'), word('av5', 't2'), word('av5', 't3')] }), policy, NOW);
+  assert.notEqual(a.verdict, 'malicious');
+  assert.equal(a.relays, false);
+});
+
+test('phishing: a web filter in two tenants convicts a URL; a sandbox detonation in one tenant convicts there', () => {
+  const wf = (t: string) => ({ ...word('gw', t), source: 'webfilter' as const });
+  assert.equal(assess(state({ kind: 'url', value: 'https://login-x.online/a', sensors: 4, tenants: 2, words: [wf('t1'), wf('t2')] }), policy, NOW).verdict, 'malicious');
+  const one = assess(state({ kind: 'url', value: 'https://login-x.online/a', words: [{ ...word('sb', 't1'), source: 'sandbox' }] }), policy, NOW);
+  assert.equal(one.views?.['t1']?.verdict, 'malicious');
+});
+
+test('URL evidence decays from the last evidence, not from the first detection', () => {
+  const wf = (t: string) => ({ ...word('gw', t), source: 'webfilter' as const, at: NOW - 30 * HOUR });
+  const stale = assess(state({ kind: 'url', value: 'https://x.example/a', lastSeen: NOW - 30 * HOUR, words: [wf('t1'), wf('t2')] }), policy, NOW);
+  const visited = assess(state({ kind: 'url', value: 'https://x.example/a', lastSeen: NOW - HOUR, words: [wf('t1'), wf('t2')] }), policy, NOW);
+  assert.ok(visited.logOdds > stale.logOdds);
+  assert.equal(visited.verdict, 'malicious');
+  // File hashes do not decay.
+  const old = [word('av1', 't1', 'malicious', { at: NOW - 60 * DAY }), word('av2', 't2', 'malicious', { at: NOW - 60 * DAY })];
+  assert.equal(assess(state({ lastSeen: NOW - 60 * DAY, words: old }), policy, NOW).verdict, 'malicious');
+});
+
+test('graph evidence needs two neighbours to convict, and a relay counts once', () => {
+  const one = assess(state({ kind: 'url', value: 'http://evil.example/a', graph: [edge('f1')] }), policy, NOW);
+  assert.equal(one.verdict, 'suspicious');
+  assert.equal(one.reasons[0]?.detail, 'file f1');
+  assert.equal(assess(state({ kind: 'url', value: 'http://evil.example/a', graph: [edge('f1'), edge('f2')] }), policy, NOW).verdict, 'malicious');
+  const relayed = ['p1', 'p2', 'p3'].map((s) => edge('explorer', { source: `rep:file:${s}`, rel: 'parent', hops: 2 }));
+  const r = assess(state({ graph: relayed }), policy, NOW);
+  assert.notEqual(r.verdict, 'malicious');
+  assert.equal(r.reasons.filter((x) => x.rule === 'relation.parent').length, 1);
+});
+
+test('popularity is judged with the sightings of now; weightless neighbours explain nothing', () => {
+  const accusers = (sensors: number) => ['f1', 'f2', 'f3'].map((f) => edge(f, { rel: 'connected_to', sensors }));
+  // Three programs on one machine each, contacting an address 116 machines use now (though two
+  // had when the evidence was recorded).
+  const resolver = assess(state({ kind: 'ip', value: '203.0.113.53', sensors: 116, tenants: 9, graph: accusers(1).map((g) => ({ ...g, targetSensors: 2 })) }), policy, NOW);
+  assert.notEqual(resolver.verdict, 'malicious');
+  assert.ok(resolver.reasons.some((r) => r.rule === 'prevalence.bystander'));
+  // Its own name, testifying nothing, does not switch the guard off.
+  const withName = [...accusers(1), { from: { kind: 'domain', value: 'ns.example', key: 'rep:domain:ns' }, rel: 'resolves_to', hops: 1, weight: 0, sensors: 116 }];
+  assert.notEqual(assess(state({ kind: 'ip', value: '203.0.113.53', sensors: 116, tenants: 9, graph: withName }), policy, NOW).verdict, 'malicious');
+  // A C2 address seen only with its accusers counts them whole.
+  assert.equal(assess(state({ kind: 'ip', value: '203.0.113.66', sensors: 9, tenants: 3, graph: accusers(3) }), policy, NOW).verdict, 'malicious');
+});
+
+test('a dedicated host is convicted by its URL; delivering a convicted file to several sensors convicts a URL', () => {
+  const url = { kind: 'url', value: 'https://login-x.online/a', key: 'rep:url:a' };
+  const host = assess(state({ kind: 'domain', value: 'login-x.online', graph: [{ from: url, rel: 'hosted_on', hops: 1, weight: 20, tenants: ['t1', 't2'], dedicated: true, convictedSensors: 1 }] }), policy, NOW);
+  assert.equal(host.verdict, 'malicious');
+  const spread = assess(state({ kind: 'url', value: 'http://x.example/a.exe', graph: [edge('f1', { convictedSensors: 4 })] }), policy, NOW);
+  assert.equal(spread.verdict, 'malicious');
+  assert.ok(spread.reasons.some((r) => r.rule === 'provenance.delivered_convicted' && r.evidence === 4));
+});
+
+test('infrastructure is never convicted by association, and direct evidence is capped', () => {
+  const resolver = assess(state({ kind: 'ip', value: '8.8.8.8', sensors: 3, graph: [edge('f1'), edge('f2'), edge('f3')] }), policy, NOW);
+  assert.equal(resolver.verdict, 'unknown');
+  assert.equal(resolver.propagates, false);
+  assert.ok(resolver.reasons.some((r) => r.rule === 'allow.public-dns-v4'));
+  const shortener = assess(state({ kind: 'domain', value: '2no.co', words: [word('a', 't1', 'malicious', { source: 'dnsfw' }), word('b', 't2', 'malicious', { source: 'dnsfw' })] }), policy, NOW);
+  assert.equal(shortener.verdict, 'suspicious');
+  assert.ok(shortener.reasons.some((r) => r.rule === 'allow.url-shortener'));
+  // A dynamic-DNS provider is infrastructure; its customers' names are not.
+  assert.ok(assess(state({ kind: 'domain', value: '00x56.com' }), policy, NOW).reasons.some((r) => r.rule === 'allow.dynamic-dns'));
+  assert.ok(!assess(state({ kind: 'domain', value: 'evil.00x56.com' }), policy, NOW).reasons.some((r) => r.rule.startsWith('allow.')));
+});
+
+test('reasons: one row per rule and contributor, at most ten, in a stable order', () => {
+  const words = Array.from({ length: 14 }, (_, i) => word(`av${String(i).padStart(2, '0')}`, `t${i % 3}`));
+  const a = assess(state({ sensors: 20, tenants: 3, words }), policy, NOW);
+  assert.ok(a.reasons.length <= 10);
+  const ids = a.reasons.map((r) => `${r.rule}/${r.detail ?? ''}`);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.deepEqual(assess(state({ sensors: 20, tenants: 3, words: [...words].reverse() }), policy, NOW).reasons, a.reasons);
+});
+
+test('signed or widespread files relay nothing; an override reason names only the rule', () => {
+  assert.equal(assess(state({ signed: true }), policy, NOW).relays, false);
+  assert.equal(assess(state({ sensors: 600, tenants: 30 }), policy, NOW).relays, false);
+  assert.equal(assess(state({}), policy, NOW).relays, true);
+  assert.deepEqual(assess(state({ override: { verdict: 'clean' } }), policy, NOW).reasons, [{ rule: 'override', weight: 0, evidence: 1 }]);
+});
+
+test('allow lists cap the verdict over a block list; an override wins over both', () => {
+  const doc = JSON.parse(JSON.stringify(policy.doc));
+  doc.blockLists = [{ id: 'bad-domains', entries: { domain: ['google.com'], file: ['cd'.repeat(32)] } }];
+  const p = buildPolicy(doc, new URL('../policy/', import.meta.url).pathname);
+  const listed = assess(state({ kind: 'domain', value: 'mail.google.com' }), p, NOW);
+  assert.equal(listed.verdict, 'unknown');
+  assert.equal(listed.propagates, false);
+  assert.deepEqual(listed.reasons.map((r) => r.rule), ['list.block', 'allow.tranco10k']);
+  assert.equal(assess(state({ value: 'cd'.repeat(32) }), p, NOW).verdict, 'malicious');
+  const empty = assess(state({ value: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', words: [{ ...word('x', 't1'), source: 'sandbox' }] }), p, NOW);
+  assert.equal(empty.verdict, 'clean');
+  assert.equal(assess(state({ kind: 'ip', value: '104.16.1.1' }), p, NOW).reasons.at(-1)?.rule, 'allow.cloudflare');
+  const overridden = assess(state({ kind: 'domain', value: 'google.com', override: { verdict: 'malicious' } }), p, NOW);
+  assert.deepEqual([overridden.verdict, overridden.reasons[0]?.rule], ['malicious', 'override']);
+});
+
+test('an invalid policy is refused with every problem listed', () => {
+  assert.throws(() => buildPolicy({ ...policy.doc, thresholds: { malicious: 10, suspicious: 20, clean: 30 } }, '.'), { code: 'REPUTE_VERDICTS_POLICY_INVALID' });
+  assert.throws(() => buildPolicy({ version: 'x' }, '.'), (err: Error & { code: string }) => err.code === 'REPUTE_VERDICTS_POLICY_INVALID' && err.message.includes('thresholds'));
+});
