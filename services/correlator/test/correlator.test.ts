@@ -262,3 +262,80 @@ test('lifting an override is audited with who lifted it and why', async (t) => {
     { analyst: 'bob', tenant: 't1', comment: 'vendor confirmed benign', active: 0 },
   ]);
 });
+
+test('a later clean from the same engine and tenant retracts its detection; an earlier one delivered late does not', async (t) => {
+  const { store, correlator } = await setup(t);
+  const at = Date.now() - 60_000;
+  const word = (category: 'malicious' | 'clean', time: number, tenant: string) =>
+    message({ sensor: 's1', type: 'detection', time, file: { sha256: FILE }, verdict: { engine: 'av-one', category } }, tenant);
+  await correlator.handle([word('malicious', at, 't1'), word('malicious', at, 't2')]);
+  assert.equal((await store.get(ref('file', FILE).key))?.verdict, 'suspicious');
+  // t1's engine rescans and says clean; t2's still stands.
+  await correlator.handle([word('clean', at + 1000, 't1')]);
+  const { decoded } = await correlator.inspect(ref('file', FILE));
+  assert.deepEqual(decoded.state.words.map((w) => [w.tenant, w.category, w.count]).sort(), [['t1', 'clean', 2], ['t2', 'malicious', 1]]);
+  // A detection older than the retraction, delivered late, does not bring it back.
+  await correlator.handle([word('malicious', at + 500, 't1')]);
+  assert.equal((await correlator.inspect(ref('file', FILE))).decoded.state.words.find((w) => w.tenant === 't1')?.category, 'clean');
+  await correlator.handle([word('clean', at + 2000, 't2')]);
+  assert.equal((await correlator.inspect(ref('file', FILE))).assessment.verdict, 'unknown');
+});
+
+test('one tenant convicts in its own view only, whatever sensor ids it invents; a trusted key convicts for everyone', async (t) => {
+  const { store, correlator } = await setup(t);
+  const url = 'https://www.example-shop.test/checkout';
+  const invented = ['s1', 's2', 's3'].map((sensor, i) => message({ sensor, type: 'detection', url, verdict: { engine: `av${i}`, category: 'malicious' } }, 'mallory'));
+  await correlator.handle(invented);
+  const record = await store.get(ref('url', url).key);
+  assert.equal(record?.verdict, 'suspicious');
+  assert.ok(record?.reasons.some((r) => r.rule === 'guard.single_tenant'));
+  assert.deepEqual(Object.keys(record?.views ?? {}), ['mallory']);
+  assert.equal(record?.views?.['mallory']?.verdict, 'malicious');
+  // Sensors are counted within their tenant: another tenant's "s1" is another sensor.
+  await correlator.handle([message({ sensor: 's1', type: 'url_visit', url }, 'acme')]);
+  assert.equal((await correlator.inspect(ref('url', url))).decoded.state.sensors, 4);
+
+  const sample = 'ab'.repeat(32);
+  const lab = { v: 1, id: `ev-${++seq}`, sensor: 'lab-1', host: 'lab', time: Date.now(), type: 'sandbox_report', file: { sha256: sample }, verdict: { engine: 'detonator', category: 'malicious' } } as TelemetryEvent;
+  await correlator.handle([{ topic: 'telemetry.v1', key: 'k', value: Buffer.from(encodeEnvelope('operator', Date.now(), lab, true)), headers: {}, id: `${Date.now()}-${seq}` }]);
+  const trusted = await store.get(ref('file', sample).key);
+  assert.equal(trusted?.verdict, 'malicious');
+  assert.equal(trusted?.views, undefined);
+});
+
+test('evidence never returns to where it came from; a compromised site is not convicted by its one bad URL', async (t) => {
+  const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
+  const round = () => propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
+  const other = 'e5'.repeat(32);
+  const ip = '203.0.113.77';
+  await correlator.handle([
+    message({ type: 'net_conn', file: { sha256: FILE }, ip }),
+    message({ sensor: 's9', type: 'net_conn', file: { sha256: other }, ip }),
+    ...detections(),
+  ]);
+  await round();
+  assert.ok((await correlator.inspect(ref('ip', ip))).decoded.state.graph.some((g) => g.from.key === ref('file', FILE).key));
+  // The address is convicted on its own account and walks: the file it was accused through gets
+  // nothing back, the other program that used it does.
+  await applyOverride({ redis, clickhouse, database, rescorer: correlator, prefix }, ref('ip', ip), { verdict: 'malicious', analyst: 'ana', tenant: 't1', comment: 'C2' });
+  await round();
+  assert.deepEqual((await correlator.inspect(ref('file', FILE))).decoded.state.graph, []);
+  assert.ok((await correlator.inspect(ref('file', other))).decoded.state.graph.some((g) => g.from.key === ref('ip', ip).key));
+
+  // An established site: five pages browsed by many, one planted download that two machines
+  // fetched the convicted file from. The URL is convicted; the site is not.
+  const site = 'bakery-example.test';
+  const planted = `http://${site}/wp-content/uploads/inv.exe`;
+  const payload = 'e6'.repeat(32);
+  await correlator.handle([
+    ...Array.from({ length: 10 }, (_, i) => message({ sensor: `b${i}`, type: 'url_visit', url: `http://${site}/page-${i % 5}` }, `t${i % 3}`)),
+    message({ sensor: 'v1', type: 'file_seen', file: { sha256: payload }, relations: { downloadedFrom: planted } }, 't1'),
+    message({ sensor: 'v2', type: 'file_seen', file: { sha256: payload }, relations: { downloadedFrom: planted } }, 't2'),
+    message({ sensor: 'v1', type: 'detection', file: { sha256: payload }, verdict: { engine: 'av-one', category: 'malicious' } }, 't1'),
+    message({ sensor: 'v2', type: 'detection', file: { sha256: payload }, verdict: { engine: 'av-two', category: 'malicious' } }, 't2'),
+  ]);
+  for (let i = 0; i < 3; i++) await round();
+  assert.equal((await store.get(ref('url', planted).key))?.verdict, 'malicious');
+  assert.notEqual((await store.get(ref('domain', site).key))?.verdict ?? 'unknown', 'malicious');
+  assert.equal((await correlator.inspect(ref('domain', site))).decoded.state.graph.length, 0, 'a shared host takes no evidence from one bad path');
+});

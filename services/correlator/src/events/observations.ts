@@ -146,7 +146,7 @@ export function observe(envelope: TelemetryEnvelope, cache?: DigestCache): Obser
     mentions,
     ...(detection !== undefined ? { detection } : {}),
     signed: e.file?.signer !== undefined && e.file.signer !== '',
-    trusted: (envelope as { trusted?: unknown }).trusted === true,
+    trusted: envelope.trusted === true,
   };
 }
 

@@ -50,13 +50,18 @@ export async function startReliabilityJob(options: ReliabilityJobOptions): Promi
   const lockKey = `${reliabilityKey(prefix)}:lock`;
   const owner = randomUUID();
   let rates: ReadonlyMap<string, SourceRates> = new Map();
+  // Counts the estimates adopted, so a reload that read Redis before one was saved does not
+  // replace it with the older rates when its answer comes in after.
+  let adopted = 0;
   let running: Promise<void> | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
   const reload = async () => {
+    const before = adopted;
     try {
-      rates = await loadReliability(redis, prefix);
+      const saved = await loadReliability(redis, prefix);
+      if (adopted === before) rates = saved;
     } catch (err) {
       log.error({ err }, 'saved source reliability not loaded; keeping the rates in force');
     }
@@ -64,13 +69,21 @@ export async function startReliabilityJob(options: ReliabilityJobOptions): Promi
 
   const estimate = async () => {
     const started = performance.now();
+    let estimates;
     try {
-      const estimates = await estimateReliability(clickhouse, database, { ...options.estimate, priors: options.priors, now: clock() });
-      rates = new Map(estimates.map((e) => [reliabilityField(e.source, e.engine), { tpr: e.tpr, fpr: e.fpr }]));
-      log.info({ sources: estimates.length, ms: Math.round(performance.now() - started) }, 'source reliability estimated');
-      await saveReliability(redis, prefix, estimates, clock());
+      estimates = await estimateReliability(clickhouse, database, { ...options.estimate, priors: options.priors, now: clock() });
     } catch (err) {
       log.error({ err }, 'source reliability estimate failed; keeping the rates in force');
+      return;
+    }
+    rates = new Map(estimates.map((e) => [reliabilityField(e.source, e.engine), { tpr: e.tpr, fpr: e.fpr }]));
+    adopted += 1;
+    log.info({ sources: estimates.length, ms: Math.round(performance.now() - started) }, 'source reliability estimated');
+    try {
+      await saveReliability(redis, prefix, estimates, clock());
+    } catch (err) {
+      // This instance uses the new rates; the others keep the saved ones until the next round.
+      log.error({ err }, 'source reliability estimated but not saved');
     }
   };
 
