@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@repute/analytics';
 
-/** How often a source says `malicious` (or `suspicious`) on malicious and on benign indicators. */
+/** How often a source detects (`malicious`, `suspicious` or `pua`) malicious and benign indicators. */
 export interface SourceRates {
   tpr: number;
   fpr: number;
@@ -57,11 +57,12 @@ const FPR_BOUNDS = [1e-5, 0.5] as const;
 //    (`verdict_source`, `verdict_engine`, `verdict_category`). Per (indicator, source, engine,
 //    tenant) only the latest word counts (argMax by time), so a later `clean` from the same
 //    engine and tenant retracts a detection. Across tenants the word is the share of tenants
-//    whose latest word is a detection (`malicious` or `suspicious`): an engine that still flags a
-//    file in one tenant and cleared it in three counts a quarter of a detection. `pua` judges
-//    wanted or not, not malware or not, and counts neither way. Rows from before the verdict
-//    columns carry no word and are not read: they name the engines that detected, never those
-//    that looked and did not, and would bias every rate upward.
+//    whose latest word is a detection (`malicious`, `suspicious`, or `pua`, which the scorer in
+//    `@repute/verdicts` reads as `suspicious`: a source's hedged words are weighed with the same
+//    rates, so they are measured with them): an engine that still flags a file in one tenant and
+//    cleared it in three counts a quarter of a detection. Rows from before the verdict columns
+//    carry no word and are not read: they name the engines that detected, never those that
+//    looked and did not, and would bias every rate upward.
 // 2. Labels, leaving the source's whole family out. An indicator is labelled for each source
 //    from the others alone, never from its own word, and never from the members of its family:
 //    engines copy each other (Zhu et al.), and a clone counted apart confirms its original's
@@ -119,7 +120,7 @@ FROM (
         SELECT id, f, greatest(-{capLogLr:Float64}, least({capLogLr:Float64}, avg(c))) AS fc, toUInt32(avg(p) >= 0.5) AS fpos,
           groupArray((i, p)) AS members
         FROM (
-          SELECT id, i, avg(category IN ('malicious', 'suspicious')) AS p, {families:Array(UInt32)}[i] AS f,
+          SELECT id, i, avg(category IN ('malicious', 'suspicious', 'pua')) AS p, {families:Array(UInt32)}[i] AS f,
             p * {positive:Array(Float64)}[i] + (1 - p) * {negative:Array(Float64)}[i] AS c
           FROM (
             SELECT cityHash64(kind, digest) AS id, indexOf({pairs:Array(String)}, concat(verdict_source, '|', verdict_engine)) AS i, tenant,
@@ -129,7 +130,7 @@ FROM (
               AND time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
             GROUP BY id, i, tenant
           )
-          WHERE i > 0 AND category IN ('malicious', 'suspicious', 'clean')
+          WHERE i > 0 AND category IN ('malicious', 'suspicious', 'pua', 'clean')
           GROUP BY id, i
         )
         GROUP BY id, f
