@@ -10,7 +10,7 @@ export const analystConfigSchema = {
   ANALYST_MAX_RESULT_ROWS: Type.Integer({ minimum: 100, default: 100_000, description: 'max_result_rows of every analytics query (a backstop behind each query’s own LIMIT).' }),
   ANALYST_PAGE_MAX: Type.Integer({ minimum: 10, maximum: 10_000, default: 1000, description: 'Largest page any list endpoint returns.' }),
   ANALYST_RELATIONS_MAX_EDGES: Type.Integer({ minimum: 10, maximum: 100_000, default: 2000, description: 'Edges a relations walk reads at most, over all hops.' }),
-  ANALYST_POLICY_FILE: Type.String({ default: '', description: 'Correlator policy used when an override re-scores an indicator; empty uses the shipped one.' }),
+  ANALYST_POLICY_FILE: Type.String({ default: '', description: 'Verdict policy used when an override re-scores an indicator; empty uses the shipped one (@repute/verdicts).' }),
   ANALYST_WATCHLIST_MAX_INDICATORS: Type.Integer({ minimum: 1, default: 10_000, description: 'Indicators one watchlist may hold.' }),
   ANALYST_WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 6, description: 'Attempts per webhook delivery before it is dropped.' }),
   ANALYST_WEBHOOK_BASE_DELAY_MS: Type.Integer({ minimum: 10, default: 500, description: 'First retry delay of a webhook; doubles per attempt (with jitter), capped at 60 s.' }),
