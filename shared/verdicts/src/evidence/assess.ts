@@ -218,6 +218,7 @@ function confidenceOf(verdict: Verdict, logOdds: number, policy: Policy): number
  * then detail); guards and caps after the contributions that they qualify.
  */
 function explain(contributions: readonly Contribution[], guards: readonly Reason[]): Reason[] {
+  if (contributions.length === 0 && guards.length <= 1) return guards.length === 0 ? [] : [guards[0]!];
   const merged = new Map<string, Reason>();
   for (const c of contributions) {
     if (c.weight === 0) continue;
@@ -252,11 +253,13 @@ function score(state: IndicatorState, policy: Policy, now: number, reliability: 
     if (c.hard === true && c.weight > 0) hard = true;
   };
   // Decay runs from the last evidence: a URL still visited is still what its detections said.
-  const lastEvidence = Math.max(state.lastSeen, ...state.words.map((w) => w.at));
+  let lastEvidence = state.lastSeen;
+  for (const w of state.words) if (w.at > lastEvidence) lastEvidence = w.at;
   const fade = decay(policy, state.kind, now - lastEvidence);
 
   // Words: per class, strongest first, discounted for their correlation.
-  const words = engineWords(state.words);
+  // Most indicators have no word at all: no grouping for them.
+  const words = state.words.length === 0 ? [] : engineWords(state.words);
   const byClass = new Map<string, { weight: number; word: Word; tenants: string[]; count: number; trusted: boolean }[]>();
   let hasBad = false;
   for (const w of words) {
