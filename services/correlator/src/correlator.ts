@@ -6,7 +6,7 @@ import type { Verdict } from '@repute/core';
 import { isCluster, type RedisClient, type ReputationStore } from '@repute/store';
 import { decodeEnvelope } from '@repute/telemetry';
 import {
-  assess, decodeState, execBySlot, pendingPropagationKey, recordOf, recordSignature, stateKeys, verdictLogRows, wordField, writtenCommands,
+  assess, convictedAnywhere, decodeState, execBySlot, pendingPropagationKey, recordOf, recordSignature, stateKeys, verdictLogRows, wordField, writtenCommands,
   type Assessment, type DecodedState, type IndicatorRef, type KeyCommand, type Policy, type ReliabilityMap, type VerdictChange,
 } from '@repute/verdicts';
 import { observe, telemetryRows, type DigestCache, type Mention, type Observation } from './events/observations.ts';
@@ -165,13 +165,16 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
    * at most once per `refreshMs` per indicator: a record's counts stay current within that
    * without a write per event.
    */
-  async function writeRecords(items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt?: number }[], source: VerdictLogRow['source'], policy: Policy): Promise<VerdictChange[]> {
+  async function writeRecords(items: { ref: IndicatorRef; decoded: DecodedState; assessment: Assessment; receivedAt?: number }[], source: VerdictLogRow['source'], policy: Policy, locallyConvicted?: IndicatorRef[]): Promise<VerdictChange[]> {
     const changes: VerdictChange[] = [];
     const t = now();
     const refreshed = items.filter((i) => {
       const a = i.assessment;
       if (a.verdict !== i.decoded.verdict || a.verdict === 'unknown') return false;
-      return recordSignature(a) !== i.decoded.rules || (i.decoded.refreshedAt < i.decoded.state.lastSeen && t - i.decoded.refreshedAt >= policy.doc.refreshMs);
+      const signature = recordSignature(a);
+      // Newly convicted in a tenant's view (the global verdict unchanged): walked for that tenant.
+      if (signature !== i.decoded.rules && convictedAnywhere(a) && !i.decoded.rules.includes('=malicious')) locallyConvicted?.push(i.ref);
+      return signature !== i.decoded.rules || (i.decoded.refreshedAt < i.decoded.state.lastSeen && t - i.decoded.refreshedAt >= policy.doc.refreshMs);
     });
     const refreshes = refreshed.length === 0 ? Promise.resolve() : (async () => {
       await Promise.all(refreshed.map((i) => store.write(recordOf(i.ref, i.decoded, i.assessment, nextVersion()))));
@@ -371,7 +374,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         items.push({ ref: entry.ref, decoded, assessment: assess(decoded.state, policy, t, reliability), receivedAt: entry.receivedAt });
       }
     }
-    const changes = await writeRecords(items, 'stream', policy);
+    const changes = await writeRecords(items, 'stream', policy, into.requeue);
     into.changes.push(...changes);
     // An indicator that stays accused but shows new relations (a convicted file downloaded by
     // one more machine, from one more URL) is walked again: what it accuses grows with them.
@@ -529,7 +532,12 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         const decoded = withUnmarked(ref.key, await readState(ref));
         return { ref, decoded, assessment: assess(decoded.state, policy, t, reliability) };
       }));
-      const changes = await writeRecords(items, source, policy);
+      const locallyConvicted: IndicatorRef[] = [];
+      const changes = await writeRecords(items, source, policy, locallyConvicted);
+      if (locallyConvicted.length > 0) {
+        const at = now();
+        await redis.zadd(pendingPropagationKey(prefix), ...locallyConvicted.flatMap((r) => [at, JSON.stringify({ kind: r.kind, value: r.value, digest: r.digest, key: r.key })]));
+      }
       const held = hold(changes, source);
       try {
         await correlator.insertVerdictLog(changes);

@@ -1,3 +1,4 @@
+import { cloudAddress, hostingAddress } from './addresses.ts';
 import type { EventStream } from './event-stream.ts';
 import { ENDPOINT_ENGINES, type Endpoint, type Fleet } from './fleet.ts';
 import type { IndicatorPool } from './indicator-pool.ts';
@@ -18,6 +19,15 @@ export interface SystemFiles {
   explorer: BenignFile;
   winword: BenignFile;
   outlook: BenignFile;
+}
+
+/** What benign activity installed: the hard cases build on it (noisy engines, resolver traffic). */
+export interface BenignWorld {
+  system: SystemFiles;
+  /** Signed apps (most common first), then unsigned tools. */
+  files: BenignFile[];
+  /** The endpoints each catalogue file runs on. */
+  installs: Map<BenignFile, Endpoint[]>;
 }
 
 export interface BenignOptions {
@@ -73,16 +83,7 @@ export function createCatalogue(rng: Rng, pool: IndicatorPool, options: BenignOp
 function addressesOf(rng: Rng, pool: IndicatorPool, domain: string, popular: boolean, cache: Map<string, string[]>): string[] {
   let ips = cache.get(domain);
   if (ips === undefined) {
-    const one = () => {
-      if (popular && pool.cloudNetworks.length > 0) {
-        const [net, bits] = rng.pick(pool.cloudNetworks).split('/') as [string, string];
-        const base = net.split('.').map(Number);
-        const span = 2 ** (32 - Number(bits));
-        const n = ((base[0]! << 24) | (base[1]! << 16) | (base[2]! << 8) | base[3]!) + rng.int(1, Math.max(1, span - 2));
-        return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-      }
-      return `${rng.pick([62, 80, 88, 94, 136, 152, 178, 212])}.${rng.int(1, 254)}.${rng.int(0, 255)}.${rng.int(1, 254)}`;
-    };
+    const one = () => (popular && pool.cloudNetworks.length > 0 ? cloudAddress(rng, pool) : hostingAddress(rng));
     ips = Array.from({ length: rng.int(1, 2) }, one);
     cache.set(domain, ips);
   }
@@ -95,7 +96,7 @@ function addressesOf(rng: Rng, pool: IndicatorPool, domain: string, popular: boo
  * (dns_resolve + url_visit), receives ordinary mail; engines mostly say nothing or `clean`,
  * and a few of them falsely detect a benign file (one engine, sometimes a second copying it).
  */
-export function addBenignActivity(rng: Rng, stream: EventStream, fleet: Fleet, pool: IndicatorPool, options: BenignOptions): SystemFiles {
+export function addBenignActivity(rng: Rng, stream: EventStream, fleet: Fleet, pool: IndicatorPool, options: BenignOptions): BenignWorld {
   const { system, files } = createCatalogue(rng.fork('catalogue'), pool, options);
   const span = stream.end - stream.start;
   const when = () => stream.start + rng.float() * span;
@@ -184,5 +185,5 @@ export function addBenignActivity(rng: Rng, stream: EventStream, fleet: Fleet, p
       }
     }
   }
-  return system;
+  return { system, files, installs: hostsOf };
 }

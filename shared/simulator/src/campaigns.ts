@@ -1,13 +1,29 @@
 import type { SystemFiles } from './benign.ts';
+import type { SitePool } from './compromised-sites.ts';
 import type { EventStream } from './event-stream.ts';
 import type { Endpoint, Fleet, TenantSensors } from './fleet.ts';
 import type { IndicatorPool } from './indicator-pool.ts';
+import { fileShareUrl, shortUrl, type SharedInfrastructure } from './infrastructure.ts';
 import type { Rng } from './rng.ts';
 import type { CampaignInfo, SimFileRef } from './types.ts';
 
 /** How a campaign reaches its victims. */
 export const VECTORS = ['download', 'maldoc', 'phishing', 'attachment'] as const;
 export type Vector = (typeof VECTORS)[number];
+/** The malware vectors: the hard-case scenario builds its phishing apart (see phishing.ts). */
+export const MALWARE_VECTORS = ['download', 'maldoc', 'attachment'] as const satisfies readonly Vector[];
+
+/**
+ * What malware campaigns of the hard-case scenario use besides their own infrastructure:
+ * download paths planted on compromised sites, files on sharing hosts, short links in front,
+ * distribution and C2 domains behind a CDN, C2 domains sinkholed after a takedown, payloads
+ * that ask a public resolver or an IP-echo service. Its draws come from `rng` alone.
+ */
+export interface CampaignHardCases {
+  rng: Rng;
+  infra: SharedInfrastructure;
+  sites: SitePool;
+}
 
 const FAMILIES = ['lumma', 'redline', 'asyncrat', 'remcos', 'formbook', 'agenttesla', 'qakbot', 'icedid', 'pikabot', 'darkgate', 'vidar', 'raccoon'];
 const MIN = 60_000;
@@ -37,7 +53,7 @@ interface Infra {
  * on most hosts not all; sandboxes report tens of minutes later and are sometimes evaded; IPS,
  * web-gateway and mail-gateway signatures exist for some campaigns only.
  */
-export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: IndicatorPool, system: SystemFiles, count: number): CampaignInfo[] {
+export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: IndicatorPool, system: SystemFiles, count: number, hard?: CampaignHardCases): CampaignInfo[] {
   const word = () => rng.hex(3);
   const takeHost = taker(rng, pool.downloadHosts, () => ({ host: `dl-${word()}.top`, path: '' }));
   const takeIp = taker(rng, pool.c2Ips, () => `185.${rng.int(1, 254)}.${rng.int(0, 255)}.${rng.int(1, 254)}`);
@@ -46,14 +62,19 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
   const takeHash = taker(rng, pool.malwareHashes, () => rng.hex(32));
   const span = stream.end - stream.start;
   const campaigns: CampaignInfo[] = [];
-  const vectors = rng.sample(VECTORS, VECTORS.length);
+  const vectors: readonly Vector[] = rng.sample(hard === undefined ? VECTORS : MALWARE_VECTORS, VECTORS.length);
 
   for (let c = 0; c < count; c++) {
     const vector = vectors[c % vectors.length]!;
     const family = FAMILIES[c % FAMILIES.length]!;
     const id = `c${String(c + 1).padStart(2, '0')}-${family}`;
     const r = rng.fork(id);
+    const h = hard?.rng.fork(id);
     const file = (name: string): SimFileRef => ({ sha256: takeHash(), name, size: r.int(30_000, 4_000_000) });
+    // Hosts of shared, benign infrastructure the campaign uses: resolved on visits, never labelled.
+    const shared = new Map<string, string[]>();
+    const benignIps = new Set<string>();
+    const urlRoles = new Map<string, string>();
 
     // Infrastructure.
     const infra: Infra = { urls: [], domains: new Map(), c2Domain: takeC2(), c2Ips: [takeIp()], senders: [], firstStage: [], payload: undefined };
@@ -66,8 +87,30 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
       }
     } else {
       for (let u = r.int(1, 2); u > 0; u--) {
+        const hosting = h === undefined ? 'dedicated' : h.pick(['dedicated', 'dedicated', 'dedicated', 'dedicated', 'compromised', 'compromised', 'file-share', 'file-share']);
+        if (hard !== undefined && h !== undefined && hosting === 'compromised') {
+          const path = `/wp-content/uploads/2026/0${h.int(1, 3)}/${h.pick(['inv', 'doc', 'scan', 'statement', 'update'])}_${h.hex(2)}.${h.pick(['exe', 'zip', 'msi'])}`;
+          const { site, url } = hard.sites.plant(h, id, path);
+          shared.set(site.domain, site.ips);
+          infra.urls.push(url);
+          urlRoles.set(url, 'compromised-site-url');
+          continue;
+        }
+        if (hard !== undefined && h !== undefined && hosting === 'file-share') {
+          const hub = h.pick(hard.infra.fileShares.filter((x) => x.domain !== 'pastebin.com'));
+          const url = fileShareUrl(h, hub, `${h.pick(['Invoice', 'Payment', 'Order', 'Setup'])}_${h.int(1000, 9999)}.${h.pick(['zip', 'exe', 'rar'])}`);
+          shared.set(hub.domain, hub.ips);
+          infra.urls.push(url);
+          urlRoles.set(url, 'file-share-url');
+          continue;
+        }
         const { host, path } = takeHost();
-        if (!IPV4.test(host) && !infra.domains.has(host)) infra.domains.set(host, [takeIp()]);
+        if (!IPV4.test(host) && !infra.domains.has(host)) {
+          // A quarter of the distribution domains of the hard cases sit behind a CDN address.
+          const cdn = hard !== undefined && h !== undefined && h.chance(0.25) ? h.pick(hard.infra.cdnIps) : undefined;
+          if (cdn !== undefined) benignIps.add(cdn);
+          infra.domains.set(host, [cdn ?? takeIp()]);
+        }
         infra.urls.push(`http://${host}${path !== '' && path.startsWith('/') ? path : `/${r.pick(['bins', 'wp-content/uploads', 'files', 'dl'])}/${word()}.${r.pick(['exe', 'bin', 'dll'])}`}`);
       }
     }
@@ -80,11 +123,32 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
     if (vector === 'maldoc') infra.firstStage.push(file(`${r.pick(['invoice', 'contract', 'report'])}_${r.int(1000, 9999)}.docm`));
     if (vector !== 'phishing') infra.payload = file(`${r.pick(['svchost', 'winupd', 'runtime', 'msedge_helper'])}.exe`);
 
+    // Hard cases: a short link in front of the first URL, a CDN in front of the C2 domain, a
+    // takedown that sinkholes it, a second stage from a sharing host, and what the payload asks
+    // of shared services once it runs.
+    const hx = hard !== undefined && h !== undefined ? { h, infra: hard.infra } : undefined;
+    const shortener = hx !== undefined && vector === 'download' && hx.h.chance(0.3) ? hx.h.pick(hx.infra.shorteners) : undefined;
+    const short = shortener !== undefined && hx !== undefined ? shortUrl(hx.h, shortener) : undefined;
+    if (shortener !== undefined) shared.set(shortener.domain, shortener.ips);
+    const c2OnCdn = hx !== undefined && hx.h.chance(0.15);
+    if (hx !== undefined && c2OnCdn) infra.c2Ips = [hx.h.pick(hx.infra.cdnIps)];
+    const sinkhole = hx !== undefined && hx.h.chance(0.35) ? hx.h.pick(hx.infra.sinkholes) : undefined;
+    const resolverIp = hx !== undefined && hx.h.chance(0.4) ? hx.h.pick(hx.infra.resolvers) : undefined;
+    const echo = hx !== undefined && hx.h.chance(0.5) ? hx.h.pick(hx.infra.ipEcho) : undefined;
+    const stageHub = hx !== undefined && vector === 'download' && hx.h.chance(0.25) ? hx.h.pick(hx.infra.fileShares) : undefined;
+    const stageUrl = stageHub !== undefined && hx !== undefined && infra.payload !== undefined ? fileShareUrl(hx.h, stageHub, infra.payload.name) : undefined;
+    if (stageHub !== undefined && stageUrl !== undefined) {
+      shared.set(stageHub.domain, stageHub.ips);
+      urlRoles.set(stageUrl, 'file-share-url');
+    }
+
     // Ground truth.
-    for (const u of infra.urls) stream.label('url', u, 'malicious', vector === 'phishing' ? 'phishing-url' : 'download-url', id);
+    for (const u of infra.urls) stream.label('url', u, 'malicious', urlRoles.get(u) ?? (vector === 'phishing' ? 'phishing-url' : 'download-url'), id);
+    if (short !== undefined) stream.label('url', short, 'malicious', 'shortener-url', id);
+    if (stageUrl !== undefined) stream.label('url', stageUrl, 'malicious', 'file-share-url', id);
     for (const [d, ips] of infra.domains) {
       stream.label('domain', d, 'malicious', vector === 'phishing' ? 'phishing-domain' : 'distribution-domain', id);
-      for (const ip of ips) stream.label('ip', ip, 'malicious', 'hosting-ip', id);
+      for (const ip of ips) if (!benignIps.has(ip)) stream.label('ip', ip, 'malicious', 'hosting-ip', id);
     }
     for (const u of infra.urls) {
       const host = new URL(u).hostname;
@@ -92,7 +156,7 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
     }
     if (vector !== 'phishing') {
       stream.label('domain', infra.c2Domain, 'malicious', 'c2-domain', id);
-      for (const ip of infra.c2Ips) stream.label('ip', ip, 'malicious', 'c2-ip', id);
+      if (!c2OnCdn) for (const ip of infra.c2Ips) stream.label('ip', ip, 'malicious', 'c2-ip', id);
     }
     for (const f of infra.firstStage) stream.label('file', f.sha256, 'malicious', vector === 'download' ? 'payload' : 'attachment', id);
     if (infra.payload !== undefined) stream.label('file', infra.payload.sha256, 'malicious', vector === 'download' ? 'second-stage' : 'payload', id);
@@ -143,7 +207,7 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
       stream.add(tenant, at, { ...sensor, type: 'dns_resolve', domain, relations: { resolvedIps: ips } }, id);
     const visit = (e: Endpoint, at: number, url: string) => {
       const host = new URL(url).hostname;
-      const ips = infra.domains.get(host);
+      const ips = infra.domains.get(host) ?? shared.get(host);
       if (ips !== undefined) resolve(ep(e), e.tenant, at - 500, host, ips);
       stream.add(e.tenant, at, { ...ep(e), type: 'url_visit', url }, id);
       const web = tenantOf(e).web;
@@ -151,10 +215,14 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
         stream.add(e.tenant, at + 200, { sensor: web.sensor, host: web.host, type: 'url_visit', url, verdict: { engine: web.engine, name: detectionName, category: 'malicious' } }, id);
       }
     };
+    // After a takedown the C2 domain resolves to a sinkhole, and beacons (and the IPS
+    // signatures that match them) go there.
+    const takedownAt = sinkhole !== undefined ? start + duration * 0.6 : Number.POSITIVE_INFINITY;
     const beacon = (e: Endpoint, f: SimFileRef, at: number) => {
-      resolve(ep(e), e.tenant, at, infra.c2Domain, infra.c2Ips);
+      resolve(ep(e), e.tenant, at, infra.c2Domain, sinkhole !== undefined && at >= takedownAt ? [sinkhole] : infra.c2Ips);
       for (let b = r.int(1, 3), t = at; b > 0; b--, t += r.int(5, 40) * MIN) {
-        const ip = r.pick(infra.c2Ips);
+        const picked = r.pick(infra.c2Ips);
+        const ip = sinkhole !== undefined && t >= takedownAt ? sinkhole : picked;
         stream.add(e.tenant, t + 1000, { ...ep(e), type: 'net_conn', file: f, domain: infra.c2Domain, ip, port: r.pick([443, 8080, 4782]) }, id);
         const net = tenantOf(e).network;
         if (ipsCovers && r.chance(0.6)) {
@@ -184,12 +252,16 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
 
       const first = r.pick(infra.firstStage);
       const payload = infra.payload!;
+      // A short link stands in for the first URL wherever the campaign spreads it.
+      const lureUrl = short !== undefined && url === infra.urls[0] ? short : url;
+      if (lureUrl !== url) visit(e, at - 1500, lureUrl);
       if (vector === 'download') {
-        if (sender !== undefined) stream.add(e.tenant, lureAt, { ...mail!, type: 'email_received', sender, relations: { carriedUrls: [url] } }, id);
+        if (sender !== undefined) stream.add(e.tenant, lureAt, { ...mail!, type: 'email_received', sender, relations: { carriedUrls: [lureUrl] } }, id);
         visit(e, at, url);
         stream.add(e.tenant, at + 5000, { ...ep(e), type: 'file_seen', file: first, relations: { downloadedFrom: url } }, id);
         stream.add(e.tenant, at + 20_000, { ...ep(e), type: 'process_start', file: first, relations: { parentFile: system.explorer.ref } }, id);
-        stream.add(e.tenant, at + 40_000, { ...ep(e), type: 'file_seen', file: payload }, id);
+        if (stageUrl !== undefined) visit(e, at + 39_000, stageUrl);
+        stream.add(e.tenant, at + 40_000, { ...ep(e), type: 'file_seen', file: payload, ...(stageUrl !== undefined ? { relations: { downloadedFrom: stageUrl } } : {}) }, id);
         stream.add(e.tenant, at + 41_000, { ...ep(e), type: 'process_start', file: payload, relations: { parentFile: first } }, id);
       } else {
         stream.add(e.tenant, lureAt, { ...mail!, type: 'email_received', sender: sender!, relations: { attachments: [first] } }, id);
@@ -204,6 +276,11 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
         stream.add(e.tenant, at + 16_000, { ...ep(e), type: 'process_start', file: payload, relations: { parentFile: launcher } }, id);
       }
       beacon(e, payload, at + 60_000);
+      if (resolverIp !== undefined) stream.add(e.tenant, at + 57_000, { ...ep(e), type: 'net_conn', file: payload, ip: resolverIp, port: 53 }, id);
+      if (echo !== undefined && hx !== undefined) {
+        resolve(ep(e), e.tenant, at + 58_000, echo.domain, echo.ips);
+        stream.add(e.tenant, at + 58_500, { ...ep(e), type: 'net_conn', file: payload, domain: echo.domain, ip: hx.h.pick(echo.ips), port: 443 }, id);
+      }
       // Some payloads check connectivity against a popular site first, as real malware does.
       if (i === 0 && r.chance(0.4) && pool.topDomains.length > 0) {
         const site = pool.topDomains[r.zipf(Math.min(50, pool.topDomains.length), 1)]!;
@@ -218,7 +295,7 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
 
     const primary = vector === 'phishing' ? { kind: 'url' as const, value: infra.urls[0]! } : { kind: 'file' as const, value: infra.firstStage[0]!.sha256 };
     // The start is filled in from the finished stream (the first event carrying the campaign id).
-    campaigns.push({ id, family, vector, primary, start: 0, victims: victims.length, tenants: new Set(victims.map((v) => v.tenant)).size });
+    campaigns.push({ id, family, vector, primary, start: 0, end: 0, victims: victims.length, tenants: new Set(victims.map((v) => v.tenant)).size });
   }
   return campaigns;
 }

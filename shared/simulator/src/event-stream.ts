@@ -28,6 +28,26 @@ export class EventStream {
     this.#truth.set(id, { kind, value, label, role, ...(campaign !== undefined ? { campaign } : {}) });
   }
 
+  /**
+   * Gives a benign indicator a more specific role (a site that got compromised, a page an
+   * attacker poisons); its former role is kept in `tags`. Only indicators labelled already, and
+   * never a malicious one.
+   */
+  retag(kind: TruthKind, value: string, role: string): void {
+    const id = `${kind}:${value}`;
+    const known = this.#truth.get(id);
+    if (known === undefined || known.label === 'malicious' || known.role === role) return;
+    const tags = [...new Set([...(known.tags ?? []), known.role])].filter((t) => t !== role);
+    this.#truth.set(id, { ...known, role, tags });
+  }
+
+  /** Adds a tag to a benign indicator already labelled (a widely installed program is `popular-software`). */
+  tag(kind: TruthKind, value: string, tag: string): void {
+    const known = this.#truth.get(`${kind}:${value}`);
+    if (known === undefined || known.label === 'malicious' || known.role === tag || known.tags?.includes(tag) === true) return;
+    known.tags = [...(known.tags ?? []), tag];
+  }
+
   /** The stream sorted by time (ties in insertion order), with ids `<prefix>-<n>`. */
   finish(idPrefix: string): { events: SimEvent[]; truth: TruthEntry[] } {
     const sorted = this.#events.sort((a, b) => a.at - b.at || a.order - b.order);

@@ -18,6 +18,8 @@ export interface TenantSensors {
   web: { sensor: string; host: string; engine: string };
   network: { sensor: string; host: string; engine: string };
   sandbox: { sensor: string; host: string; engine: string } | undefined;
+  /** A DNS firewall (resolver with a threat feed), in the hard-case scenario only. */
+  dns?: { sensor: string; host: string; engine: string } | undefined;
 }
 
 export interface Fleet {
@@ -30,6 +32,7 @@ export const ENDPOINT_ENGINES = ['av-aurora', 'av-borealis', 'av-cirrus', 'av-dy
 const WEB_ENGINES = ['swg-atlas', 'swg-beacon'];
 const IPS_ENGINES = ['ips-crest', 'ips-delta'];
 const SANDBOXES = ['sandbox-orbit', 'sandbox-prism'];
+const DNS_FIREWALLS = ['dnsfw-quad', 'dnsfw-umbra'];
 
 /**
  * Builds the fleet: `sensors` endpoints over `tenants` tenants (uneven sizes, every tenant at
@@ -64,4 +67,14 @@ export function createFleet(rng: Rng, tenantCount: number, sensorCount: number):
     };
   });
   return { tenants, endpoints: tenants.flatMap((t) => t.endpoints) };
+}
+
+/**
+ * Gives most tenants (70 %) a DNS firewall: a resolver that answers `dns_resolve` with its
+ * feed's verdict. Drawn from `rng` alone, so the rest of the fleet is the same with or without.
+ */
+export function addDnsFirewalls(rng: Rng, fleet: Fleet): void {
+  fleet.tenants.forEach((t, i) => {
+    if (rng.chance(0.7)) t.dns = { sensor: `dnsfw-t${i + 1}`, host: `resolver-${rng.hex(4)}`, engine: rng.pick(DNS_FIREWALLS) };
+  });
 }

@@ -9,6 +9,8 @@ export interface EdgeAnswer {
   verdict: Verdict | 'invalid';
   /** The strongest reasons (`rule` or `rule: detail`), for explaining false positives. */
   reasons: string[];
+  /** The record that decided when it is not the indicator's own (`parent domain example.com`). */
+  matched?: string;
 }
 
 /** Thrown when the system answers something no retry can fix. */
@@ -78,8 +80,8 @@ export class ReputeHttp {
     }
   }
 
-  /** Looks indicators up through POST /v1/reputation/batch, 1000 at a time, answers in order. */
-  async lookup(items: readonly { kind: string; value: string }[]): Promise<EdgeAnswer[]> {
+  /** Looks indicators up through POST /v1/reputation/batch, 1000 at a time, answers in order, with their `maxReasons` strongest reasons. */
+  async lookup(items: readonly { kind: string; value: string }[], maxReasons = 3): Promise<EdgeAnswer[]> {
     const out: EdgeAnswer[] = [];
     for (let i = 0; i < items.length; i += 1000) {
       const chunk = items.slice(i, i + 1000).map((x) => ({ kind: x.kind, value: x.value }));
@@ -91,12 +93,14 @@ export class ReputeHttp {
         });
         const text = await res.text();
         if (res.status === 200) {
-          const answer = JSON.parse(text) as { results: { status: string; verdict?: string; reasons?: { rule: string; detail?: string }[] }[] };
+          const answer = JSON.parse(text) as { results: { status: string; verdict?: string; reasons?: { rule: string; detail?: string }[]; matched?: { kind: string; value: string; role: string } }[] };
           for (const r of answer.results) {
+            const m = r.matched;
             out.push({
               status: r.status,
               verdict: r.status === 'invalid' ? 'invalid' : ((r.verdict ?? 'unknown') as Verdict),
-              reasons: (r.reasons ?? []).slice(0, 3).map((x) => (x.detail !== undefined ? `${x.rule}: ${x.detail}` : x.rule)),
+              reasons: (r.reasons ?? []).slice(0, maxReasons).map((x) => (x.detail !== undefined ? `${x.rule}: ${x.detail}` : x.rule)),
+              ...(m !== undefined && m.role !== 'exact' ? { matched: `${m.role} ${m.kind} ${m.value}` } : {}),
             });
           }
           break;

@@ -1,8 +1,15 @@
 export { runSimulation, type SimulationOptions, type SimulationReport, type CampaignResult } from './run-simulation.ts';
-export { generateScenario, streamNdjson, type ScenarioOptions } from './generate.ts';
+export { generateScenario, streamNdjson, type ScenarioOptions, type HardCaseOptions } from './generate.ts';
 export { evaluate, SCORED_KINDS, type Evaluation, type KindQuality, type Quality, type FalsePositive } from './evaluate.ts';
 export { renderSvg } from './report-svg.ts';
 export { renderText } from './report-text.ts';
 export { createRng, type Rng } from './rng.ts';
-export { SimulatorHttpError } from './http-client.ts';
+export { SimulatorHttpError, type EdgeAnswer } from './http-client.ts';
+export { HUB_ROLES } from './infrastructure.ts';
+export { collectSightings, type Sighting } from './sightings.ts';
+export { referenceConvictions, subjectOf } from './reference-scorer.ts';
+export { planQuality, type QualityPlan, type PlannedIndicator, type ViewLookup } from './quality-plan.ts';
+export { runQualityReplay, type QualityReplayOptions, type QualityReplay } from './quality-run.ts';
+export { scoreSeed, buildQualityBench, renderQualityTable, QUALITY_GOALS, QUALITY_NOTES, type SeedQuality, type QualityBench, type QualityFigures, type Mistake } from './quality-report.ts';
+export { createVirtualClock, type VirtualClock } from './virtual-clock.ts';
 export type { Scenario, SimEvent, TruthEntry, CampaignInfo } from './types.ts';

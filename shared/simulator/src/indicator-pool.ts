@@ -27,6 +27,8 @@ export interface IndicatorPool {
   benignHashes: string[];
   /** IPv4 networks of clouds and CDNs (CIDR), where popular sites are hosted. */
   cloudNetworks: string[];
+  /** Single IPv4 sinkhole addresses (MISP's sinkhole warning list): where taken-down C2 names point. */
+  sinkholes: string[];
 }
 
 /** The public data folder beside the checkout (`../shared/data`). */
@@ -88,6 +90,8 @@ function fromLists(rng: Rng, dir: string): IndicatorPool {
     tailDomains: thin(rng, l.tailDomains),
     benignHashes: thin(rng, l.benignHashes),
     cloudNetworks: thin(rng, l.cloudNetworks),
+    // A short list, kept whole (and so without a draw that would move the seeded sequence).
+    sinkholes: l.sinkholes,
   };
 }
 
@@ -122,6 +126,7 @@ function parseLists(dir: string): ListValues {
   const cloudNetworks = ['amazon-aws', 'google-gcp', 'cloudflare', 'microsoft-azure']
     .flatMap((n) => warningList(dir, n))
     .filter((c) => /^[\d.]+\/(1[6-9]|2\d|3[0-2])$/.test(c));
+  const sinkholes = warningList(dir, 'sinkholes').filter((ip) => IPV4.test(ip));
   const notBad = (d: string) => !withParents(d).some((p) => badDomains.has(p));
   const topSet = new Set(top);
 
@@ -135,6 +140,7 @@ function parseLists(dir: string): ListValues {
     tailDomains: top100k.filter((d) => !topSet.has(d) && notBad(d)),
     benignHashes: knownGood.filter((h) => !badHashes.has(h)),
     cloudNetworks,
+    sinkholes,
   };
 }
 
@@ -173,5 +179,6 @@ function generatedPool(rng: Rng): IndicatorPool {
     tailDomains: times(n, () => `${word(rng, 2, 4)}.${rng.pick(['com', 'org', 'net', 'de', 'io'])}`),
     benignHashes: times(n, () => rng.hex(32)),
     cloudNetworks: times(50, () => `${rng.pick([3, 13, 34, 35, 52, 104])}.${rng.int(0, 255)}.${rng.int(0, 255)}.0/24`),
+    sinkholes: [],
   };
 }

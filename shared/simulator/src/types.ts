@@ -10,6 +10,8 @@ export interface TruthEntry {
   campaign?: string;
   /** Its part in the scenario: `payload`, `download-url`, `c2-ip`, `signed-software`, ... */
   role: string;
+  /** Other parts it plays besides `role` (a poisoned page is also a `popular-url`), when any. */
+  tags?: string[];
 }
 
 /** A campaign as the report shows it. */
@@ -22,6 +24,8 @@ export interface CampaignInfo {
   primary: { kind: 'file' | 'url'; value: string };
   /** Virtual time of its first event, epoch ms. */
   start: number;
+  /** Virtual time of its last event, epoch ms: the campaign is active from `start` to `end`. */
+  end: number;
   /** Hosts it reached. */
   victims: number;
   tenants: number;
@@ -78,4 +82,6 @@ export interface Scenario {
   campaigns: CampaignInfo[];
   /** Where indicator values came from (`lists` or `generated`). */
   indicatorSource: 'lists' | 'generated';
+  /** The tenant whose key sends the poisoning events, when the scenario has one. */
+  attacker?: string;
 }

@@ -26,7 +26,7 @@ test('a seeded simulation through ingest, the correlator and the edge meets its 
     url: d.edgeUrl,
     ingestUrl: d.ingestUrl,
     key: d.lookupKey,
-    ingestKeys: d.ingestKeys,
+    ingestKeys: d.ingestKeysInOrder,
     seed: 20251,
     tenants: TENANTS,
     sensors: 80,

@@ -12,5 +12,5 @@ export { createRescorer, type RescorerDeps, type Inspection } from './rescore.ts
 export { decodeState, wordField, wordValue, type DecodedState } from './state/decode-state.ts';
 export { execBySlot, type KeyCommand } from './state/slot-pipeline.ts';
 export { DETECTION_PREFIX, GRAPH_PREFIX, OVERRIDE_FIELD, WORD_PREFIX, pendingPropagationKey, stateKeys } from './state/state-keys.ts';
-export { verdictLogRows, writtenCommands } from './state/written.ts';
+export { convictedAnywhere, verdictLogRows, writtenCommands } from './state/written.ts';
 export { VerdictsError } from './verdicts-error.ts';

@@ -144,6 +144,15 @@ test('infrastructure is never convicted by association, and direct evidence is c
   assert.ok(!assess(state({ kind: 'domain', value: 'evil.00x56.com' }), policy, NOW).reasons.some((r) => r.rule.startsWith('allow.')));
 });
 
+test("a platform's place in a top-sites list does not cover its customers' subdomains", () => {
+  const wf = (t: string) => ({ ...word('gw', t), source: 'webfilter' as const });
+  const page = assess(state({ kind: 'domain', value: 'login-x.web.app', sensors: 3, tenants: 2, words: [wf('t1'), wf('t2')] }), policy, NOW);
+  assert.ok(!page.reasons.some((r) => r.rule.startsWith('allow.')), JSON.stringify(page.reasons));
+  assert.equal(page.verdict, 'malicious');
+  assert.ok(assess(state({ kind: 'domain', value: 'web.app' }), policy, NOW).reasons.some((r) => r.rule.startsWith('allow.')));
+  assert.ok(assess(state({ kind: 'domain', value: 'mail.google.com' }), policy, NOW).reasons.some((r) => r.rule === 'allow.tranco10k'));
+});
+
 test('reasons: one row per rule and contributor, at most ten, in a stable order', () => {
   const words = Array.from({ length: 14 }, (_, i) => word(`av${String(i).padStart(2, '0')}`, `t${i % 3}`));
   const a = assess(state({ sensors: 20, tenants: 3, words }), policy, NOW);

@@ -115,7 +115,12 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   const inspected = await Promise.all(sources.map((source) => correlator.inspect(source)));
   const walks: Walk[] = sources.map((source, i) => {
     const { assessment, decoded } = inspected[i]!;
-    const strength = !assessment.propagates ? 0 : assessment.verdict === 'malicious' ? 1 : assessment.verdict === 'suspicious' ? p.suspiciousStrength : 0;
+    // Convicted in one tenant's view only, it accuses at full strength in that tenant's name:
+    // the evidence it records carries that tenant, so what it convicts is convicted in that
+    // tenant's view and stays suspicious for everyone else.
+    const locally = Object.values(assessment.views ?? {}).some((v) => v.verdict === 'malicious');
+    const verdict = locally ? 'malicious' : assessment.verdict;
+    const strength = !assessment.propagates ? 0 : verdict === 'malicious' ? 1 : verdict === 'suspicious' ? p.suspiciousStrength : 0;
     const ancestry = new Set<string>();
     for (const g of decoded.state.graph) {
       ancestry.add(g.from.key);
@@ -299,7 +304,7 @@ async function neighbours(clickhouse: ClickHouseClient, database: string, refs: 
             WHERE src_digest IN {digests:Array(String)} AND src_kind IN {kinds:Array(String)}
               AND concat(rel, ':', direction) IN {relations:Array(String)}
             GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest
-            ORDER BY src_kind, src_digest, events DESC
+            ORDER BY src_kind, src_digest, events DESC, dst_kind, dst_digest
             LIMIT {fanout:UInt32} BY src_kind, src_digest`,
     query_params: { digests: refs.map((r) => r.digest), kinds: [...new Set(refs.map((r) => r.kind))], relations, fanout },
     format: 'JSONEachRow',

@@ -81,18 +81,24 @@ function engineWords(words: readonly Word[]): { word: Word; tenants: string[]; t
  * sensors use is not judged by the two that had seen it when the evidence arrived. Only
  * neighbours that carry weight count: a domain's own hosting IP testifying nothing does not
  * explain its sightings away. Shares add up over neighbours (a polymorphic family contacting one
- * C2 from every victim explains all of it). Undefined when the rule is off, the indicator is
- * seen by fewer than `minSensors`, or the neighbours explain at least `minShare` of it.
+ * C2 from every victim explains all of it). The share of its sightings its accusers explain;
+ * undefined when nothing testifies against it.
  */
-function bystanderScale(state: IndicatorState, graph: readonly GraphEvidence[], r: PolicyRule | undefined): { share: number; factor: number } | undefined {
-  if (r === undefined || r.minShare === undefined || state.sensors < (r.minSensors ?? 0) || state.sensors <= 0) return undefined;
+function bystanderShare(state: IndicatorState, graph: readonly GraphEvidence[]): number | undefined {
+  if (state.sensors <= 0) return undefined;
   const byNeighbour = new Map<string, number>();
   for (const g of graph) {
     if (g.weight <= 0) continue;
     const share = g.sensors === undefined ? 1 : Math.min(1, g.sensors / state.sensors);
     byNeighbour.set(g.from.key, Math.max(byNeighbour.get(g.from.key) ?? 0, share));
   }
-  const share = Math.min(1, [...byNeighbour.values()].reduce((a, b) => a + b, 0));
+  if (byNeighbour.size === 0) return undefined;
+  return Math.min(1, [...byNeighbour.values()].reduce((a, b) => a + b, 0));
+}
+
+/** The bystander scaling of graph evidence (see `bystanderShare`), undefined when it does not apply. */
+function bystanderScale(state: IndicatorState, share: number | undefined, r: PolicyRule | undefined): { share: number; factor: number } | undefined {
+  if (r === undefined || r.minShare === undefined || share === undefined || state.sensors < (r.minSensors ?? 0)) return undefined;
   const factor = share / r.minShare;
   return factor >= 1 ? undefined : { share, factor };
 }
@@ -301,12 +307,17 @@ function score(state: IndicatorState, policy: Policy, now: number, reliability: 
     add({ rule: 'prevalence.new_rare', weight: rare.weight, evidence: state.sensors, tenants: [] });
   }
   let widespread = false;
+  // Sightings its accusers explain are no sign of popularity: a C2 domain every victim of a
+  // broad campaign beacons to is seen widely, and only in their company.
+  const share = state.graph.length === 0 || allowListed ? undefined : bystanderShare(state, state.graph);
+  const bystander = rule('prevalence.bystander');
+  const explained = share !== undefined && share >= (bystander?.minShare ?? 1);
   const signed = rule('prevalence.widespread_signed');
   const wide = rule('prevalence.widespread');
   if (signed !== undefined && state.signed && state.sensors >= (signed.minSensors ?? 0) && state.tenants >= (signed.minTenants ?? 0)) {
     add({ rule: 'prevalence.widespread_signed', weight: signed.weight, evidence: state.tenants, tenants: [] });
     widespread = true;
-  } else if (wide !== undefined && state.sensors >= (wide.minSensors ?? 0) && state.tenants >= (wide.minTenants ?? 0)) {
+  } else if (wide !== undefined && !explained && state.sensors >= (wide.minSensors ?? 0) && state.tenants >= (wide.minTenants ?? 0)) {
     // Graded: each doubling of the tenants past the bar lowers the prior again, up to maxTotal.
     const doublings = 1 + Math.log2(state.tenants / Math.max(1, wide.minTenants ?? 1));
     add({ rule: 'prevalence.widespread', weight: Math.max(-(wide.maxTotal ?? Infinity), wide.weight * doublings), evidence: state.tenants, tenants: [] });
@@ -327,7 +338,7 @@ function score(state: IndicatorState, policy: Policy, now: number, reliability: 
   const relation = rule('relation');
   if (relation !== undefined && state.graph.length > 0 && !allowListed) {
     const graph = state.graph;
-    const scale = bystanderScale(state, graph, rule('prevalence.bystander'));
+    const scale = bystanderScale(state, share, bystander);
     if (scale !== undefined) guards.push({ rule: 'prevalence.bystander', weight: 0, evidence: state.sensors, detail: `accusers seen by ${Math.round(scale.share * 100)}% of its sensors; graph evidence x${round(scale.factor)}` });
     let budget = relation.maxTotal ?? Number.POSITIVE_INFINITY;
     const counted = new Set<string>();

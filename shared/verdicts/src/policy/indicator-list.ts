@@ -1,10 +1,42 @@
 import { BlockList, isIP } from 'node:net';
+import { registrableDomain, type IndicatorKind as Kind } from '@repute/core';
 
-import type { IndicatorKind as Kind } from '@repute/core';
+/**
+ * The names a listed domain may cover `name` through: itself and its parents up to its
+ * registrable domain by the Public Suffix List, private section included. A listed `web.app`,
+ * `github.io` or `netlify.app` is the platform, not the unrelated owners of its subdomains: a
+ * phishing page on `login-x.web.app` is not covered by the platform's place in a top-sites list.
+ * The last name asked about is remembered: a policy asks every list about the same name in turn.
+ */
+let lastName = '';
+let lastCovering: string[] = [];
+function coveringNames(name: string): string[] {
+  if (name === lastName) return lastCovering;
+  let registrable: string | null = null;
+  try {
+    registrable = registrableDomain(name);
+  } catch {
+    // Not a domain name: it can only be listed as itself.
+  }
+  const names = [name];
+  if (registrable !== null) {
+    let n = name;
+    while (n !== registrable) {
+      const dot = n.indexOf('.');
+      if (dot < 0) break;
+      n = n.slice(dot + 1);
+      names.push(n);
+    }
+  }
+  lastName = name;
+  lastCovering = names;
+  return names;
+}
 
 /**
  * A set of indicators from warning lists: exact file hashes, e-mail senders and URLs; domains
- * with their subdomains (a listed `example.com` covers `www.example.com`); IP addresses and CIDR
+ * with their subdomains within the same registrable domain (a listed `example.com` covers
+ * `www.example.com`; a listed `web.app` does not cover `evil.web.app`); IP addresses and CIDR
  * ranges. Values are expected in canonical form (lowercase), as they travel on the bus.
  */
 export class IndicatorList {
@@ -65,14 +97,10 @@ export class IndicatorList {
         return v !== 0 && this.#ips.check(address, v === 4 ? 'ipv4' : 'ipv6');
       }
       case 'domain': {
-        let name = value.toLowerCase();
+        const name = value.toLowerCase();
         if (this.#exactDomains) return this.#domains.has(name);
-        for (;;) {
-          if (this.#domains.has(name)) return true;
-          const dot = name.indexOf('.');
-          if (dot < 0) return false;
-          name = name.slice(dot + 1);
-        }
+        for (const n of coveringNames(name)) if (this.#domains.has(n)) return true;
+        return false;
       }
       case 'url':
         return this.#exact.has(`url:${value.toLowerCase()}`);

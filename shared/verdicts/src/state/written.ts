@@ -6,6 +6,11 @@ import { pendingPropagationKey, stateKeys } from './state-keys.ts';
 
 const SEVERE = new Set(['malicious', 'suspicious']);
 
+/** Malicious for everyone, or in the view of a tenant whose own evidence convicts it. */
+export function convictedAnywhere(record: { verdict: string; views?: Record<string, { verdict: string }> }): boolean {
+  return record.verdict === 'malicious' || Object.values(record.views ?? {}).some((v) => v.verdict === 'malicious');
+}
+
 /**
  * The commands that mark changes written (`vd`, `rs`, `rp`) and queue them for propagation. A verdict
  * that propagation moved across `malicious` is passed on in turn (a payload convicted through
@@ -17,7 +22,7 @@ export function writtenCommands(changes: readonly VerdictChange[], source: Verdi
   for (const c of changes) {
     // `rp`: the record just written carries the counts of now (see `refreshMs`).
     commands.push(['hset', stateKeys(prefix, c.ref.key).state, 'vd', c.record.verdict, 'rs', recordSignature(c.record), 'rp', now]);
-    const cascades = source === 'propagation' ? c.record.verdict === 'malicious' || c.previous === 'malicious' : SEVERE.has(c.record.verdict) || SEVERE.has(c.previous);
+    const cascades = source === 'propagation' ? convictedAnywhere(c.record) || c.previous === 'malicious' : SEVERE.has(c.record.verdict) || SEVERE.has(c.previous);
     if (cascades) {
       commands.push(['zadd', pendingPropagationKey(prefix), now, JSON.stringify({ kind: c.ref.kind, value: c.ref.value, digest: c.ref.digest, key: c.ref.key })]);
     }
