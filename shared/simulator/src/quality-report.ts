@@ -75,6 +75,11 @@ export interface SeedQuality {
   /** Malicious indicators some victim was not answered `malicious`, most victims first (likewise). */
   misses: Mistake[];
   hub_convicted: Mistake[];
+  /**
+   * Benign indicators answered `malicious` in the global view at any checkpoint (the over-time
+   * false positives), with the day it first happened; the reasons are the answer at the end.
+   */
+  false_positives_over_time: (Mistake & { first_day: number })[];
   poisoned_convicted: Mistake[];
 }
 
@@ -208,6 +213,11 @@ export function scoreSeed(scenario: Scenario, replay: QualityReplay): SeedQualit
     roles,
     false_positives: diverse(falsePositives, 20, 3),
     misses: diverse(misses, 20, 3),
+    false_positives_over_time: plan.items.flatMap((it, i) => {
+      if (it.entry.label !== 'benign') return [];
+      const cp = checkpoints.find((c) => c.global[i] === CODE.malicious);
+      return cp === undefined ? [] : [{ ...mistake(replay, i, final.global[i]!), first_day: Math.round(((cp.at - scenario.window.start) / (24 * HOUR)) * 100) / 100 }];
+    }).slice(0, 50),
     hub_convicted: falsePositives.filter((m) => plan.items.find((it) => it.entry.kind === m.kind && it.entry.value === m.value)?.hub === true).slice(0, 50),
     poisoned_convicted: poisonedConvicted,
   };

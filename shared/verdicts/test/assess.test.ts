@@ -84,6 +84,11 @@ test('phishing: a web filter in two tenants convicts a URL; a sandbox detonation
   assert.equal(assess(state({ kind: 'url', value: 'https://login-x.online/a', sensors: 4, tenants: 2, words: [wf('t1'), wf('t2')] }), policy, NOW).verdict, 'malicious');
   const one = assess(state({ kind: 'url', value: 'https://login-x.online/a', words: [{ ...word('sb', 't1'), source: 'sandbox' }] }), policy, NOW);
   assert.equal(one.views?.['t1']?.verdict, 'malicious');
+  // One gateway's detection: suspicious; the same gateway blocking visit after visit convicts (in its tenant's view).
+  assert.equal(assess(state({ kind: 'url', value: 'https://login-x.online/b', words: [wf('t1')] }), policy, NOW).verdict, 'suspicious');
+  const repeated = assess(state({ kind: 'url', value: 'https://login-x.online/b', sensors: 5, words: [{ ...wf('t1'), count: 4 }] }), policy, NOW);
+  assert.equal(repeated.views?.['t1']?.verdict, 'malicious');
+  assert.ok(repeated.reasons.some((r) => r.rule === 'corroboration.repeated' && r.evidence === 4));
 });
 
 test('URL evidence decays from the last evidence, not from the first detection', () => {

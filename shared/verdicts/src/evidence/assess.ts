@@ -293,6 +293,18 @@ function score(state: IndicatorState, policy: Policy, now: number, reliability: 
     }
   }
 
+  // A gateway that blocked the same URL or name on visit after visit (several hosts, hours
+  // apart) has classified it again each time: not a one-off misclassification.
+  const repeated = rule('corroboration.repeated');
+  if (repeated !== undefined) {
+    let best: { weight: number; word: Word; tenants: string[]; count: number } | undefined;
+    for (const [source, list] of byClass) {
+      if (source !== 'webfilter' && source !== 'dnsfw' && source !== 'mailgw') continue;
+      for (const x of list) if (x.weight > 0 && x.count >= (repeated.min ?? 3) && (best === undefined || x.count > best.count)) best = x;
+    }
+    if (best !== undefined) add({ rule: 'corroboration.repeated', weight: repeated.weight * fade, evidence: best.count, detail: best.word.engine, tenants: best.tenants });
+  }
+
   // Independent tenants agreeing: each beyond the first is a witness a single tenant cannot fake.
   const consensus = rule('consensus.tenants');
   const independent = [...badTenants].filter((t) => t !== TRUSTED && t !== '').length;
