@@ -180,6 +180,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     answers = await http.lookup(scored);
     const next = answers.map((a) => a.verdict[0]).join('');
     if (next !== fingerprint) {
+      // What still moves, for whoever reads the log of a run that does not settle.
+      const moved = scored.flatMap((t, i) => (next[i] !== fingerprint[i] ? [`${t.kind} ${t.value} ${fingerprint[i]}→${next[i]}`] : []));
+      log(`still changing: ${moved.slice(0, 5).join('; ')}${moved.length > 5 ? ` (+${moved.length - 5})` : ''}`);
       fingerprint = next;
       stableSince = Date.now();
     } else if (Date.now() - stableSince >= quietMs) {

@@ -11,27 +11,25 @@ after(async () => {
 });
 
 /**
- * QUALITY FLOORS — set these once the new verdict model lands. They bound the small hard-case
- * run below (seed 7, end of the replay, headline views as in the bench: TPR in the victims'
- * view, FPR, specificity, hubs and poisoning in the global view) and are what the model in place
- * passes today, with a margin, not its goals (QUALITY_GOALS in src/quality-report.ts). Measured
- * (the run is deterministic): committed model (aa2b8b9) file TPR 0.939, URL 0.705, domain 0.478,
- * FPR file 0.0164 / URL 0.0016 / domain 0, IP specificity 1, hub convictions 0, poisoned 2;
- * the working tree's model in progress the same day: file TPR 0.939, URL 0.500, domain 0.370,
- * every FPR 0, IP specificity 1, hub convictions 0, poisoned 0.
+ * Quality floors of the small hard-case run below (seed 7, headline views as in the bench: TPR
+ * in the victims' view, FPR, specificity, hubs and poisoning in the global view, verdicts as they
+ * stood over time). A little under what the model passes (measured on the evidence-model
+ * redesign: file TPR 0.94, URL 0.55, domain 0.54, every FPR 0, IP specificity 1, no hub or
+ * poisoned conviction); the goals are QUALITY_GOALS in src/quality-report.ts. The zeros are the
+ * goals themselves: a hub convicted or a tenant poisoning the others is a defect, not noise.
  */
 export const QUALITY_FLOORS = {
-  file_tpr: 0.88,
+  file_tpr: 0.85,
   url_tpr: 0.45,
-  domain_tpr: 0.3,
+  domain_tpr: 0.4,
   /** Highest FPRs tolerated. */
-  file_fpr: 0.03,
-  url_fpr: 0.005,
+  file_fpr: 0.005,
+  url_fpr: 0.002,
   domain_fpr: 0.005,
-  ip_specificity: 0.99,
+  ip_specificity: 0.995,
   /** Most hub convictions and poisoning successes tolerated (goal: 0). */
-  hub_convictions: 1,
-  poisoned_convictions: 2,
+  hub_convictions: 0,
+  poisoned_convictions: 0,
   explained_share: 1,
 };
 

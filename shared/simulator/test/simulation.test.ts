@@ -16,7 +16,11 @@ after(async () => {
 
 const TENANTS = 6;
 // The bounds and why they hold given the injected noise are in README.md ("Test thresholds").
-const BOUNDS = { fileRecall: 0.8, urlRecall: 0.75, urlDomainIpPrecision: 0.95, severeRecall: 0.75, convictedCampaigns: 0.75, filePrecision: 0.9 };
+// The report looks every indicator up with one key (a tenant that sent nothing): the global view,
+// where evidence from one tenant alone stays `suspicious`. Strict recall bounds are per kind on
+// `malicious or suspicious`; what one tenant's evidence convicts in its own view is bounded by
+// test/quality.test.ts.
+const BOUNDS = { fileSevereRecall: 0.9, urlSevereRecall: 0.8, urlDomainIpPrecision: 0.95, severeRecall: 0.75, convictedSharedCampaigns: 0.6, filePrecision: 0.9 };
 
 test('a seeded simulation through ingest, the correlator and the edge meets its quality bounds', async (t) => {
   const d = await startDeployment(t, TENANTS);
@@ -35,6 +39,7 @@ test('a seeded simulation through ingest, the correlator and the edge meets its 
     speedup: 1800,
     lag: d.lag,
     settle: { quietMs: 3000, timeoutMs: 40_000 },
+    log: (line) => { if (line.startsWith('still changing') || line.includes('settled')) t.diagnostic(line); },
     outDir: out,
   });
   t.diagnostic(readFileSync(join(out, 'report.txt'), 'utf8'));
@@ -44,15 +49,19 @@ test('a seeded simulation through ingest, the correlator and the edge meets its 
   assert.equal(report.settle.lagZero, true);
 
   const k = report.evaluation.kinds;
-  assert.ok(k.file.strict.recall! >= BOUNDS.fileRecall, `file recall ${k.file.strict.recall}`);
-  assert.ok(k.url.strict.recall! >= BOUNDS.urlRecall, `url recall ${k.url.strict.recall}`);
+  assert.ok(k.file.severe.recall! >= BOUNDS.fileSevereRecall, `file recall (malicious or suspicious) ${k.file.severe.recall}`);
+  assert.ok(k.url.severe.recall! >= BOUNDS.urlSevereRecall, `url recall (malicious or suspicious) ${k.url.severe.recall}`);
   for (const kind of ['url', 'domain', 'ip'] as const) {
     const p = k[kind].strict.precision;
     assert.ok(p === null || p >= BOUNDS.urlDomainIpPrecision, `${kind} precision ${p}`);
   }
   assert.ok(k.all.severe.recall! >= BOUNDS.severeRecall, `malicious-or-suspicious recall ${k.all.severe.recall}`);
-  const convicted = report.campaigns.filter((c) => c.timeToMaliciousMs !== null).length;
-  assert.ok(convicted >= BOUNDS.convictedCampaigns * report.campaigns.length, `${convicted} campaigns convicted`);
+  // A campaign seen in two tenants or more is convicted for everyone; one seen in a single tenant
+  // never is (it is, in that tenant's own view).
+  const shared = report.campaigns.filter((c) => c.tenants >= 2);
+  const convicted = shared.filter((c) => c.timeToMaliciousMs !== null).length;
+  assert.ok(convicted >= BOUNDS.convictedSharedCampaigns * shared.length, `${convicted} of ${shared.length} campaigns in two tenants or more convicted`);
+  for (const c of report.campaigns.filter((x) => x.tenants === 1)) assert.notEqual(c.finalVerdict, 'malicious', `${c.id}, seen in one tenant, is convicted for everyone`);
 
   const svg = readFileSync(join(out, 'quality.svg'), 'utf8');
   assert.equal(XMLValidator.validate(svg), true, 'quality.svg is well-formed XML');

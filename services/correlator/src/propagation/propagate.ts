@@ -71,6 +71,8 @@ interface Walk {
   /** Where the source's own graph evidence came from: never walked back into. */
   ancestry: string[];
   tenants: string[];
+  /** Whether the source still accuses anything (else it withdraws all it raised). */
+  propagating: boolean;
   contributions: Map<string, { ref: IndicatorRef; evidence: GraphEvidence }>;
 }
 
@@ -135,6 +137,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
       visited: new Set([source.key, ...ancestry]),
       ancestry: [...ancestry],
       tenants: assessment.tenants,
+      propagating: strength > 0,
       contributions: new Map(),
     };
   });
@@ -208,6 +211,10 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   walks.forEach((w, i) => {
     for (const old of ((before[i] ?? []) as string[]).map((m) => JSON.parse(m) as IndicatorRef)) {
       if (w.contributions.has(old.key)) continue;
+      // A node the walk skips only because its evidence came through it keeps what it had: it
+      // gets nothing new from here (no echo), and withdrawing would let two nodes that raised
+      // each other before take turns dropping and raising each other, round after round.
+      if (w.propagating && w.ancestry.includes(old.key)) continue;
       writes.push(['hdel', stateKeys(prefix, old.key).state, `${GRAPH_PREFIX}${w.source.key}`]);
       writes.push(['srem', raisedKey(prefix, w.source.key), JSON.stringify(old)]);
       touched.set(old.key, old);
