@@ -14,7 +14,9 @@ import { baseEnv, CLI, launch, ROOT, shutdown, until, type Launched } from './la
 
 // The bounds the simulator's own test holds the correlator to, for the same seed and fleet; why
 // each holds given the injected noise is in shared/simulator/README.md ("Test thresholds").
-const BOUNDS = { fileRecall: 0.8, urlRecall: 0.75, urlDomainIpPrecision: 0.95, severeRecall: 0.75, convictedCampaigns: 0.75 };
+// The run's lookup key belongs to a tenant that sends nothing: the global view, where one
+// tenant's evidence alone stays `suspicious` (shared/simulator/README.md, "Test thresholds").
+const BOUNDS = { fileSevereRecall: 0.9, urlSevereRecall: 0.8, urlDomainIpPrecision: 0.95, severeRecall: 0.75, convictedSharedCampaigns: 0.6 };
 
 /** Runs `repute` as an operator would; resolves with its exit code and output, never throws. */
 async function repute(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -91,7 +93,7 @@ interface SimulationJson {
   events: { generated: number; accepted: number; rejected: number };
   settle: { settled: boolean; lagZero: boolean | null };
   evaluation: { kinds: Record<'file' | 'url' | 'domain' | 'ip' | 'all', { strict: { precision: number | null; recall: number | null }; severe: { precision: number | null; recall: number | null } }> };
-  campaigns: { id: string; timeToMaliciousMs: number | null }[];
+  campaigns: { id: string; tenants: number; timeToMaliciousMs: number | null }[];
   files: { json: string; text: string; svg: string };
   checks: { name: string; ok: boolean }[];
 }
@@ -181,15 +183,16 @@ test('one command runs it all: the SDK filter-first and offline against `npm sta
 
     const k = report.evaluation.kinds;
     st.diagnostic(`precision/recall (malicious): ${(['file', 'url', 'domain', 'ip', 'all'] as const).map((kind) => `${kind} ${k[kind].strict.precision}/${k[kind].strict.recall}`).join(', ')}; m+s recall ${k.all.severe.recall}`);
-    assert.ok(k.file.strict.recall! >= BOUNDS.fileRecall, `file recall ${k.file.strict.recall}`);
-    assert.ok(k.url.strict.recall! >= BOUNDS.urlRecall, `url recall ${k.url.strict.recall}`);
+    assert.ok(k.file.severe.recall! >= BOUNDS.fileSevereRecall, `file recall (malicious or suspicious) ${k.file.severe.recall}`);
+    assert.ok(k.url.severe.recall! >= BOUNDS.urlSevereRecall, `url recall (malicious or suspicious) ${k.url.severe.recall}`);
     for (const kind of ['url', 'domain', 'ip'] as const) {
       const p = k[kind].strict.precision;
       assert.ok(p === null || p >= BOUNDS.urlDomainIpPrecision, `${kind} precision ${p}`);
     }
     assert.ok(k.all.severe.recall! >= BOUNDS.severeRecall, `malicious-or-suspicious recall ${k.all.severe.recall}`);
-    const convicted = report.campaigns.filter((c) => c.timeToMaliciousMs !== null).length;
-    assert.ok(convicted >= BOUNDS.convictedCampaigns * report.campaigns.length, `${convicted}/${report.campaigns.length} campaigns convicted`);
+    const shared = report.campaigns.filter((c) => c.tenants >= 2);
+    const convicted = shared.filter((c) => c.timeToMaliciousMs !== null).length;
+    assert.ok(convicted >= BOUNDS.convictedSharedCampaigns * shared.length, `${convicted}/${shared.length} campaigns of two tenants or more convicted`);
 
     // The keys were minted for the run and revoked after it.
     const keys = JSON.parse((await repute(dataDir, ['--json', 'keys', 'list'])).stdout) as { tenant: string }[];
