@@ -136,6 +136,15 @@ test('a dedicated host is convicted by its URL; delivering a convicted file to s
   assert.ok(spread.reasons.some((r) => r.rule === 'provenance.delivered_convicted' && r.evidence === 4));
 });
 
+test('a convicted program contacting a name from several machines convicts it; a popular site it checks stays unconvicted', () => {
+  const beacon = [edge('payload', { rel: 'connected_to', weight: 23.1, convictedSensors: 4, sensors: 4 })];
+  const c2 = assess(state({ kind: 'domain', value: 'c2.example', sensors: 5, tenants: 2, graph: beacon }), policy, NOW);
+  assert.equal(c2.verdict, 'malicious');
+  assert.ok(c2.reasons.some((r) => r.rule === 'provenance.contacted_convicted' && r.evidence === 4));
+  const site = assess(state({ kind: 'domain', value: 'popular.example', sensors: 200, tenants: 9, graph: beacon }), policy, NOW);
+  assert.notEqual(site.verdict, 'malicious');
+});
+
 test('infrastructure is never convicted by association, and direct evidence is capped', () => {
   const resolver = assess(state({ kind: 'ip', value: '8.8.8.8', sensors: 3, graph: [edge('f1'), edge('f2'), edge('f3')] }), policy, NOW);
   assert.equal(resolver.verdict, 'unknown');

@@ -375,6 +375,21 @@ function score(state: IndicatorState, policy: Policy, now: number, reliability: 
     if (best !== undefined) add({ rule: 'provenance.delivered_convicted', weight: provenance.weight * fade, evidence: best.convictedSensors ?? 0, detail: `${best.from.kind} ${best.from.value}`, hard: provenance.hard === true, tenants: best.tenants ?? [] });
   }
 
+  // A convicted program contacting a name or an address from several machines: what its C2 is.
+  // Scaled like any graph evidence on what is seen mostly apart from it, and hard only when
+  // nothing scales it (a popular site a payload checks connectivity against is no C2).
+  const contacted = rule('provenance.contacted_convicted');
+  if (contacted !== undefined && !allowListed) {
+    let best: GraphEvidence | undefined;
+    for (const g of state.graph) {
+      if (g.rel === 'connected_to' && g.hops === 1 && (g.convictedSensors ?? 0) >= (contacted.minSensors ?? 2) && (best === undefined || (g.convictedSensors ?? 0) > (best.convictedSensors ?? 0))) best = g;
+    }
+    if (best !== undefined) {
+      const factor = bystanderScale(state, share, bystander)?.factor ?? 1;
+      add({ rule: 'provenance.contacted_convicted', weight: contacted.weight * factor * fade, evidence: best.convictedSensors ?? 0, detail: `${best.from.kind} ${best.from.value}`, hard: contacted.hard === true && factor >= 1, tenants: best.tenants ?? [] });
+    }
+  }
+
   // A host shown dedicated to the convicted URLs it serves (young, its URLs mostly accused): the
   // phishing domain behind its one phishing page.
   const dedicatedHost = rule('provenance.dedicated_host');
