@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { removeTestClickHouseData } from '@repute/analytics/testkit';
 import { closeTestServices } from '@repute/infra/testkit';
-import { buildQualityBench, createVirtualClock, generateScenario, renderQualityTable, runQualityReplay, scoreSeed, type SeedQuality } from '../src/index.ts';
+import { buildQualityBench, createVirtualClock, generateScenario, renderQualityTable, runQualityReplay, scoreSeed, type SeedQuality } from '@repute/simulator';
 import { startDeployment } from './deployment.ts';
 
 // The quality bench: the labelled hard-case scenario of each seed replayed through the real
@@ -61,7 +61,7 @@ const options = {
 const checkpointMs = number('checkpoint-hours', values['checkpoint-hours']) * 3_600_000;
 // Default: the repository root's bench-results/. A relative --out is taken from where npm was
 // invoked (INIT_CWD), not from the workspace folder npm runs the script in.
-const out = values.out !== undefined ? resolve(process.env['INIT_CWD'] ?? process.cwd(), values.out) : new URL('../../../bench-results/quality.json', import.meta.url).pathname;
+const out = values.out !== undefined ? resolve(process.env['INIT_CWD'] ?? process.cwd(), values.out) : new URL('../../bench-results/quality.json', import.meta.url).pathname;
 const log = (line: string) => process.stderr.write(`[quality] ${line}\n`);
 
 const results: SeedQuality[] = [];

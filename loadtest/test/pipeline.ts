@@ -1,7 +1,7 @@
 import type { TestContext } from 'node:test';
-import { startDeployment as start, type Deployment as Running } from '../bench/deployment.ts';
+import { startDeployment as start, type Deployment as Running } from '../quality/deployment.ts';
 
-/** A live deployment for one test (see bench/deployment.ts), closed and deleted in `t.after`. */
+/** A live deployment for one test (see quality/deployment.ts), closed and deleted in `t.after`. */
 export interface Deployment extends Running {
   /** A key with the lookup scope (the global view). */
   lookupKey: string;

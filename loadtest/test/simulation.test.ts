@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
 import { removeTestClickHouseData } from '@repute/analytics/testkit';
 import { closeTestServices } from '@repute/infra/testkit';
-import { runSimulation } from '../src/index.ts';
+import { runSimulation } from '@repute/simulator';
 import { startDeployment } from './pipeline.ts';
 
 after(async () => {
@@ -19,7 +19,7 @@ const TENANTS = 6;
 // The report looks every indicator up with one key (a tenant that sent nothing): the global view,
 // where evidence from one tenant alone stays `suspicious`. Strict recall bounds are per kind on
 // `malicious or suspicious`; what one tenant's evidence convicts in its own view is bounded by
-// test/quality.test.ts.
+// quality.test.ts.
 const BOUNDS = { fileSevereRecall: 0.9, urlSevereRecall: 0.8, urlDomainIpPrecision: 0.95, severeRecall: 0.75, convictedSharedCampaigns: 0.6, filePrecision: 0.9 };
 
 test('a seeded simulation through ingest, the correlator and the edge meets its quality bounds', async (t) => {

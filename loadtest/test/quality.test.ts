@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { removeTestClickHouseData } from '@repute/analytics/testkit';
 import { closeTestServices } from '@repute/infra/testkit';
-import { buildQualityBench, createVirtualClock, generateScenario, renderQualityTable, runQualityReplay, scoreSeed, type QualityBench, type QualityFigures } from '../src/index.ts';
-import { startDeployment } from '../bench/deployment.ts';
+import { buildQualityBench, createVirtualClock, generateScenario, renderQualityTable, runQualityReplay, scoreSeed, type QualityBench, type QualityFigures } from '@repute/simulator';
+import { startDeployment } from '../quality/deployment.ts';
 
 after(async () => {
   await closeTestServices();
