@@ -6,6 +6,8 @@ import { removeTestClickHouseData } from '@repute/analytics/testkit';
 import { closeTestServices } from '@repute/infra/testkit';
 import { buildQualityBench, createVirtualClock, generateScenario, renderQualityTable, runQualityReplay, scoreSeed, type SeedQuality } from '@repute/simulator';
 import { startDeployment } from './deployment.ts';
+import { generateIndependentScenario } from './independent/index.ts';
+import { writeTrace } from './trace.ts';
 
 // The quality bench: the labelled hard-case scenario of each seed replayed through the real
 // path (HTTP ingest -> Redis Streams bus -> correlator -> edge HTTP lookups) on a fresh
@@ -14,9 +16,15 @@ import { startDeployment } from './deployment.ts';
 // REPUTE_TEST_REDIS_URL when set (`with-services`), otherwise a private redis-server is started.
 const USAGE = `usage: npm run bench:quality -- [--seeds 1,2] [--tenants 14] [--sensors 500] [--campaigns 40]
   [--phishing 60] [--days 7] [--checkpoint-hours 6] [--events N] [--generated | --data <dir>]
-  [--out bench-results/quality.json] [--strict]
+  [--scenario hard-cases|independent] [--out bench-results/quality.json] [--strict] [--trace <dir>]
 
---strict exits 1 when a goal is missed (the run itself always writes its figures).`;
+--scenario independent replays the scenario of quality/independent/ instead of the simulator's
+  hard cases: written from the event format and the hard cases alone, by someone who had not
+  read the scorer (--tenants, --sensors, --campaigns, --phishing and --data do not apply to it).
+  Its figures go to bench-results/quality-independent.json unless --out says otherwise.
+--strict exits 1 when a goal is missed (the run itself always writes its figures).
+--trace writes, per seed, the scenario and every verdict at every checkpoint to <dir>/seed-<n>.json,
+  for tracing a mistake back to the events behind it.`;
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +40,8 @@ const { values } = parseArgs({
     data: { type: 'string' },
     out: { type: 'string' },
     strict: { type: 'boolean', default: false },
+    trace: { type: 'string' },
+    scenario: { type: 'string', default: 'hard-cases' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -47,6 +57,11 @@ const number = (name: string, raw: string): number => {
   }
   return n;
 };
+if (values.scenario !== 'hard-cases' && values.scenario !== 'independent') {
+  process.stderr.write(`--scenario must be hard-cases or independent\n${USAGE}\n`);
+  process.exit(2);
+}
+const independent = values.scenario === 'independent';
 const seeds = values.seeds.split(',').map((s) => number('seeds', s.trim()));
 const DAY = 86_400_000;
 const options = {
@@ -61,7 +76,7 @@ const options = {
 const checkpointMs = number('checkpoint-hours', values['checkpoint-hours']) * 3_600_000;
 // Default: the repository root's bench-results/. A relative --out is taken from where npm was
 // invoked (INIT_CWD), not from the workspace folder npm runs the script in.
-const out = values.out !== undefined ? resolve(process.env['INIT_CWD'] ?? process.cwd(), values.out) : new URL('../../bench-results/quality.json', import.meta.url).pathname;
+const out = values.out !== undefined ? resolve(process.env['INIT_CWD'] ?? process.cwd(), values.out) : new URL(`../../bench-results/${independent ? 'quality-independent' : 'quality'}.json`, import.meta.url).pathname;
 const log = (line: string) => process.stderr.write(`[quality] ${line}\n`);
 
 const results: SeedQuality[] = [];
@@ -69,7 +84,9 @@ for (const seed of seeds) {
   // The simulated week starts now, so that no event is older than ingest accepts and nothing
   // the pipeline writes with an expiry (deduplication sets) is dated in the past.
   const start = Date.now();
-  const scenario = generateScenario({ seed, ...options, now: start + options.durationMs + 60_000 });
+  const scenario = independent
+    ? generateIndependentScenario({ seed, start, durationMs: options.durationMs })
+    : generateScenario({ seed, ...options, now: start + options.durationMs + 60_000 });
   log(`seed ${seed}: ${scenario.events.length} events, ${scenario.tenants.length} tenants (attacker ${scenario.attacker ?? 'none'}), ${scenario.sensors} endpoints, ${scenario.campaigns.length} campaigns, ${scenario.truth.length} labelled indicators from ${scenario.indicatorSource}`);
   const clock = createVirtualClock(scenario.window.start);
   clock.install();
@@ -92,6 +109,7 @@ for (const seed of seeds) {
         log: (line) => log(`seed ${seed}: ${line}`),
       });
       const scored = scoreSeed(scenario, replay);
+      if (values.trace !== undefined) writeTrace(resolve(process.env['INIT_CWD'] ?? process.cwd(), values.trace), scenario, replay);
       results.push(scored);
       log(`seed ${seed}: done in ${((performance.now() - started) / 1000).toFixed(1)} s, ${replay.events.accepted} accepted, ${replay.events.rejected} rejected`);
     } finally {
@@ -104,6 +122,7 @@ for (const seed of seeds) {
 
 const bench = buildQualityBench(results, {
   seeds,
+  scenario: values.scenario,
   ...options,
   durationMs: undefined,
   days: options.durationMs / DAY,

@@ -123,6 +123,8 @@ export interface Correlator {
   rescore(refs: IndicatorRef[], source: VerdictLogRow['source']): Promise<VerdictChange[]>;
   /** Reads an indicator's state and assessment without changing anything. */
   inspect(ref: IndicatorRef): Promise<{ decoded: DecodedState; assessment: Assessment }>;
+  /** Assesses a state as the correlator would now (a state read by `inspect`, possibly with evidence left out). */
+  assessState(state: DecodedState['state']): Assessment;
   insertVerdictLog(changes: VerdictChange[]): Promise<void>;
 }
 
@@ -551,6 +553,10 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     async inspect(ref) {
       const decoded = await readState(ref);
       return { decoded, assessment: assess(decoded.state, deps.policy(), now(), deps.reliability?.()) };
+    },
+
+    assessState(state) {
+      return assess(state, deps.policy(), now(), deps.reliability?.());
     },
 
     async insertVerdictLog(changes) {

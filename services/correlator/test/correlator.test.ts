@@ -4,13 +4,13 @@ import { Redis } from 'ioredis';
 import { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS, migrate } from '@repute/analytics';
 import { dropDatabase, removeTestClickHouseData, testClickHouse } from '@repute/analytics/testkit';
 import type { BusMessage } from '@repute/bus';
-import { digestOf, recordKey, type IndicatorKind } from '@repute/core';
+import { digestOf, lookupCandidates, recordKey, type IndicatorKind } from '@repute/core';
 import { closeTestServices, deleteKeysWithPrefix, testRedisUrl, uniqueName } from '@repute/infra/testkit';
 import { createReputationStore } from '@repute/store';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import { createCorrelator, type IndicatorRef } from '../src/correlator.ts';
 import { applyOverride, liftOverride, loadPolicy } from '@repute/verdicts';
-import { propagateOnce } from '../src/propagation/propagate.ts';
+import { pathPrefixOf, propagateOnce } from '../src/propagation/propagate.ts';
 import { migrateStateLayout } from '../src/state/migrate-layout.ts';
 
 after(async () => {
@@ -308,20 +308,32 @@ test('evidence never returns to where it came from; a compromised site is not co
   const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
   const round = () => propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
   const other = 'e5'.repeat(32);
+  const third = 'e4'.repeat(32);
   const ip = '203.0.113.77';
   await correlator.handle([
     message({ type: 'net_conn', file: { sha256: FILE }, ip }),
     message({ sensor: 's9', type: 'net_conn', file: { sha256: other }, ip }),
+    message({ sensor: 's8', type: 'net_conn', file: { sha256: third }, ip }),
     ...detections(),
+    message({ sensor: 's9', type: 'detection', file: { sha256: other }, verdict: { engine: 'av-one', category: 'malicious' } }, 't1'),
+    message({ sensor: 's7', type: 'detection', file: { sha256: other }, verdict: { engine: 'av-two', category: 'malicious' } }, 't2'),
   ]);
-  await round();
-  assert.ok((await correlator.inspect(ref('ip', ip))).decoded.state.graph.some((g) => g.from.key === ref('file', FILE).key));
-  // The address is convicted on its own account and walks: the file it was accused through gets
-  // nothing back, the other program that used it does.
+  for (let i = 0; i < 3; i++) await round();
+  // Two convicted programs convict the address they both contact; the third program that used it
+  // is accused by it. Neither convicted program gets its own accusation back: without what each
+  // told the address, the address accuses no one (one neighbour is not enough to convict).
+  assert.equal((await correlator.inspect(ref('ip', ip))).assessment.verdict, 'malicious');
+  assert.ok((await correlator.inspect(ref('file', third))).decoded.state.graph.some((g) => g.from.key === ref('ip', ip).key));
+  // (Each may hear of the other through it: that is the other's evidence, not its own.)
+  for (const f of [FILE, other]) {
+    const graph = (await correlator.inspect(ref('file', f))).decoded.state.graph;
+    assert.ok(graph.every((g) => g.source !== ref('ip', ip).key && g.source !== ref('file', f).key && !(g.origins ?? []).includes(ref('file', f).key)), JSON.stringify(graph));
+  }
+  // Convicted on its own account (an analyst's override), the address tells them so: that word
+  // is not theirs coming back.
   await applyOverride({ redis, clickhouse, database, rescorer: correlator, prefix }, ref('ip', ip), { verdict: 'malicious', analyst: 'ana', tenant: 't1', comment: 'C2' });
   await round();
-  assert.deepEqual((await correlator.inspect(ref('file', FILE))).decoded.state.graph, []);
-  assert.ok((await correlator.inspect(ref('file', other))).decoded.state.graph.some((g) => g.from.key === ref('ip', ip).key));
+  assert.ok((await correlator.inspect(ref('file', FILE))).decoded.state.graph.some((g) => g.source === ref('ip', ip).key));
 
   // An established site: five pages browsed by many, one planted download that two machines
   // fetched the convicted file from. The URL is convicted; the site is not.
@@ -339,4 +351,23 @@ test('evidence never returns to where it came from; a compromised site is not co
   assert.equal((await store.get(ref('url', planted).key))?.verdict, 'malicious');
   assert.notEqual((await store.get(ref('domain', site).key))?.verdict ?? 'unknown', 'malicious');
   assert.equal((await correlator.inspect(ref('domain', site))).decoded.state.graph.length, 0, 'a shared host takes no evidence from one bad path');
+  // Its directory is convicted with it (a Safe Browsing path prefix): a lookup of any other URL
+  // under it answers through that record; the site's pages elsewhere keep their own verdicts.
+  const directory = `http://${site}/wp-content/uploads/`;
+  const record = await store.get(ref('url', directory).key);
+  assert.equal(record?.verdict, 'malicious');
+  assert.ok(record.reasons.some((r) => r.rule === 'provenance.dedicated_host' && r.detail === `url ${planted}`), JSON.stringify(record.reasons));
+  const sibling = lookupCandidates('url', `http://${site}/wp-content/uploads/other.exe`).candidates;
+  assert.ok(sibling.some((c) => Buffer.from(c.digest).equals(digestOf('url', directory))));
+  assert.equal(lookupCandidates('url', `http://${site}/page-1`).candidates.some((c) => Buffer.from(c.digest).equals(digestOf('url', directory))), false);
+  assert.equal(await store.get(ref('url', `http://${site}/`).key), null, 'never the root: that is the site');
+});
+
+test('a path prefix is the directory of a URL two levels deep or more: never a site root or a whole section', () => {
+  assert.equal(pathPrefixOf('http://s.test/wp-content/uploads/inv.exe'), 'http://s.test/wp-content/uploads/');
+  assert.equal(pathPrefixOf('https://s.test/a/b/c/'), 'https://s.test/a/b/', 'a directory page accuses its parent');
+  assert.equal(pathPrefixOf('https://s.test/a/b/c.php?next=/x/y/z/'), 'https://s.test/a/b/', 'the query is not the path');
+  for (const url of ['https://s.test/login.php', 'https://s.test/news/item', 'https://pastebin.com/raw/4STRjpTw', 'https://s.test/verify/8132c3/', 'https://s.test']) {
+    assert.equal(pathPrefixOf(url), undefined, url);
+  }
 });

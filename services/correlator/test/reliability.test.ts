@@ -7,6 +7,7 @@ import { dropDatabase, removeTestClickHouseData, testClickHouse } from '@repute/
 import { waitFor } from '@repute/infra';
 import { closeTestServices, deleteKeysWithPrefix, testRedisUrl, uniqueName } from '@repute/infra/testkit';
 import { estimateReliability, type ReliabilityOptions, type SourceReliability } from '../src/reliability/estimate-reliability.ts';
+import { estimateReporters } from '../src/reliability/estimate-reporters.ts';
 import { startReliabilityJob } from '../src/reliability/reliability-job.ts';
 import { loadReliability, reliabilityKey, saveReliability } from '../src/reliability/reliability-store.ts';
 
@@ -193,16 +194,48 @@ async function redisSetup(t: TestContext) {
   return { redis, prefix };
 }
 
+test('a tenant earns a record as a reporter by early reports that two others confirm; copying them or accusing the popular earns none', async (t) => {
+  const { insert, estimate, database, clickhouse } = await setup(t);
+  const rows: TelemetryRow[] = [];
+  const av = { source: 'engine', engine: 'av', category: 'malicious' };
+  for (let i = 0; i < 12; i++) {
+    const file = digest(`campaign-${i}`);
+    // t1 first, t2 next, t3 third; t4 only once the three had spoken.
+    rows.push(row(file, 't1', 't1-s1', T0 + i * 60_000, av), row(file, 't2', 't2-s1', T0 + i * 60_000 + 10_000, av));
+    rows.push(row(file, 't3', 't3-s1', T0 + i * 60_000 + 20_000, av), row(file, 't4', 't4-s1', T0 + i * 60_000 + 30_000, av));
+  }
+  for (let i = 0; i < 10; i++) {
+    // Popular and benign: seen by six tenants; only the attacker accuses them, from sensors it invents.
+    const file = digest(`popular-${i}`);
+    for (let tn = 1; tn <= 6; tn++) rows.push(row(file, `t${tn}`, `t${tn}-s1`, T0 + i * 1000));
+    rows.push(row(file, 'mallory', `mallory-fake-${i}`, T0 + i * 1000 + 500, av));
+  }
+  // A clean word earns nothing.
+  rows.push(row(digest('campaign-0'), 't5', 't5-s1', T0, { ...av, category: 'clean' }));
+  await insert(rows);
+  const records = await estimateReporters(clickhouse, database, { now: NOW });
+  assert.deepEqual(records, [
+    { tenant: 'mallory', confirmed: 0, contradicted: 10 },
+    { tenant: 't1', confirmed: 12, contradicted: 0 },
+    { tenant: 't2', confirmed: 12, contradicted: 0 },
+    { tenant: 't3', confirmed: 0, contradicted: 0 },
+    { tenant: 't4', confirmed: 0, contradicted: 0 },
+  ]);
+  // Outside the window nothing counts.
+  assert.deepEqual(await estimateReporters(clickhouse, database, { now: NOW, windowDays: 1 }), []);
+  void estimate;
+});
+
 const estimateOf = (engine: string, tpr: number, fpr: number): SourceReliability => ({ source: 'engine', engine, tpr, fpr, labelledMalicious: 10, labelledBenign: 20 });
 
 test('saved estimates load back by source|engine; a save replaces the previous one whole', async (t) => {
   const { redis, prefix } = await redisSetup(t);
   assert.equal((await loadReliability(redis, prefix)).size, 0);
   await saveReliability(redis, prefix, [estimateOf('a', 0.9, 0.001), estimateOf('b', 0.7, 0.2)], 1234);
-  assert.deepEqual(await loadReliability(redis, prefix), new Map([['engine|a', { tpr: 0.9, fpr: 0.001 }], ['engine|b', { tpr: 0.7, fpr: 0.2 }]]));
+  assert.deepEqual(await loadReliability(redis, prefix), new Map([['engine|a', { tpr: 0.9, fpr: 0.001, labelledMalicious: 10, labelledBenign: 20 }], ['engine|b', { tpr: 0.7, fpr: 0.2, labelledMalicious: 10, labelledBenign: 20 }]]));
   assert.deepEqual(JSON.parse((await redis.hget(reliabilityKey(prefix), 'engine|a'))!), { tpr: 0.9, fpr: 0.001, labelledMalicious: 10, labelledBenign: 20, at: 1234 });
   await saveReliability(redis, prefix, [estimateOf('b', 0.75, 0.1)]);
-  assert.deepEqual(await loadReliability(redis, prefix), new Map([['engine|b', { tpr: 0.75, fpr: 0.1 }]]));
+  assert.deepEqual(await loadReliability(redis, prefix), new Map([['engine|b', { tpr: 0.75, fpr: 0.1, labelledMalicious: 10, labelledBenign: 20 }]]));
   // A field that is not rates is skipped, not fatal.
   await redis.hset(reliabilityKey(prefix), 'engine|c', 'not json', 'engine|d', JSON.stringify({ tpr: 2, fpr: 0 }));
   assert.deepEqual([...(await loadReliability(redis, prefix)).keys()], ['engine|b']);
@@ -219,13 +252,15 @@ test('the job starts from the saved rates, renews them, and keeps the last good 
   const log = { info: () => {}, error: (obj: object) => errors.push(obj) };
   const job = await startReliabilityJob({ clickhouse, database, redis, prefix, priors: PRIORS, log, clock: () => NOW });
   t.after(() => job.close());
-  assert.deepEqual(job.current(), new Map([['engine|av-noisy', { tpr: 0.8, fpr: 0.01 }]]));
+  assert.deepEqual(job.current(), new Map([['engine|av-noisy', { tpr: 0.8, fpr: 0.01, labelledMalicious: 10, labelledBenign: 20 }]]));
 
   await job.runOnce();
   assert.deepEqual(errors, []);
   const measured = job.current();
   assert.ok(measured.get('engine|av-noisy')!.fpr > 0.3);
-  assert.equal(measured.size, 5);
+  // Five sources, and the one tenant that gave words as a reporter.
+  assert.equal(measured.size, 6);
+  assert.ok(measured.has('reporter|t1'));
   assert.deepEqual(await loadReliability(redis, prefix), measured);
 
   // The database goes away: the run fails, is logged, and the rates in force stay.
@@ -246,8 +281,8 @@ test('a job with nothing saved estimates at once; another instance on the same p
   const first = await startReliabilityJob({ clickhouse, database, redis, prefix, priors: PRIORS, log, clock: () => NOW });
   t.after(() => first.close());
   assert.equal(first.current().size, 0);
-  await waitFor('the first estimate', async () => ((await loadReliability(redis, prefix)).size === 5 ? true : undefined), 30_000);
-  assert.equal(first.current().size, 5);
+  await waitFor('the first estimate', async () => ((await loadReliability(redis, prefix)).size === 6 ? true : undefined), 30_000);
+  assert.equal(first.current().size, 6);
   const second = await startReliabilityJob({ clickhouse, database, redis, prefix, priors: PRIORS, log, clock: () => NOW });
   t.after(() => second.close());
   assert.deepEqual(second.current(), first.current());

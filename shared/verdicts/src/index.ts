@@ -1,7 +1,7 @@
 export { assess, decay, scoreOf, TRUSTED } from './evidence/assess.ts';
 export { wordWeight, reliabilityOf } from './evidence/likelihood.ts';
 export { recordOf, recordSignature } from './evidence/record.ts';
-export { SOURCE_CLASSES, type Assessment, type GraphEvidence, type IndicatorState, type ReliabilityMap, type SourceClass, type Word, type WordCategory, type Reason } from './evidence/types.ts';
+export { SOURCE_CLASSES, REPORTER_SOURCE, type Assessment, type GraphEvidence, type IndicatorState, type ReliabilityMap, type SourceClass, type Word, type WordCategory, type Reason } from './evidence/types.ts';
 export type { IndicatorRef, Rescorer, VerdictChange } from './indicator-ref.ts';
 export { applyOverride, liftOverride, type OverrideDeps, type OverrideInput, type OverrideLift } from './overrides/overrides.ts';
 export { allowListOf } from './policy/lists.ts';

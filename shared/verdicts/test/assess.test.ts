@@ -165,6 +165,31 @@ test("a platform's place in a top-sites list does not cover its customers' subdo
   assert.equal(page.verdict, 'malicious');
   assert.ok(assess(state({ kind: 'domain', value: 'web.app' }), policy, NOW).reasons.some((r) => r.rule.startsWith('allow.')));
   assert.ok(assess(state({ kind: 'domain', value: 'mail.google.com' }), policy, NOW).reasons.some((r) => r.rule === 'allow.tranco10k'));
+  // Platforms the Public Suffix List lacks are bounded by the policy's userContentHosts.
+  const weebly = assess(state({ kind: 'domain', value: 'paypal-login-b2246a.weebly.com', sensors: 3, tenants: 2, words: [wf('t1'), wf('t2')] }), policy, NOW);
+  assert.ok(!weebly.reasons.some((r) => r.rule.startsWith('allow.')), JSON.stringify(weebly.reasons));
+  assert.equal(weebly.verdict, 'malicious');
+  for (const own of ['weebly.com', 'www.weebly.com']) assert.ok(assess(state({ kind: 'domain', value: own }), policy, NOW).reasons.some((r) => r.rule === 'allow.tranco10k'), own);
+});
+
+test('a tenant with a record of confirmed early reports convicts for everyone, except what is widespread', () => {
+  const words = [word('av1', 'acme'), word('av2', 'acme'), { ...word('sb', 'acme'), source: 'sandbox' as const }];
+  const record = (confirmed: number, contradicted: number) => new Map([['reporter|acme', { tpr: 0.9, fpr: 0.1, labelledMalicious: confirmed, labelledBenign: contradicted }]]);
+  const established = assess(state({ sensors: 3, words }), policy, NOW, record(40, 1));
+  assert.equal(established.verdict, 'malicious');
+  assert.equal(established.views, undefined);
+  const reason = established.reasons.find((r) => r.rule === 'consensus.reporter');
+  assert.ok(reason !== undefined, JSON.stringify(established.reasons));
+  assert.ok(!JSON.stringify(established.reasons).includes('acme'), 'answers never name the tenant');
+  // Too short a record, too many contradicted reports, or another tenant's record: its own view only.
+  for (const map of [record(3, 0), record(40, 30), new Map([['reporter|other', { tpr: 0.9, fpr: 0.1, labelledMalicious: 40, labelledBenign: 0 }]])]) {
+    const a = assess(state({ sensors: 3, words }), policy, NOW, map);
+    assert.equal(a.verdict, 'suspicious');
+    assert.equal(a.views?.['acme']?.verdict, 'malicious');
+  }
+  // What is widespread needs independent tenants whatever the reporter's record.
+  const popular = assess(state({ sensors: 400, tenants: 9, words }), policy, NOW, record(40, 1));
+  assert.notEqual(popular.verdict, 'malicious');
 });
 
 test('reasons: one row per rule and contributor, at most ten, in a stable order', () => {

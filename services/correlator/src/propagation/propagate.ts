@@ -1,9 +1,10 @@
+import { isIP } from 'node:net';
 import { AGGREGATE_EVENTS, type ClickHouseClient } from '@repute/analytics';
-import { recordKey, type IndicatorKind } from '@repute/core';
+import { digestAndKey, recordKey, type IndicatorKind } from '@repute/core';
 import type { RedisClient } from '@repute/store';
 import {
   allowListOf, execBySlot, GRAPH_PREFIX, pendingPropagationKey, stateKeys, TRUSTED,
-  type GraphEvidence, type IndicatorRef, type KeyCommand, type Policy,
+  type Assessment, type GraphEvidence, type IndicatorRef, type KeyCommand, type Policy,
 } from '@repute/verdicts';
 import type { Correlator, VerdictChange } from '../correlator.ts';
 
@@ -45,6 +46,19 @@ export function relationWeight(policy: Policy, rel: string, direction: 'out' | '
   const w = policy.doc.propagation.relations[rel];
   if (w === undefined) return 0;
   return typeof w === 'number' ? w : (w[direction] ?? 0);
+}
+
+/**
+ * How strongly an assessed indicator accuses its neighbours: fully when convicted (in the global
+ * view or in the one tenant's view whose evidence it is: then it accuses in that tenant's name,
+ * so what it convicts is convicted in that tenant's view and stays suspicious for everyone
+ * else), `suspiciousStrength` when suspicious, not at all otherwise or when allow-listed.
+ */
+function strengthOf(assessment: Assessment, suspiciousStrength: number): number {
+  if (!assessment.propagates) return 0;
+  const locally = Object.values(assessment.views ?? {}).some((v) => v.verdict === 'malicious');
+  const verdict = locally ? 'malicious' : assessment.verdict;
+  return verdict === 'malicious' ? 1 : verdict === 'suspicious' ? suspiciousStrength : 0;
 }
 
 /** `rel:direction` of every relation that carries evidence, for the edge query. */
@@ -117,30 +131,39 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   const inspected = await Promise.all(sources.map((source) => correlator.inspect(source)));
   const walks: Walk[] = sources.map((source, i) => {
     const { assessment, decoded } = inspected[i]!;
-    // Convicted in one tenant's view only, it accuses at full strength in that tenant's name:
-    // the evidence it records carries that tenant, so what it convicts is convicted in that
-    // tenant's view and stays suspicious for everyone else.
-    const locally = Object.values(assessment.views ?? {}).some((v) => v.verdict === 'malicious');
-    const verdict = locally ? 'malicious' : assessment.verdict;
-    const strength = !assessment.propagates ? 0 : verdict === 'malicious' ? 1 : verdict === 'suspicious' ? p.suspiciousStrength : 0;
-    const ancestry = new Set<string>();
+    const strength = strengthOf(assessment, p.suspiciousStrength);
+    // Non-backtracking as in belief propagation: what a source tells a neighbour leaves out what
+    // that neighbour told it. A node its own graph evidence came through is skipped only when
+    // the source, without that evidence, would accuse less: a URL convicted by its own
+    // detections still accuses the domain that also passed it a little suspicion.
+    const origins = new Map<string, GraphEvidence[]>();
     for (const g of decoded.state.graph) {
-      ancestry.add(g.from.key);
-      if (g.source !== undefined) ancestry.add(g.source);
-      for (const o of g.origins ?? []) ancestry.add(o);
+      for (const key of new Set([g.from.key, ...(g.source !== undefined ? [g.source] : []), ...(g.origins ?? [])])) {
+        if (key === source.key) continue;
+        const list = origins.get(key);
+        if (list === undefined) origins.set(key, [g]);
+        else list.push(g);
+      }
     }
-    ancestry.delete(source.key);
+    const ancestry: string[] = [];
+    for (const [key, through] of origins) {
+      if (strength === 0) break;
+      const without = decoded.state.graph.filter((g) => !through.includes(g));
+      if (strengthOf(correlator.assessState({ ...decoded.state, graph: without }), p.suspiciousStrength) < strength) ancestry.push(key);
+    }
     return {
       source,
       convicted: strength === 1,
       frontier: strength > 0 ? [{ ref: source, weight: relationRule.weight * strength, path: [source.key] }] : [],
       visited: new Set([source.key, ...ancestry]),
-      ancestry: [...ancestry],
+      ancestry,
       tenants: assessment.tenants,
       propagating: strength > 0,
       contributions: new Map(),
     };
   });
+  addPathPrefixes(policy, walks, inspected.map((x) => x.decoded.state.sensors));
+
   // Whether an intermediate node may relay, by record key.
   const relays = new Map<string, boolean>();
   for (let hop = 1; hop <= p.maxDepth && relations.length > 0; hop++) {
@@ -230,6 +253,73 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   await execBySlot(redis, writes);
   result.changes = await correlator.rescore([...touched.values()], 'propagation');
   return result;
+}
+
+/**
+ * The directory a URL sits in, as a URL (`https://site/a/b/` for `https://site/a/b/c.php?x`), or
+ * undefined when that is less than two levels deep: the root is the host, which only hosted_on
+ * and the dedicated-host rule may accuse, and a directory right under it is a whole section of
+ * a site (`/news/`) or where a shared host keeps every user's content (`pastebin.com/raw/`).
+ */
+export function pathPrefixOf(url: string): string | undefined {
+  const start = url.indexOf('://');
+  if (start < 0) return undefined;
+  const pathStart = url.indexOf('/', start + 3);
+  if (pathStart < 0) return undefined;
+  const end = url.search(/[?#]/);
+  const path = url.slice(pathStart, end < 0 ? undefined : end);
+  // A URL ending in a slash is a directory page already: its prefix is its parent.
+  const cut = path.endsWith('/') ? path.lastIndexOf('/', path.length - 2) : path.lastIndexOf('/');
+  if (cut <= 0) return undefined;
+  const directory = path.slice(0, cut + 1);
+  if (directory.split('/').length - 2 < 2) return undefined;
+  return url.slice(0, pathStart + cut + 1);
+}
+
+/**
+ * A URL accusing its directory (Safe Browsing's path prefix): what a lookup of any other URL
+ * under it answers through the prefix's record. One convicted URL on an established site
+ * convicts the URL and its path prefix, never the site. Only URLs that were seen themselves
+ * pass it on (a prefix convicted this way accuses no parent of its own), and never to the root.
+ */
+function hostOfUrl(url: string): { kind: IndicatorKind; value: string } | undefined {
+  try {
+    const name = new URL(url).hostname;
+    if (name === '') return undefined;
+    return isIP(name.replace(/^\[|\]$/g, '')) !== 0 ? { kind: 'ip', value: name.replace(/^\[|\]$/g, '') } : { kind: 'domain', value: name };
+  } catch {
+    return undefined;
+  }
+}
+
+function addPathPrefixes(policy: Policy, walks: Walk[], sensors: readonly number[]): void {
+  const weight = relationWeight(policy, 'path_prefix', 'out');
+  if (weight === 0) return;
+  walks.forEach((w, i) => {
+    if (w.source.kind !== 'url' || !w.propagating || (sensors[i] ?? 0) === 0) return;
+    const prefix = pathPrefixOf(w.source.value);
+    if (prefix === undefined || allowListOf(policy, 'url', prefix) !== undefined) return;
+    // A listed host (a paste or file-sharing service, a shortener, a top site) keeps its users'
+    // content side by side: one bad paste says nothing of the next one's directory.
+    const host = hostOfUrl(prefix);
+    if (host === undefined || allowListOf(policy, host.kind, host.value) !== undefined) return;
+    const { digest, key } = digestAndKey('url', prefix);
+    if (w.visited.has(key)) return;
+    w.visited.add(key);
+    const step = w.frontier[0];
+    if (step === undefined) return;
+    w.contributions.set(key, {
+      ref: { kind: 'url', value: prefix, digest, key },
+      evidence: {
+        from: { kind: 'url', value: w.source.value, key: w.source.key }, source: w.source.key, rel: 'path_prefix', hops: 1,
+        weight: Math.round(step.weight * weight * 100) / 100,
+        origins: [...w.ancestry, w.source.key].slice(-MAX_ORIGINS),
+        tenants: w.tenants.length > 0 ? w.tenants : [TRUSTED],
+        // Hard evidence: a convicted page's own directory is where its kit lives.
+        ...(w.convicted ? { dedicated: true, convictedSensors: sensors[i] ?? 0 } : {}),
+      },
+    });
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@repute/analytics';
+import { POPULAR_SQL } from './popular-sql.ts';
 
 /** How often a source detects (`malicious`, `suspicious` or `pua`) malicious and benign indicators. */
 export interface SourceRates {
@@ -138,11 +139,7 @@ FROM (
       GROUP BY id
     ) AS w
     LEFT JOIN (
-      SELECT cityHash64(kind, digest) AS id, toUInt8(1) AS popular
-      FROM {db:Identifier}.indicator_hourly
-      WHERE hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC')) AND hour < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-      GROUP BY id
-      HAVING uniqMerge(tenants) >= {popularTenants:UInt32} OR uniqMerge(sensors) >= {popularSensors:UInt32}
+${POPULAR_SQL}
     ) AS pop ON w.id = pop.id
   )
   ARRAY JOIN fams AS fam

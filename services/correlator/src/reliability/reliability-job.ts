@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@repute/analytics';
 import type { RedisClient } from '@repute/store';
-import { estimateReliability, type ReliabilityOptions, type SourceRates } from './estimate-reliability.ts';
-import { loadReliability, reliabilityField, reliabilityKey, saveReliability } from './reliability-store.ts';
+import { REPORTER_SOURCE } from '@repute/verdicts';
+import { estimateReliability, type ReliabilityOptions, type SourceReliability } from './estimate-reliability.ts';
+import { estimateReporters } from './estimate-reporters.ts';
+import { loadReliability, reliabilityField, reliabilityKey, saveReliability, type MeasuredRates } from './reliability-store.ts';
 
 export interface ReliabilityLog {
   info(obj: object, msg: string): void;
@@ -27,7 +29,7 @@ export interface ReliabilityJobOptions {
 /** The measured rates in force and the loop that renews them. */
 export interface ReliabilityJob {
   /** The rates in force by `<source>|<engine>`; a source absent here keeps its configured prior. */
-  current(): ReadonlyMap<string, SourceRates>;
+  current(): ReadonlyMap<string, MeasuredRates>;
   /** Estimates now, saves and adopts the result; a failure is logged and the rates in force stay. */
   runOnce(): Promise<void>;
   /** Stops the loop and waits for a run under way. */
@@ -35,6 +37,20 @@ export interface ReliabilityJob {
 }
 
 const DEFAULT_INTERVAL_MS = 600_000;
+
+/**
+ * A tenant's record as a reporter, kept beside the sources' rates (field `reporter|<tenant>`):
+ * the share of its judged reports that others confirmed, and the counts it was measured on.
+ */
+function reporterEntry(r: { tenant: string; confirmed: number; contradicted: number }): SourceReliability {
+  const judged = r.confirmed + r.contradicted;
+  const share = judged === 0 ? 0.5 : r.confirmed / judged;
+  return {
+    source: REPORTER_SOURCE, engine: r.tenant,
+    tpr: Math.min(0.999, Math.max(0.001, share)), fpr: Math.min(0.999, Math.max(0.001, 1 - share)),
+    labelledMalicious: r.confirmed, labelledBenign: r.contradicted,
+  };
+}
 
 /**
  * Loads the saved rates, then renews them every `intervalMs`. Of several correlators sharing the
@@ -49,7 +65,7 @@ export async function startReliabilityJob(options: ReliabilityJobOptions): Promi
   const clock = options.clock ?? Date.now;
   const lockKey = `${reliabilityKey(prefix)}:lock`;
   const owner = randomUUID();
-  let rates: ReadonlyMap<string, SourceRates> = new Map();
+  let rates: ReadonlyMap<string, MeasuredRates> = new Map();
   // Counts the estimates adopted, so a reload that read Redis before one was saved does not
   // replace it with the older rates when its answer comes in after.
   let adopted = 0;
@@ -71,12 +87,16 @@ export async function startReliabilityJob(options: ReliabilityJobOptions): Promi
     const started = performance.now();
     let estimates;
     try {
-      estimates = await estimateReliability(clickhouse, database, { ...options.estimate, priors: options.priors, now: clock() });
+      const now = clock();
+      estimates = [
+        ...await estimateReliability(clickhouse, database, { ...options.estimate, priors: options.priors, now }),
+        ...(await estimateReporters(clickhouse, database, { ...options.estimate, now })).map(reporterEntry),
+      ];
     } catch (err) {
       log.error({ err }, 'source reliability estimate failed; keeping the rates in force');
       return;
     }
-    rates = new Map(estimates.map((e) => [reliabilityField(e.source, e.engine), { tpr: e.tpr, fpr: e.fpr }]));
+    rates = new Map(estimates.map((e) => [reliabilityField(e.source, e.engine), { tpr: e.tpr, fpr: e.fpr, labelledMalicious: e.labelledMalicious, labelledBenign: e.labelledBenign }]));
     adopted += 1;
     log.info({ sources: estimates.length, ms: Math.round(performance.now() - started) }, 'source reliability estimated');
     try {

@@ -42,10 +42,16 @@ function isRate(x: unknown): x is number {
   return typeof x === 'number' && x > 0 && x < 1;
 }
 
+/** Rates with the counts they were measured on. */
+export interface MeasuredRates extends SourceRates {
+  labelledMalicious?: number;
+  labelledBenign?: number;
+}
+
 /** The saved rates by `<source>|<engine>`; a field that does not parse as rates is left out. */
-export async function loadReliability(redis: RedisClient, prefix: string): Promise<ReadonlyMap<string, SourceRates>> {
+export async function loadReliability(redis: RedisClient, prefix: string): Promise<ReadonlyMap<string, MeasuredRates>> {
   const saved = await redis.hgetall(reliabilityKey(prefix));
-  const map = new Map<string, SourceRates>();
+  const map = new Map<string, MeasuredRates>();
   for (const [field, json] of Object.entries(saved)) {
     let value: Partial<StoredReliability>;
     try {
@@ -53,7 +59,13 @@ export async function loadReliability(redis: RedisClient, prefix: string): Promi
     } catch {
       continue;
     }
-    if (isRate(value.tpr) && isRate(value.fpr)) map.set(field, { tpr: value.tpr, fpr: value.fpr });
+    if (!isRate(value.tpr) || !isRate(value.fpr)) continue;
+    const counted = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+    map.set(field, {
+      tpr: value.tpr, fpr: value.fpr,
+      ...(counted(value.labelledMalicious) ? { labelledMalicious: value.labelledMalicious } : {}),
+      ...(counted(value.labelledBenign) ? { labelledBenign: value.labelledBenign } : {}),
+    });
   }
   return map;
 }

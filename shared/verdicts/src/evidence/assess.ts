@@ -3,7 +3,7 @@ import type { Policy } from '../policy/load-policy.ts';
 import type { PolicyRule } from '../policy/policy-schema.ts';
 import { allowListOf } from '../policy/lists.ts';
 import { wordWeight } from './likelihood.ts';
-import type { Assessment, GraphEvidence, IndicatorState, ReliabilityMap, Word } from './types.ts';
+import { REPORTER_SOURCE, type Assessment, type GraphEvidence, type IndicatorState, type ReliabilityMap, type Word } from './types.ts';
 
 /**
  * How a cap ranks verdicts: an allow list capped at `unknown` still lets an indicator be called
@@ -157,7 +157,8 @@ export function assess(state: IndicatorState, policy: Policy, now: number, relia
   const all = new Set<string>();
   for (const c of s.contributions) if (c.weight > 0) for (const tenant of c.tenants) all.add(tenant);
   const trusted = all.has(TRUSTED);
-  const independent = trusted || all.size >= doc.malicious.minTenants;
+  const reporter = all.size === 1 && !s.widespread ? establishedReporter(policy, reliability, [...all][0]!) : undefined;
+  const independent = trusted || all.size >= doc.malicious.minTenants || reporter !== undefined;
 
   const decide = (lifted: boolean): { verdict: Verdict; guards: Reason[] } => {
     const guards: Reason[] = [];
@@ -178,6 +179,8 @@ export function assess(state: IndicatorState, policy: Policy, now: number, relia
   };
 
   const global = decide(false);
+  // Which tenant stands behind it stays unsaid: answers never name tenants.
+  if (reporter !== undefined && global.verdict === 'malicious') global.guards.push({ rule: 'consensus.reporter', weight: 0, evidence: 1, detail: 'one tenant with a record of early reports others confirmed' });
   const reasons = explain(s.contributions, [...s.guards, ...global.guards]);
   const confidence = confidenceOf(global.verdict, s.logOdds, policy);
   const propagates = allow === undefined;
@@ -205,6 +208,20 @@ export function assess(state: IndicatorState, policy: Policy, now: number, relia
   }
   if (assessment.views !== undefined && Object.keys(assessment.views).length > MAX_VIEWS) delete assessment.views;
   return assessment;
+}
+
+/**
+ * The tenant's record as a reporter when it meets the policy's bar (`malicious.reporters`):
+ * enough early reports that others confirmed, and a large enough share of its judged ones.
+ */
+function establishedReporter(policy: Policy, reliability: ReliabilityMap | undefined, tenant: string): { confirmed: number } | undefined {
+  const bar = policy.doc.malicious.reporters;
+  if (bar === undefined || reliability === undefined || tenant === '' || tenant === TRUSTED) return undefined;
+  const record = reliability.get(`${REPORTER_SOURCE}|${tenant}`);
+  const confirmed = record?.labelledMalicious ?? 0;
+  const contradicted = record?.labelledBenign ?? 0;
+  if (confirmed < bar.minConfirmed || confirmed / (confirmed + contradicted) < bar.minShare) return undefined;
+  return { confirmed };
 }
 
 function confidenceOf(verdict: Verdict, logOdds: number, policy: Policy): number {

@@ -78,8 +78,16 @@ export interface IndicatorState {
   override?: { verdict: Verdict } | undefined;
 }
 
-/** Measured reliability of one engine, keyed `<source>|<engine>`. */
-export type ReliabilityMap = ReadonlyMap<string, { tpr: number; fpr: number }>;
+/**
+ * Measured reliability of one engine, keyed `<source>|<engine>`, with the counts of settled
+ * indicators it was measured on; a tenant's record as a reporter sits under
+ * `reporter|<tenant>` (`labelledMalicious`: its early reports others confirmed,
+ * `labelledBenign`: those on popular indicators nobody else accused).
+ */
+export type ReliabilityMap = ReadonlyMap<string, { tpr: number; fpr: number; labelledMalicious?: number; labelledBenign?: number }>;
+
+/** The source name under which tenants' records as reporters travel with the reliability map. */
+export const REPORTER_SOURCE = 'reporter';
 
 /** One piece of evidence behind a verdict (a record reason). */
 export type { Reason, TenantView };

@@ -3,15 +3,18 @@ import { registrableDomain, type IndicatorKind as Kind } from '@repute/core';
 
 /**
  * The names a listed domain may cover `name` through: itself and its parents up to its
- * registrable domain by the Public Suffix List, private section included. A listed `web.app`,
- * `github.io` or `netlify.app` is the platform, not the unrelated owners of its subdomains: a
- * phishing page on `login-x.web.app` is not covered by the platform's place in a top-sites list.
+ * registrable domain by the Public Suffix List, private section included, and never into a
+ * `boundary` (a platform the policy names whose subdomains belong to its users, where the
+ * list lacks it). A listed `web.app`, `github.io` or `weebly.com` is the platform, not the
+ * unrelated owners of its subdomains: a phishing page on `login-x.web.app` is not covered by the
+ * platform's place in a top-sites list.
  * The last name asked about is remembered: a policy asks every list about the same name in turn.
  */
 let lastName = '';
+let lastBoundaries: ReadonlySet<string> | undefined;
 let lastCovering: string[] = [];
-function coveringNames(name: string): string[] {
-  if (name === lastName) return lastCovering;
+function coveringNames(name: string, boundaries: ReadonlySet<string> | undefined): string[] {
+  if (name === lastName && boundaries === lastBoundaries) return lastCovering;
   let registrable: string | null = null;
   try {
     registrable = registrableDomain(name);
@@ -25,10 +28,13 @@ function coveringNames(name: string): string[] {
       const dot = n.indexOf('.');
       if (dot < 0) break;
       n = n.slice(dot + 1);
+      // The platform's own `www` is the platform.
+      if (boundaries?.has(n) === true && name !== `www.${n}`) break;
       names.push(n);
     }
   }
   lastName = name;
+  lastBoundaries = boundaries;
   lastCovering = names;
   return names;
 }
@@ -44,16 +50,21 @@ export class IndicatorList {
   #exact = new Set<string>();
   #domains = new Set<string>();
   readonly #exactDomains: boolean;
+  readonly #boundaries: ReadonlySet<string> | undefined;
   #ips = new BlockList();
   #ipCount = 0;
   // Kinds the list holds entries of: a policy asks every list about every indicator it scores,
   // and most lists hold one kind.
   #kinds = new Set<Kind>();
 
-  /** `exactDomains`: listed domains cover only themselves, not their subdomains (see `match` in the policy). */
-  constructor(id: string, options: { exactDomains?: boolean } = {}) {
+  /**
+   * `exactDomains`: listed domains cover only themselves, not their subdomains (see `match` in
+   * the policy). `boundaries`: platforms whose subdomains a listed parent never covers.
+   */
+  constructor(id: string, options: { exactDomains?: boolean; boundaries?: ReadonlySet<string> } = {}) {
     this.id = id;
     this.#exactDomains = options.exactDomains === true;
+    this.#boundaries = options.boundaries;
   }
 
   get size(): number {
@@ -99,7 +110,7 @@ export class IndicatorList {
       case 'domain': {
         const name = value.toLowerCase();
         if (this.#exactDomains) return this.#domains.has(name);
-        for (const n of coveringNames(name)) if (this.#domains.has(n)) return true;
+        for (const n of coveringNames(name, this.#boundaries)) if (this.#domains.has(n)) return true;
         return false;
       }
       case 'url':

@@ -25,8 +25,8 @@ export interface Policy {
 /** The policy shipped with the package. */
 export const DEFAULT_POLICY_PATH = new URL('../../policy/default.json', import.meta.url).pathname;
 
-function loadList(ref: ListRefDocument, baseDir: string): IndicatorList {
-  const list = new IndicatorList(ref.id, { exactDomains: ref.match === 'exact' });
+function loadList(ref: ListRefDocument, baseDir: string, boundaries: ReadonlySet<string>): IndicatorList {
+  const list = new IndicatorList(ref.id, { exactDomains: ref.match === 'exact', boundaries });
   if (ref.path !== undefined) {
     const path = isAbsolute(ref.path) ? ref.path : resolve(baseDir, ref.path);
     let text: string;
@@ -66,11 +66,12 @@ export function buildPolicy(doc: unknown, baseDir: string, path?: string): Polic
   if (!(thresholds.clean < thresholds.suspicious && thresholds.suspicious < thresholds.malicious)) {
     throw new VerdictsError('REPUTE_VERDICTS_POLICY_INVALID', 'thresholds must order clean < suspicious < malicious');
   }
+  const boundaries = new Set((doc.userContentHosts ?? []).map((d) => d.toLowerCase()));
   return {
     doc,
     version: doc.version,
-    allow: doc.allowLists.map((ref) => ({ list: loadList(ref, baseDir), cap: ref.cap ?? 'unknown' })),
-    block: doc.blockLists.map((ref) => loadList(ref, baseDir)),
+    allow: doc.allowLists.map((ref) => ({ list: loadList(ref, baseDir, boundaries), cap: ref.cap ?? 'unknown' })),
+    block: doc.blockLists.map((ref) => loadList(ref, baseDir, boundaries)),
     ...(path !== undefined ? { path } : {}),
   };
 }

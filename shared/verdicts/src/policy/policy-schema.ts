@@ -88,6 +88,12 @@ export const PolicySchema = Type.Object(
      * packers): the n-th strongest word of a class counts `discount[n]` of its log-likelihood.
      */
     discount: Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { minItems: 1, maxItems: 16 }),
+    /**
+     * Hosting platforms whose subdomains belong to their users, where the Public Suffix List's
+     * private section lacks them: a listed platform (`weebly.com` in a top-sites list) never
+     * covers a user's site on it (`paypal-login.weebly.com`).
+     */
+    userContentHosts: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9.-]+\\.[a-z0-9-]+$', maxLength: 253 }), { maxItems: 10_000 })),
     rules: Type.Record(Type.String({ pattern: '^[a-z_]+(\\.[a-z_]+)?$' }), Rule),
     malicious: Type.Object(
       {
@@ -98,6 +104,15 @@ export const PolicySchema = Type.Object(
          * or the operator's block list stands behind it; fewer convict in their own view only.
          */
         minTenants: Type.Integer({ minimum: 1 }),
+        /**
+         * A tenant with a record of early reports that others confirmed (at least `minConfirmed`,
+         * at least `minShare` of its judged reports) counts as independent on its own, except on
+         * what is widespread: its evidence convicts for everyone. Absent: no tenant does.
+         */
+        reporters: Type.Optional(Type.Object(
+          { minConfirmed: Type.Integer({ minimum: 1 }), minShare: Type.Number({ minimum: 0, maximum: 1 }) },
+          { additionalProperties: false },
+        )),
       },
       { additionalProperties: false },
     ),
