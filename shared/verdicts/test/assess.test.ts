@@ -192,6 +192,19 @@ test('a tenant with a record of confirmed early reports convicts for everyone, e
   assert.notEqual(popular.verdict, 'malicious');
 });
 
+test("no one tenant's evidence may be indispensable to a global conviction", () => {
+  // A poisoner floods a popular installer with detections from every class it can name; one
+  // honest tenant's sandbox hedges `suspicious`. Two tenants, but one accusation.
+  const flood = ['av1', 'av2', 'av3'].flatMap((e) => [word(e, 'mallory'), { ...word(e, 'mallory'), source: 'sandbox' as const }]);
+  const honest = { ...word('sb', 'acme', 'suspicious'), source: 'sandbox' as const };
+  const a = assess(state({ sensors: 40, tenants: 3, words: [...flood, honest] }), policy, NOW);
+  assert.notEqual(a.verdict, 'malicious', JSON.stringify(a.reasons));
+  assert.ok(a.reasons.some((r) => r.rule === 'guard.single_tenant'));
+  // Two tenants whose evidence each stands on its own still convict.
+  const b = assess(state({ sensors: 3, tenants: 2, words: [word('av1', 't1'), word('av2', 't2')] }), policy, NOW);
+  assert.equal(b.verdict, 'malicious');
+});
+
 test('reasons: one row per rule and contributor, at most ten, in a stable order', () => {
   const words = Array.from({ length: 14 }, (_, i) => word(`av${String(i).padStart(2, '0')}`, `t${i % 3}`));
   const a = assess(state({ sensors: 20, tenants: 3, words }), policy, NOW);

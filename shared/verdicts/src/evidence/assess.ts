@@ -12,6 +12,9 @@ import { REPORTER_SOURCE, type Assessment, type GraphEvidence, type IndicatorSta
  */
 const CAP_ORDER: Record<Verdict, number> = { clean: 0, unknown: 1, suspicious: 2, malicious: 3 };
 const HOUR = 3_600_000;
+/** Tenants beyond which no one tenant is checked for being indispensable to a conviction. */
+const MAX_LEAVE_ONE_OUT = 6;
+
 /** Reasons a record carries: the strongest contributions, then the guards and caps. */
 const MAX_REASONS = 10;
 /** Tenant views a record carries at most. */
@@ -158,7 +161,7 @@ export function assess(state: IndicatorState, policy: Policy, now: number, relia
   for (const c of s.contributions) if (c.weight > 0) for (const tenant of c.tenants) all.add(tenant);
   const trusted = all.has(TRUSTED);
   const reporter = all.size === 1 && !s.widespread ? establishedReporter(policy, reliability, [...all][0]!) : undefined;
-  const independent = trusted || all.size >= doc.malicious.minTenants || reporter !== undefined;
+  const independent = trusted || reporter !== undefined || (all.size >= doc.malicious.minTenants && !hasIndispensableTenant(state, policy, now, reliability, allow !== undefined, all));
 
   const decide = (lifted: boolean): { verdict: Verdict; guards: Reason[] } => {
     const guards: Reason[] = [];
@@ -208,6 +211,26 @@ export function assess(state: IndicatorState, policy: Policy, now: number, relia
   }
   if (assessment.views !== undefined && Object.keys(assessment.views).length > MAX_VIEWS) delete assessment.views;
   return assessment;
+}
+
+/**
+ * Whether one tenant's evidence is indispensable to the conviction: without it, the rest would
+ * not make the indicator even suspicious. Tenants counted this way are not independent
+ * witnesses: a poisoner's flood on a popular installer plus one honest sandbox's hedged
+ * `suspicious` is one tenant's accusation, not two. (Checked only when the tenants are few;
+ * each leave-one-out is a re-scoring without that tenant's words and graph evidence.)
+ */
+function hasIndispensableTenant(state: IndicatorState, policy: Policy, now: number, reliability: ReliabilityMap | undefined, allowListed: boolean, tenants: ReadonlySet<string>): boolean {
+  if (tenants.size > MAX_LEAVE_ONE_OUT) return false;
+  for (const tenant of tenants) {
+    const without: IndicatorState = {
+      ...state,
+      words: state.words.filter((w) => w.tenant !== tenant || w.trusted),
+      graph: state.graph.filter((g) => (g.tenants ?? []).some((t) => t !== tenant)),
+    };
+    if (score(without, policy, now, reliability, allowListed).logOdds < policy.doc.thresholds.suspicious) return true;
+  }
+  return false;
 }
 
 /**
