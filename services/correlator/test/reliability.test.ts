@@ -195,7 +195,7 @@ async function redisSetup(t: TestContext) {
 }
 
 test('a tenant earns a record as a reporter by early reports that two others confirm; copying them or accusing the popular earns none', async (t) => {
-  const { insert, estimate, database, clickhouse } = await setup(t);
+  const { insert, database, clickhouse } = await setup(t);
   const rows: TelemetryRow[] = [];
   const av = { source: 'engine', engine: 'av', category: 'malicious' };
   for (let i = 0; i < 12; i++) {
@@ -223,7 +223,6 @@ test('a tenant earns a record as a reporter by early reports that two others con
   ]);
   // Outside the window nothing counts.
   assert.deepEqual(await estimateReporters(clickhouse, database, { now: NOW, windowDays: 1 }), []);
-  void estimate;
 });
 
 const estimateOf = (engine: string, tpr: number, fpr: number): SourceReliability => ({ source: 'engine', engine, tpr, fpr, labelledMalicious: 10, labelledBenign: 20 });

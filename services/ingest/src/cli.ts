@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import { createBus } from '@repute/bus';
+import { createBus, listDeadLetters, replayDeadLetters } from '@repute/bus';
 import { ConfigError } from '@repute/config';
 import { TELEMETRY_DLQ_TOPIC } from '@repute/telemetry';
 import { loadIngestConfig } from './config.ts';
-import { listDeadLetters, replayDeadLetters } from './dlq/dead-letters.ts';
 
 const USAGE = `usage: node services/ingest/src/cli.ts dlq list [--topic <dlq topic>] [--limit <n>]
        node services/ingest/src/cli.ts dlq replay [--topic <dlq topic>] [--timeout-ms <ms>]

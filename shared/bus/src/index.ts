@@ -7,3 +7,4 @@ export { KafkaBus, type KafkaBusOptions } from './kafka-bus.ts';
 export type { KafkaCompression } from './kafka-compression.ts';
 export { instrumentBus } from './metrics.ts';
 export type { BusLogger } from './log.ts';
+export { listDeadLetters, replayDeadLetters, REPLAY_GROUP, type DeadLetter } from './dead-letters.ts';

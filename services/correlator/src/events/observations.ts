@@ -48,7 +48,8 @@ function digestKey(kind: IndicatorKind, value: string, cache?: DigestCache): { d
   return known;
 }
 
-function hostOf(url: string): { kind: IndicatorKind; value: string } | undefined {
+/** The host of a URL as an indicator: a domain, or an IP (brackets of an IPv6 literal removed). */
+export function hostOf(url: string): { kind: IndicatorKind; value: string } | undefined {
   try {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
     if (host === '') return undefined;

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { AGGREGATE_EVENTS, type ClickHouseClient } from '@repute/analytics';
 import { digestAndKey, recordKey, type IndicatorKind } from '@repute/core';
 import type { RedisClient } from '@repute/store';
@@ -7,6 +6,7 @@ import {
   type Assessment, type GraphEvidence, type IndicatorRef, type KeyCommand, type Policy,
 } from '@repute/verdicts';
 import type { Correlator, VerdictChange } from '../correlator.ts';
+import { hostOf } from '../events/observations.ts';
 
 export interface PropagationDeps {
   redis: RedisClient;
@@ -79,14 +79,13 @@ interface Step {
 
 interface Walk {
   source: IndicatorRef;
-  convicted: boolean;
+  /** How strongly the source accuses (see strengthOf): 1 convicted, 0 no longer accusing (it withdraws all it raised). */
+  strength: number;
   frontier: Step[];
   visited: Set<string>;
-  /** Where the source's own graph evidence came from: never walked back into. */
+  /** The nodes its accusation rests on: never walked back into. */
   ancestry: string[];
   tenants: string[];
-  /** Whether the source still accuses anything (else it withdraws all it raised). */
-  propagating: boolean;
   contributions: Map<string, { ref: IndicatorRef; evidence: GraphEvidence }>;
 }
 
@@ -153,16 +152,15 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
     }
     return {
       source,
-      convicted: strength === 1,
+      strength,
       frontier: strength > 0 ? [{ ref: source, weight: relationRule.weight * strength, path: [source.key] }] : [],
       visited: new Set([source.key, ...ancestry]),
       ancestry,
       tenants: assessment.tenants,
-      propagating: strength > 0,
       contributions: new Map(),
     };
   });
-  addPathPrefixes(policy, walks, inspected.map((x) => x.decoded.state.sensors));
+  addPathPrefixes(policy, relationRule.weight, walks, inspected.map((x) => x.decoded.state.sensors));
 
   // Whether an intermediate node may relay, by record key.
   const relays = new Map<string, boolean>();
@@ -212,7 +210,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
               from: { kind: from.ref.kind, value: from.ref.value, key: from.ref.key }, source: w.source.key, rel: e.rel, hops: hop, weight,
               origins: [...w.ancestry, ...from.path].slice(-MAX_ORIGINS),
               tenants: w.tenants.length > 0 ? w.tenants : [TRUSTED],
-              ...(hop === 1 && w.convicted ? { convictedSensors: Number(e.sensors) } : {}),
+              ...(hop === 1 && w.strength === 1 ? { convictedSensors: Number(e.sensors) } : {}),
               sensors: Number(e.sensors),
               ...(e.rel === 'hosted_on' && e.direction === 'out' ? { dedicated: false } : {}),
             },
@@ -237,7 +235,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
       // A node the walk skips only because its evidence came through it keeps what it had: it
       // gets nothing new from here (no echo), and withdrawing would let two nodes that raised
       // each other before take turns dropping and raising each other, round after round.
-      if (w.propagating && w.ancestry.includes(old.key)) continue;
+      if (w.strength > 0 && w.ancestry.includes(old.key)) continue;
       writes.push(['hdel', stateKeys(prefix, old.key).state, `${GRAPH_PREFIX}${w.source.key}`]);
       writes.push(['srem', raisedKey(prefix, w.source.key), JSON.stringify(old)]);
       touched.set(old.key, old);
@@ -282,41 +280,29 @@ export function pathPrefixOf(url: string): string | undefined {
  * convicts the URL and its path prefix, never the site. Only URLs that were seen themselves
  * pass it on (a prefix convicted this way accuses no parent of its own), and never to the root.
  */
-function hostOfUrl(url: string): { kind: IndicatorKind; value: string } | undefined {
-  try {
-    const name = new URL(url).hostname;
-    if (name === '') return undefined;
-    return isIP(name.replace(/^\[|\]$/g, '')) !== 0 ? { kind: 'ip', value: name.replace(/^\[|\]$/g, '') } : { kind: 'domain', value: name };
-  } catch {
-    return undefined;
-  }
-}
-
-function addPathPrefixes(policy: Policy, walks: Walk[], sensors: readonly number[]): void {
+function addPathPrefixes(policy: Policy, ruleWeight: number, walks: Walk[], sensors: readonly number[]): void {
   const weight = relationWeight(policy, 'path_prefix', 'out');
   if (weight === 0) return;
   walks.forEach((w, i) => {
-    if (w.source.kind !== 'url' || !w.propagating || (sensors[i] ?? 0) === 0) return;
+    if (w.source.kind !== 'url' || w.strength === 0 || (sensors[i] ?? 0) === 0) return;
     const prefix = pathPrefixOf(w.source.value);
     if (prefix === undefined || allowListOf(policy, 'url', prefix) !== undefined) return;
     // A listed host (a paste or file-sharing service, a shortener, a top site) keeps its users'
     // content side by side: one bad paste says nothing of the next one's directory.
-    const host = hostOfUrl(prefix);
+    const host = hostOf(prefix);
     if (host === undefined || allowListOf(policy, host.kind, host.value) !== undefined) return;
     const { digest, key } = digestAndKey('url', prefix);
     if (w.visited.has(key)) return;
     w.visited.add(key);
-    const step = w.frontier[0];
-    if (step === undefined) return;
     w.contributions.set(key, {
       ref: { kind: 'url', value: prefix, digest, key },
       evidence: {
         from: { kind: 'url', value: w.source.value, key: w.source.key }, source: w.source.key, rel: 'path_prefix', hops: 1,
-        weight: Math.round(step.weight * weight * 100) / 100,
+        weight: Math.round(w.strength * ruleWeight * weight * 100) / 100,
         origins: [...w.ancestry, w.source.key].slice(-MAX_ORIGINS),
         tenants: w.tenants.length > 0 ? w.tenants : [TRUSTED],
         // Hard evidence: a convicted page's own directory is where its kit lives.
-        ...(w.convicted ? { dedicated: true, convictedSensors: sensors[i] ?? 0 } : {}),
+        ...(w.strength === 1 ? { dedicated: true, convictedSensors: sensors[i] ?? 0 } : {}),
       },
     });
   });

@@ -1,4 +1,4 @@
-import { createBus } from '@repute/bus';
+import { createBus, listDeadLetters, replayDeadLetters } from '@repute/bus';
 import { redisUrlOf } from '../cli-config.ts';
 import { emit, type CommandContext } from '../context.ts';
 
@@ -14,9 +14,8 @@ function busOf(ctx: CommandContext) {
   return createBus(config.BUS_KIND === 'redis' ? { ...config, REDIS_URL: redisUrlOf(config) } : config, log);
 }
 
-/** `dlq list`: the dead letters of the telemetry topic (the ingest service's implementation). */
+/** `dlq list`: the dead letters of the telemetry topic. */
 export async function dlqList(ctx: CommandContext, options: { topic?: string; limit: string }): Promise<number> {
-  const { listDeadLetters } = await import('@repute/ingest');
   const topic = options.topic ?? `${ctx.config.TELEMETRY_TOPIC}.dlq`;
   const bus = busOf(ctx);
   try {
@@ -30,7 +29,6 @@ export async function dlqList(ctx: CommandContext, options: { topic?: string; li
 
 /** `dlq replay`: sends every dead letter not yet replayed back to its topic. */
 export async function dlqReplay(ctx: CommandContext, options: { topic?: string; timeoutMs: string }): Promise<number> {
-  const { replayDeadLetters } = await import('@repute/ingest');
   const topic = options.topic ?? `${ctx.config.TELEMETRY_TOPIC}.dlq`;
   const bus = busOf(ctx);
   try {

@@ -161,7 +161,10 @@ export function assess(state: IndicatorState, policy: Policy, now: number, relia
   for (const c of s.contributions) if (c.weight > 0) for (const tenant of c.tenants) all.add(tenant);
   const trusted = all.has(TRUSTED);
   const reporter = all.size === 1 && !s.widespread ? establishedReporter(policy, reliability, [...all][0]!) : undefined;
-  const independent = trusted || reporter !== undefined || (all.size >= doc.malicious.minTenants && !hasIndispensableTenant(state, policy, now, reliability, allow !== undefined, all));
+  // The leave-one-out re-scoring only matters to a conviction: skipped below the threshold,
+  // where every scored event lands.
+  const independent = trusted || reporter !== undefined || (all.size >= doc.malicious.minTenants
+    && (s.logOdds < doc.thresholds.malicious || !hasIndispensableTenant(state, policy, now, reliability, allow !== undefined, all)));
 
   const decide = (lifted: boolean): { verdict: Verdict; guards: Reason[] } => {
     const guards: Reason[] = [];

@@ -1,4 +1,4 @@
-import { DLQ_HEADERS, type Bus, type BusMessage } from '@repute/bus';
+import { DLQ_HEADERS, type Bus, type BusMessage } from './types.ts';
 
 /** One dead letter as an operator sees it. */
 export interface DeadLetter {
