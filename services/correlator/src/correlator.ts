@@ -6,10 +6,10 @@ import type { Verdict } from '@repute/core';
 import { isCluster, type RedisClient, type ReputationStore } from '@repute/store';
 import { decodeEnvelope } from '@repute/telemetry';
 import {
-  assess, convictedAnywhere, decodeState, execBySlot, pendingPropagationKey, recordOf, recordSignature, stateKeys, verdictLogRows, wordField, writtenCommands,
+  allowListOf, assess, convictedAnywhere, decodeState, execBySlot, pendingPropagationKey, recordOf, recordSignature, stateKeys, verdictLogRows, wordField, writtenCommands,
   type Assessment, type DecodedState, type IndicatorRef, type KeyCommand, type Policy, type ReliabilityMap, type VerdictChange,
 } from '@repute/verdicts';
-import { observe, telemetryRows, type DigestCache, type Mention, type Observation } from './events/observations.ts';
+import { hostOf, observe, telemetryRows, type DigestCache, type Mention, type Observation } from './events/observations.ts';
 import { OBSERVE_BATCH_SCRIPT } from './state/observe-script.ts';
 import { insertQueue, takeGroup } from './sink/insert-queue.ts';
 import { LineBuffer } from './sink/line-buffer.ts';
@@ -87,10 +87,13 @@ function idHash(id: string): string {
 }
 
 /** One indicator of a batch with the events that mention it, in bus order. */
+/** An indicator to walk again, not before `at` (now when unset). */
+type Requeued = IndicatorRef & { at?: number };
+
 interface IndicatorEvents {
   ref: Mention;
   receivedAt: number;
-  events: { o: Observation; subject: boolean; hash: string }[];
+  events: { o: Observation; subject: boolean; detected: boolean; hash: string }[];
 }
 
 /** A batch's telemetry rows, encoded. */
@@ -270,7 +273,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
           byKey.set(m.key, entry);
         }
         entry.receivedAt = o.receivedAt;
-        entry.events.push({ o, subject: i === 0, hash });
+        entry.events.push({ o, subject: i === 0, detected: m.detected === true, hash });
       });
     }
     return [...byKey.values()];
@@ -292,11 +295,11 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       const minutes = new Map<number, number>();
       const expireAts: number[] = [];
       const packed: (string | number | number[])[] = [entry.ref.value, expireAts];
-      for (const { o, subject, hash } of entry.events) {
+      for (const { o, subject, detected, hash } of entry.events) {
         const minute = Math.floor(o.time / DEDUP_BUCKET_MS);
         let set = minutes.get(minute);
         if (set === undefined) minutes.set(minute, (set = minutes.size + 1));
-        const d = subject ? o.detection : undefined;
+        const d = detected ? o.detection : undefined;
         // Sensors are the tenant's own names: counted within their tenant, so one tenant's
         // invented sensor ids are never somebody else's.
         packed.push(set, hash, `${o.tenant}/${o.sensor}`, o.tenant, String(o.time), subject && o.signed ? 1 : 0,
@@ -348,7 +351,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   const logRows = (changes: VerdictChange[], policy: Policy): VerdictLogRow[] => verdictLogRows(changes, policy.version, now());
 
   /** Runs indicators' scripts, assesses them and writes their records, into `into`. */
-  async function applySlice(entries: IndicatorEvents[], policy: Policy, into: { changes: VerdictChange[]; held: Held[]; requeue: IndicatorRef[] }): Promise<void> {
+  async function applySlice(entries: IndicatorEvents[], policy: Policy, into: { changes: VerdictChange[]; held: Held[]; requeue: Requeued[] }): Promise<void> {
     const calls = scriptCalls(entries);
     const entriesByKey = new Map<string, IndicatorEvents>();
     for (const e of entries) entriesByKey.set(e.ref.key, e);
@@ -383,12 +386,15 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
     for (let n = 0; n < items.length; n++) {
       const i = items[n]!;
       if (i.assessment.verdict !== i.decoded.verdict || !SEVERE.has(i.assessment.verdict)) continue;
-      const at = requeuedAt.get(i.ref.key);
-      if (at !== undefined && t - at < REQUEUE_COOLDOWN_MS) continue;
       const entry = entriesByKey.get(i.ref.key);
       if (entry === undefined || !entry.events.some((e) => e.o.mentions.length > 1)) continue;
-      requeuedAt.set(i.ref.key, t);
-      into.requeue.push(i.ref);
+      // At most one walk per cooldown: a relation that arrives within it is walked when the
+      // cooldown ends (the queue holds one entry per indicator, at its earliest time).
+      const last = requeuedAt.get(i.ref.key);
+      const at = last !== undefined && t - last < REQUEUE_COOLDOWN_MS ? last + REQUEUE_COOLDOWN_MS : t;
+      if (at === last) continue;
+      requeuedAt.set(i.ref.key, at);
+      into.requeue.push({ ...i.ref, at });
     }
     if (requeuedAt.size > REQUEUE_REMEMBERED) for (const [key, at] of requeuedAt) if (t - at >= REQUEUE_COOLDOWN_MS) requeuedAt.delete(key);
     // Held at once, in decision order: a pass of detections may run before this pass's next slice.
@@ -433,7 +439,7 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
   async function runPass(lane: 'urgent' | 'plain'): Promise<void> {
     const group = takeGroup(waiting[lane], (w) => w.observations.length, PASS_EVENTS);
     const policy = deps.policy();
-    const result = { changes: [] as VerdictChange[], held: [] as Held[], requeue: [] as IndicatorRef[] };
+    const result = { changes: [] as VerdictChange[], held: [] as Held[], requeue: [] as Requeued[] };
     try {
       const urgentFirst = async () => {
         while (waiting.urgent.length > 0) await runPass('urgent');
@@ -465,7 +471,8 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
         for (const h of result.held) await h.mark();
         if (result.requeue.length > 0) {
           const at = now();
-          await redis.zadd(pendingPropagationKey(prefix), ...result.requeue.flatMap((r) => [at, JSON.stringify({ kind: r.kind, value: r.value, digest: r.digest, key: r.key })]));
+          // LT: an indicator already waiting keeps its earlier turn.
+          await redis.zadd(pendingPropagationKey(prefix), 'LT', ...result.requeue.flatMap((r) => [r.at ?? at, JSON.stringify({ kind: r.kind, value: r.value, digest: r.digest, key: r.key })]));
         }
       } finally {
         for (const h of result.held) h.release();
@@ -493,12 +500,19 @@ export function createCorrelator(deps: CorrelatorDeps): Correlator {
       // happened. The token drops a retried batch; ReplacingMergeTree collapses the rest.
       const rows = new LineBuffer();
       const digests: DigestCache = new Map();
+      const policy = deps.policy();
+      // On a listed host (a file share, a top site) the query names the content, not a
+      // recipient: `drive.google.com/uc?id=…` is a different file for every id.
+      const tokenised = (url: string): boolean => {
+        const host = hostOf(url);
+        return host !== undefined && allowListOf(policy, host.kind, host.value) === undefined;
+      };
       let invalid = 0;
       for (let n = 0; n < batch.length; n++) {
         if (n > 0 && n % YIELD_EVERY === 0) await yieldToLoop();
         const message = batch[n]!;
         try {
-          const o = observe(decodeEnvelope(message.value), digests);
+          const o = observe(decodeEnvelope(message.value), digests, tokenised);
           const own = telemetryRows(o).map((r) => JSON.stringify(telemetryTuple(r)));
           observations.push(o);
           for (let i = 0; i < own.length; i++) rows.push(own[i]!);

@@ -72,6 +72,38 @@ export function e2eSuite(kind: BusKind): void {
       { kind: 'url', verdict: 'suspicious', source: 'propagation' },
       { kind: 'url', verdict: 'malicious', source: 'propagation' },
     ]);
+
+    // The next victim's build of the dropper, downloaded from the convicted URL once, has no
+    // detection anywhere: what the URL distributes convicts it.
+    const rebuilt = hex(32);
+    await p.post([ev({ sensor: 's5', type: 'file_seen', file: { sha256: rebuilt }, relations: { downloadedFrom: url } })], 't1');
+    await until('the new build to be convicted by its distribution URL', async () => (await verdictOf(p, `/v1/reputation/file/${rebuilt}`)) === 'malicious');
+    assert.ok((await p.lookup(`/v1/reputation/file/${rebuilt}`)).reasons.some((r) => r.rule === 'provenance.downloaded_from_convicted' && r.detail === `url ${url}`));
+  });
+
+  test(`[${kind}] two tenants' sandboxes on two recipients' tokens convict the page: every token answers malicious`, async (t) => {
+    const p = await startPipeline(t, kind);
+    const page = `https://secure-${hex(4)}.example/login`;
+    await p.post([ev({ sensor: 'sb1', type: 'sandbox_report', url: `${page}?e=${hex(6)}`, verdict: { engine: 'detonator', category: 'malicious', name: 'Phish' } })], 't1');
+    await p.post([ev({ sensor: 'sb2', type: 'sandbox_report', url: `${page}?e=${hex(6)}`, verdict: { engine: 'detonator', category: 'malicious', name: 'Phish' } })], 't2');
+    // A third recipient's token, never detonated: it answers through the page's record.
+    const third = `/v1/reputation/url?url=${encodeURIComponent(`${page}?e=${hex(6)}`)}`;
+    await until('a third token to answer malicious', async () => (await verdictOf(p, third)) === 'malicious');
+    const answer = await p.lookup(`/v1/reputation/url?url=${encodeURIComponent(page)}`);
+    assert.equal(answer.verdict, 'malicious');
+    assert.ok(answer.reasons.some((r) => r.rule === 'consensus.tenants' && r.evidence === 2), JSON.stringify(answer.reasons));
+    // On a listed file share the query names the file: two tenants' detections of two files
+    // there say nothing of a third.
+    const share = 'https://drive.google.com/uc';
+    await p.post([ev({ sensor: 'sb1', type: 'sandbox_report', url: `${share}?id=${hex(6)}`, verdict: { engine: 'detonator', category: 'malicious' } })], 't1');
+    await p.post([ev({ sensor: 'sb2', type: 'sandbox_report', url: `${share}?id=${hex(6)}`, verdict: { engine: 'detonator', category: 'malicious' } })], 't2');
+    // One tenant's detonation of a token on another site raises that page to suspicious only.
+    const other = `https://share-${hex(4)}.example/view`;
+    await p.post([ev({ sensor: 'sb1', type: 'sandbox_report', url: `${other}?id=${hex(6)}`, verdict: { engine: 'detonator', category: 'malicious' } })], 't1');
+    await until('the other page to be suspicious', async () => (await verdictOf(p, `/v1/reputation/url?url=${encodeURIComponent(other)}`)) === 'suspicious');
+    await p.drained();
+    assert.equal(await verdictOf(p, `/v1/reputation/url?url=${encodeURIComponent(`${share}?id=${hex(6)}`)}`), 'unknown');
+    assert.equal(await verdictOf(p, `/v1/reputation/url?url=${encodeURIComponent(share)}`), 'unknown');
   });
 
   test(`[${kind}] an allow-listed domain is never convicted and passes nothing on`, async (t) => {

@@ -12,6 +12,8 @@ export interface Mention {
   digest: string;
   key: string;
   relations: { rel: string; kind: IndicatorKind; value: string; digest: string }[];
+  /** The event's detection is about it too (the subject, and the page behind a subject URL's query). */
+  detected?: true;
 }
 
 /** What the correlator takes from one event. */
@@ -60,6 +62,17 @@ export function hostOf(url: string): { kind: IndicatorKind; value: string } | un
 }
 
 /**
+ * The page a URL with a query string shows (`https://site/login` for `https://site/login?e=…`), or
+ * undefined without a query. Per-recipient tokens and tracking parameters make every lure a URL
+ * of its own; a verdict on one of them is a verdict on the page they all open, which a lookup
+ * of any of them reaches through its Safe Browsing expressions.
+ */
+export function pageOf(url: string): string | undefined {
+  const q = url.indexOf('?');
+  return q < 0 ? undefined : url.slice(0, q);
+}
+
+/**
  * The class of source a verdict comes from, by the event that carries it: a sandbox report, a
  * web filter's verdict on a visit, a mail gateway's on a message, a DNS firewall's on a
  * resolution, an IPS's on a connection; anything else is an endpoint engine's.
@@ -76,9 +89,11 @@ const SOURCE_OF_TYPE: Partial<Record<string, SourceClass>> = {
  * The indicators of an event and how they relate: file ← URL (downloaded_from), URL → host
  * (hosted_on), domain → IP (resolves_to), file/URL → sender (sent_by), file → parent file
  * (parent), file → IP or domain it connected to (connected_to). Values are canonical already
- * (ingest canonicalised them); digests follow `@repute/core`.
+ * (ingest canonicalised them); digests follow `@repute/core`. A detection of a URL with a query
+ * also names its page (`pageOf`) when `tokenised` says the query there is a token, not the
+ * content's name.
  */
-export function observe(envelope: TelemetryEnvelope, cache?: DigestCache): Observation {
+export function observe(envelope: TelemetryEnvelope, cache?: DigestCache, tokenised: (url: string) => boolean = () => true): Observation {
   const e = envelope.event;
   // An event names a handful of indicators: a scan of an array costs less than a map per event.
   const mentions: Mention[] = [];
@@ -110,6 +125,18 @@ export function observe(envelope: TelemetryEnvelope, cache?: DigestCache): Obser
   const sender = e.sender === undefined ? undefined : mention(file || url || domain || ip ? 'sender' : 'subject', 'email', e.sender);
 
   if (url !== undefined) withHost(url);
+  const subject = mentions[0];
+  if (subject !== undefined) subject.detected = true;
+  // A detection of a URL with a query is a detection of its page as well: two tenants' sandboxes
+  // detonating two recipients' tokens of one phishing page are two witnesses of that page.
+  if (e.verdict !== undefined && subject?.kind === 'url') {
+    const page = pageOf(subject.value);
+    if (page !== undefined && tokenised(subject.value)) {
+      const m = mention('page', 'url', page);
+      m.detected = true;
+      withHost(m);
+    }
+  }
   if (file !== undefined) {
     if (e.relations?.downloadedFrom !== undefined) withHost(relate(file, 'downloaded_from', 'url', e.relations.downloadedFrom));
     if (e.relations?.parentFile !== undefined) relate(file, 'parent', 'file', e.relations.parentFile.sha256);

@@ -6,7 +6,7 @@ import {
   type Assessment, type GraphEvidence, type IndicatorRef, type KeyCommand, type Policy,
 } from '@repute/verdicts';
 import type { Correlator, VerdictChange } from '../correlator.ts';
-import { hostOf } from '../events/observations.ts';
+import { hostOf, pageOf } from '../events/observations.ts';
 
 export interface PropagationDeps {
   redis: RedisClient;
@@ -120,7 +120,14 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   const relationRule = policy.doc.rules['relation'];
   const popped = (await redis.zpopmin(pendingPropagationKey(prefix), limit)) as string[];
   const sources: IndicatorRef[] = [];
-  for (let i = 0; i < popped.length; i += 2) sources.push(JSON.parse(popped[i]!) as IndicatorRef);
+  const early: (string | number)[] = [];
+  const now = Date.now();
+  for (let i = 0; i < popped.length; i += 2) {
+    // Lowest scores first: once one is not due yet, none after it is.
+    if (Number(popped[i + 1]) > now) early.push(Number(popped[i + 1]), popped[i]!);
+    else sources.push(JSON.parse(popped[i]!) as IndicatorRef);
+  }
+  if (early.length > 0) await redis.zadd(pendingPropagationKey(prefix), 'LT', ...early);
   const result: PropagationResult = { sources: sources.length, raised: 0, lowered: 0, changes: [] };
   if (sources.length === 0 || relationRule === undefined) return result;
   const relations = carriers(policy);
@@ -341,7 +348,13 @@ async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[],
       const id = `${e.src_kind}:${e.src_digest}`;
       byHost.set(id, [...(byHost.get(id) ?? []), e]);
     }
-    const urlKeys = urls.map((e) => recordKey(e.dst_kind, e.dst_digest));
+    // URLs count by the page they open: the hundred per-recipient tokens of one phishing page
+    // are one page, accused when the page or any of its tokens is.
+    const pageKey = (e: Edge): string => {
+      const page = pageOf(e.dst_value);
+      return page === undefined ? recordKey(e.dst_kind, e.dst_digest) : digestAndKey('url', page).key;
+    };
+    const urlKeys = [...new Set(urls.flatMap((e) => [recordKey(e.dst_kind, e.dst_digest), pageKey(e)]))];
     const states = await execBySlot(deps.redis, [
       ...urlKeys.map((key): KeyCommand => ['hget', stateKeys(deps.prefix, key).state, 'vd']),
       ...refs.map((r): KeyCommand => ['hget', stateKeys(deps.prefix, r.key).state, 'fs']),
@@ -349,11 +362,15 @@ async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[],
     const accused = new Set(urlKeys.filter((_, i) => states[i] === 'malicious' || states[i] === 'suspicious'));
     const now = Date.now();
     refs.forEach((ref, i) => {
-      const own = byHost.get(`${ref.kind}:${ref.digest}`) ?? [];
-      const bad = own.filter((e) => accused.has(recordKey(e.dst_kind, e.dst_digest))).length;
+      const pages = new Map<string, boolean>();
+      for (const e of byHost.get(`${ref.kind}:${ref.digest}`) ?? []) {
+        const page = pageKey(e);
+        pages.set(page, pages.get(page) === true || accused.has(page) || accused.has(recordKey(e.dst_kind, e.dst_digest)));
+      }
+      const bad = [...pages.values()].filter(Boolean).length;
       const firstSeen = Number(states[urlKeys.length + i] ?? now);
       // The URL that accuses it is accused itself, whether or not its verdict is marked yet.
-      const share = own.length === 0 ? 1 : Math.max(bad, 1) / own.length;
+      const share = pages.size === 0 ? 1 : Math.max(bad, 1) / pages.size;
       if (share >= dedicatedHost.minAccusedShare && now - firstSeen <= dedicatedHost.maxAgeDays * DAY) dedicated.add(ref.key);
       else refused.add(ref.key);
     });

@@ -418,6 +418,15 @@ function score(state: IndicatorState, policy: Policy, now: number, reliability: 
     if (best !== undefined) add({ rule: 'provenance.delivered_convicted', weight: provenance.weight * fade, evidence: best.convictedSensors ?? 0, detail: `${best.from.kind} ${best.from.value}`, hard: provenance.hard === true, tenants: best.tenants ?? [] });
   }
 
+  // CAMP's inference the other way: a program downloaded from a convicted distribution URL is
+  // what that URL distributes (per-victim builds of one dropper never share a hash, so no engine
+  // has seen the next one yet). Only a convicted URL says so, never a suspicious one.
+  const fromConvicted = rule('provenance.downloaded_from_convicted');
+  if (fromConvicted !== undefined && !allowListed) {
+    const g = state.graph.find((x) => x.rel === 'downloaded_from' && x.hops === 1 && x.from.kind === 'url' && x.convictedSensors !== undefined);
+    if (g !== undefined) add({ rule: 'provenance.downloaded_from_convicted', weight: fromConvicted.weight * fade, evidence: 1, detail: `${g.from.kind} ${g.from.value}`, hard: fromConvicted.hard === true, tenants: g.tenants ?? [] });
+  }
+
   // A convicted program contacting a name or an address from several machines: what its C2 is.
   // Scaled like any graph evidence on what is seen mostly apart from it, and hard only when
   // nothing scales it (a popular site a payload checks connectivity against is no C2).
