@@ -48,12 +48,15 @@ export function overrideForm(ind, changed, notice) {
   const path = `/v1/overrides/${encodeURIComponent(ind.kind)}/${encodeURIComponent(ind.value)}`;
   const form = wire(h('form', { id: 'override-form', class: 'card form' },
     h('h3', {}, 'Override'),
-    h('p', { class: 'muted small' }, 'Wins over every rule at once, everywhere (edges included); kept in the audit log.'),
+    h('p', { class: 'muted small' }, 'Wins over every rule at once, at the edges too; kept in the audit log. Your tenant’s answers only, unless a curator key sets it for everyone.'),
     h('label', {}, 'Verdict ', verdictSelect('verdict', ind.verdict === 'malicious' ? 'clean' : 'malicious')),
+    h('label', {}, 'For ', h('select', { name: 'scope' },
+      h('option', { value: 'tenant', selected: true }, 'my tenant'),
+      h('option', { value: 'global' }, 'everyone (curator keys)'))),
     h('label', {}, 'Reason', h('textarea', { name: 'reason', rows: 2, required: true, placeholder: 'why (kept in the audit log)' })),
     h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Set override'))), async (data) => {
-    const result = await call('PUT', path, { verdict: text(data, 'verdict'), reason: text(data, 'reason') });
-    const outcome = h('div', { class: 'ok' }, 'Override set; the verdict is now ', verdictBadge(result.verdict), result.changed ? '' : ' (unchanged)');
+    const result = await call('PUT', path, { verdict: text(data, 'verdict'), reason: text(data, 'reason'), scope: text(data, 'scope') });
+    const outcome = h('div', { class: 'ok' }, 'Override set for ', result.scope === 'global' ? 'everyone' : 'your tenant', '; the verdict is now ', verdictBadge(result.verdict), result.changed ? '' : ' (unchanged)');
     changed(outcome);
     return outcome.cloneNode(true);
   }, notice);
@@ -62,7 +65,7 @@ export function overrideForm(ind, changed, notice) {
     lift.addEventListener('click', async () => {
       const status = /** @type {HTMLElement} */ (form.querySelector('.form-status'));
       try {
-        const result = await call('DELETE', path);
+        const result = await call('DELETE', `${path}?scope=${encodeURIComponent(ind.override.scope)}`);
         const outcome = h('div', { class: 'ok' }, 'Override lifted; the verdict is now ', verdictBadge(result.verdict));
         replace(status, outcome.cloneNode(true));
         changed(outcome);
@@ -84,7 +87,7 @@ export function overrideForm(ind, changed, notice) {
 export function disputeForm(ind, filed, notice) {
   return wire(h('form', { id: 'dispute-form', class: 'card form' },
     h('h3', {}, 'Dispute'),
-    h('p', { class: 'muted small' }, 'Contest the verdict; an analyst of your tenant accepts (applying it as an override) or rejects it.'),
+    h('p', { class: 'muted small' }, 'Contest the verdict for everyone; one of the operator’s curators accepts it (as an override for every tenant) or rejects it. For your tenant’s answers alone, set an override.'),
     h('label', {}, 'Requested verdict ', verdictSelect('requested_verdict', ind.verdict === 'clean' ? 'malicious' : 'clean')),
     h('label', {}, 'Reason', h('textarea', { name: 'reason', rows: 2, required: true })),
     h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'File dispute'))), async (data) => {
@@ -96,7 +99,8 @@ export function disputeForm(ind, filed, notice) {
 }
 
 /**
- * Open disputes of the caller's tenant, each with accept / reject and a note.
+ * Open disputes of the caller's tenant (every tenant's for a curator), each with accept / reject
+ * and a note: a curator other than the filer decides, and the API's refusal shows inline otherwise.
  * @param {(outcome: Node) => void} resolved
  */
 export async function disputesPanel(resolved) {

@@ -16,3 +16,8 @@ export function forbidden(detail: string): ReputeError {
 export function conflict(detail: string, code = 'REPUTE_ANALYST_CONFLICT'): ReputeError {
   return new ReputeError({ code, status: 409, title: 'Conflict', detail });
 }
+
+/** A tenant at one of its caps (watchlists, watched indicators, open disputes): 409 naming the field and the cap. */
+export function tenantLimit(field: string, reason: string): ReputeError {
+  return new ReputeError({ code: 'REPUTE_ANALYST_TENANT_LIMIT', status: 409, title: 'Tenant limit reached', detail: `${field} ${reason}`, extra: { errors: [{ field, reason }] } });
+}

@@ -3,6 +3,7 @@ import { after, test } from 'node:test';
 import { removeTestClickHouseData, testClickHouse } from '@repute/analytics/testkit';
 import { createAnalyticsReader } from '../src/queries/analytics-reader.ts';
 import { closeTestServices } from '@repute/infra/testkit';
+import { recordKey } from '@repute/core';
 import { enc, harness, message } from './helpers.ts';
 
 after(async () => {
@@ -114,22 +115,37 @@ test('tenant isolation: sensors, hosts, overrides, disputes and watchlists of B 
   assert.equal(sightA.body.own[0].events, 1);
   assert.equal(JSON.stringify(sightA.body).includes('b-host') || JSON.stringify(sensorsA.body).includes('b-sensor'), false);
 
-  const put = await h.send('PUT', `/v1/overrides/file/${NARROW}`, b, { verdict: 'clean', reason: 'tB says vendor tool' });
+  const before = (await h.get(`/v1/indicators/file/${NARROW}`, a)).body.verdict;
+  const put = await h.send('PUT', `/v1/overrides/file/${NARROW}`, b, { verdict: 'clean', reason: 'tB says vendor tool', actor: 'Bea from tB' });
   assert.equal(put.status, 200, put.text);
+  assert.equal(put.body.scope, 'tenant', 'a tenant analyst overrides for its own tenant');
+  assert.equal(put.body.verdict, 'clean');
+  assert.equal((await h.get(`/v1/indicators/file/${NARROW}`, b)).body.verdict, 'clean');
   const viewA = await h.get(`/v1/indicators/file/${NARROW}`, a);
-  assert.equal(viewA.body.verdict, 'clean', 'the verdict itself is global');
+  assert.equal(viewA.body.verdict, before, 'B’s override decides B’s answers only');
+  assert.notEqual(before, 'clean');
   assert.equal(viewA.body.override, null);
   assert.ok(!JSON.stringify(viewA.body).includes('vendor tool'), 'B’s reason is not shown to A');
+  const stored = await h.store.get(recordKey('file', viewA.body.digest));
+  assert.deepEqual(Object.keys(stored?.views ?? {}), ['tB'], 'the record carries B’s view and no other');
+  assert.equal(stored?.verdict, before, 'the global verdict is untouched');
   assert.deepEqual((await h.get('/v1/overrides/audit', a)).body.items, []);
   assert.equal((await h.send('DELETE', `/v1/overrides/file/${NARROW}`, a)).status, 404);
+  // Deciding for everyone is the operator's curators' job, not a tenant's.
+  const global = await h.send('PUT', `/v1/overrides/file/${NARROW}`, b, { verdict: 'clean', reason: 'for everyone', scope: 'global' });
+  assert.equal(global.status, 403, global.text);
+  assert.equal((await h.send('DELETE', `/v1/overrides/file/${NARROW}?scope=global`, b)).status, 403);
   const auditB = await h.get('/v1/overrides/audit', b);
-  assert.equal(auditB.body.items[0].reason, 'tB says vendor tool');
+  assert.deepEqual(auditB.body.items.map((i: { reason: string; scope: string; actor: string }) => [i.reason, i.scope, i.actor]), [['tB says vendor tool', 'tenant', 'Bea from tB']]);
 
   const dispute = await h.send('POST', '/v1/disputes', b, { kind: 'file', value: WIDE, requested_verdict: 'clean', reason: 'our build tool' });
   assert.equal(dispute.status, 201, dispute.text);
   assert.equal((await h.get(`/v1/disputes/${dispute.body.id}`, a)).status, 404);
   assert.deepEqual((await h.get('/v1/disputes', a)).body.items, []);
-  assert.equal((await h.send('POST', `/v1/disputes/${dispute.body.id}/resolve`, a, { outcome: 'accept', note: 'not yours' })).status, 404);
+  assert.equal((await h.send('POST', `/v1/disputes/${dispute.body.id}/resolve`, a, { outcome: 'accept', note: 'not yours' })).status, 403);
+  // Nor can the filing tenant accept its own dispute and so change everyone's verdict.
+  assert.equal((await h.send('POST', `/v1/disputes/${dispute.body.id}/resolve`, b, { outcome: 'accept', note: 'mine, so yes' })).status, 403);
+  assert.equal((await h.get(`/v1/indicators/file/${WIDE}`, a)).body.verdict, 'malicious');
 
   const wl = await h.send('PUT', '/v1/watchlists/mine', b, { indicators: [{ kind: 'file', value: NARROW }] });
   assert.equal(wl.status, 200, wl.text);
@@ -137,21 +153,32 @@ test('tenant isolation: sensors, hosts, overrides, disputes and watchlists of B 
   assert.deepEqual((await h.get('/v1/watchlists', a)).body.items, []);
 });
 
-test('overrides apply at once and are audited; disputes are filed, accepted with an override, and queryable', async (t) => {
+test('global overrides are a curator’s, apply at once and are audited; disputes are decided by a curator, never their filer', async (t) => {
   const h = await harness(t);
   await seed(h);
   const analyst = await h.key('t1', ['analyst']);
+  const other = await h.key('t2', ['analyst']);
   const partner = await h.key('t1', ['partner']);
-  const put = await h.send('PUT', `/v1/overrides/file/${WIDE}`, analyst, { verdict: 'clean', reason: 'signed vendor installer' });
+  const curator = await h.key('operator', ['curator']);
+  assert.equal((await h.send('PUT', `/v1/overrides/file/${WIDE}`, analyst, { verdict: 'clean', reason: 'signed vendor installer', scope: 'global' })).status, 403);
+  const put = await h.send('PUT', `/v1/overrides/file/${WIDE}`, curator, { verdict: 'clean', reason: 'signed vendor installer', scope: 'global', actor: 'Cora (curation desk)' });
   assert.equal(put.status, 200, put.text);
   assert.equal(put.body.verdict, 'clean');
   assert.equal(put.body.changed, true);
-  const record = await h.get(`/v1/indicators/file/${WIDE}`, analyst);
-  assert.equal(record.body.verdict, 'clean');
-  assert.equal(record.body.override.comment, 'signed vendor installer');
+  // It decides every tenant's answers, and every tenant may read who set it and why.
+  for (const key of [analyst, other]) {
+    const record = await h.get(`/v1/indicators/file/${WIDE}`, key);
+    assert.equal(record.body.verdict, 'clean');
+    assert.equal(record.body.override.scope, 'global');
+    assert.equal(record.body.override.comment, 'signed vendor installer');
+    assert.equal(record.body.override.actor, 'Cora (curation desk)');
+  }
   const history = await h.get(`/v1/indicators/file/${WIDE}/history`, analyst);
   assert.deepEqual(history.body.items.map((i: { source: string }) => i.source), ['stream', 'override']);
-  const lift = await h.send('DELETE', `/v1/overrides/file/${WIDE}?reason=${encodeURIComponent('vendor revoked the cert')}`, analyst);
+  const seen = await h.get('/v1/overrides/audit', other);
+  assert.deepEqual(seen.body.items.map((i: { scope: string; actor: string }) => [i.scope, i.actor]), [['global', 'Cora (curation desk)']]);
+  assert.equal((await h.send('DELETE', `/v1/overrides/file/${WIDE}?scope=global`, analyst)).status, 403);
+  const lift = await h.send('DELETE', `/v1/overrides/file/${WIDE}?scope=global&reason=${encodeURIComponent('vendor revoked the cert')}`, curator);
   assert.equal(lift.status, 200, lift.text);
   assert.equal(lift.body.verdict, 'malicious');
   const audit = await h.get(`/v1/overrides/audit?kind=file&value=${WIDE}`, analyst);
@@ -164,18 +191,24 @@ test('overrides apply at once and are audited; disputes are filed, accepted with
   assert.equal(filed.body.status, 'open');
   assert.equal(filed.body.verdict_at_filing, 'malicious');
   assert.equal((await h.send('POST', `/v1/disputes/${filed.body.id}/resolve`, partner, { outcome: 'accept', note: 'x' })).status, 403);
-  const resolved = await h.send('POST', `/v1/disputes/${filed.body.id}/resolve`, analyst, { outcome: 'accept', note: 'confirmed with vendor' });
+  assert.equal((await h.send('POST', `/v1/disputes/${filed.body.id}/resolve`, analyst, { outcome: 'accept', note: 'our own tenant says so' })).status, 403);
+  assert.equal((await h.get('/v1/disputes?status=open', curator)).body.items.length, 1, 'a curator sees every tenant’s open disputes');
+  const resolved = await h.send('POST', `/v1/disputes/${filed.body.id}/resolve`, curator, { outcome: 'accept', note: 'confirmed with vendor' });
   assert.equal(resolved.status, 200, resolved.text);
   assert.equal(resolved.body.status, 'accepted');
   assert.equal(resolved.body.override.verdict, 'clean');
+  assert.equal(resolved.body.override.scope, 'global');
   assert.equal((await h.get(`/v1/disputes/${filed.body.id}`, partner)).body.status, 'accepted');
-  assert.equal((await h.get(`/v1/indicators/file/${WIDE}`, analyst)).body.verdict, 'clean');
-  assert.equal((await h.send('POST', `/v1/disputes/${filed.body.id}/resolve`, analyst, { outcome: 'reject', note: 'again' })).status, 409);
+  assert.equal((await h.get(`/v1/indicators/file/${WIDE}`, other)).body.verdict, 'clean');
+  assert.equal((await h.send('POST', `/v1/disputes/${filed.body.id}/resolve`, curator, { outcome: 'reject', note: 'again' })).status, 409);
   const rejected = await h.send('POST', '/v1/disputes', partner, { kind: 'file', value: NARROW, requested_verdict: 'clean', reason: 'please' });
-  const r = await h.send('POST', `/v1/disputes/${rejected.body.id}/resolve`, analyst, { outcome: 'reject', note: 'evidence stands' });
+  const r = await h.send('POST', `/v1/disputes/${rejected.body.id}/resolve`, curator, { outcome: 'reject', note: 'evidence stands' });
   assert.equal(r.body.status, 'rejected');
   assert.equal(r.body.note, 'evidence stands');
   assert.deepEqual((await h.get('/v1/disputes?status=open', partner)).body.items, []);
+  // A curator's own dispute goes to another curator.
+  const own = await h.send('POST', '/v1/disputes', curator, { kind: 'file', value: NARROW, requested_verdict: 'malicious', reason: 'from the desk' });
+  assert.equal((await h.send('POST', `/v1/disputes/${own.body.id}/resolve`, curator, { outcome: 'accept', note: 'self' })).status, 403);
 });
 
 test('bad input gets problem+json naming the field; scopes are enforced; the read client cannot write', async (t) => {

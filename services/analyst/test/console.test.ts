@@ -151,7 +151,7 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   await page.locator('#override-form button[type=submit]').click();
   await page.locator('#verdict-card[data-verdict="clean"]').waitFor();
   await page.locator('#override-note').filter({ hasText: 'signed installer of an internal tool' }).waitFor();
-  await page.locator('#history-table tr[data-source="override"]').waitFor();
+  // The tenant's own override: its feed and its lookups say clean; the global history does not.
   await page.locator(`#feed-list li[data-value="${file}"][data-verdict="clean"]`).waitFor();
   await until('the edge to answer clean', async () => (await edgeVerdict()) === 'clean');
   assert.match((await page.locator('#override-form .form-status .ok').textContent()) ?? '', /the verdict is now clean/);
@@ -169,11 +169,16 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   const dispute = page.locator('#disputes form.dispute').first();
   await dispute.waitFor();
   await dispute.locator('input[name=note]').fill('override confirmed with the vendor');
+  // A tenant's analyst cannot decide a dispute (it would change every tenant's verdict): the
+  // refusal shows under the form, and a curator decides it.
   await dispute.locator('button[value=reject]').click();
-  await page.locator('#disputes').filter({ hasText: 'None open.' }).waitFor();
-  await shot(page, '08-dispute-resolved');
+  await dispute.locator('.problem[data-status="403"]').waitFor();
+  await shot(page, '08-dispute-needs-curator');
+  const id = await dispute.getAttribute('data-id');
+  const curator = await h.key('operator', ['curator']);
+  assert.equal((await h.send('POST', `/v1/disputes/${id}/resolve`, curator, { outcome: 'reject', note: 'evidence stands' })).status, 200);
   assert.equal((await h.get('/v1/disputes?status=rejected', analystKey)).body.items.length, 1);
 
   assert.deepEqual(pageErrors, [], 'the page logged errors');
-  assert.deepEqual(failed, ['401 GET /v1/overrides/audit', `400 PUT /v1/overrides/file/${file}`]);
+  assert.deepEqual(failed, ['401 GET /v1/overrides/audit', `400 PUT /v1/overrides/file/${file}`, `403 POST /v1/disputes/${id}/resolve`]);
 });

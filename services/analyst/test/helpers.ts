@@ -8,7 +8,7 @@ import type { BusMessage } from '@repute/bus';
 import { createCorrelator, type Correlator } from '@repute/correlator';
 import { loadPolicy } from '@repute/verdicts';
 import { testRedisUrl, deleteKeysWithPrefix, uniqueName } from '@repute/infra/testkit';
-import { createReputationStore } from '@repute/store';
+import { createReputationStore, type ReputationStore } from '@repute/store';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import analystApp from '../src/app.ts';
 import { loadAnalystConfig, type AnalystConfig } from '../src/config.ts';
@@ -27,10 +27,12 @@ export interface Harness {
   app: FastifyInstance;
   config: AnalystConfig;
   correlator: Correlator;
+  /** The reputation records the edge serves. */
+  store: ReputationStore;
   redis: Redis;
   prefix: string;
   database: string;
-  key(tenant: string, scopes: Scope[], extra?: { dailyQuota?: number }): Promise<string>;
+  key(tenant: string, scopes: Scope[], extra?: { dailyQuota?: number; rateLimitPerMinute?: number }): Promise<string>;
   get(url: string, key: string): Promise<{ status: number; body: any; headers: Record<string, unknown>; text: string }>;
   send(method: 'POST' | 'PUT' | 'DELETE', url: string, key: string, payload?: object): Promise<{ status: number; body: any; text: string }>;
 }
@@ -70,7 +72,7 @@ export async function harness(t: TestContext, env: Record<string, string> = {}):
   });
   const parse = (text: string) => { try { return JSON.parse(text); } catch { return undefined; } };
   return {
-    app, config, correlator, redis, prefix, database,
+    app, config, correlator, store, redis, prefix, database,
     key: async (tenant, scopes, extra = {}) => (await keys.create({ tenant, scopes, ...extra })).key,
     async get(url, key) {
       const res = await app.inject({ url, headers: { authorization: `Bearer ${key}` } });

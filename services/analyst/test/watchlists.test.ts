@@ -105,3 +105,49 @@ test('watchlist input is checked field by field', async (t) => {
   await bad({ indicators: [], webhook: { url: 'https://example.com/x', secret: 'short' } }, 'body.webhook.secret');
   assert.equal((await h.send('PUT', '/v1/watchlists/bad name', key, { indicators: [] })).status, 400);
 });
+
+test('watchlists and disputes count against the key’s quota and rate limit, and each tenant has caps', async (t) => {
+  const h = await harness(t, { ANALYST_TENANT_MAX_WATCHLISTS: '2', ANALYST_TENANT_MAX_WATCHED: '5', ANALYST_TENANT_MAX_OPEN_DISPUTES: '2' });
+  const hex = (c: string) => c.repeat(64);
+  const key = await h.key('capped', ['lookup']);
+  const one = await h.send('PUT', '/v1/watchlists/one', key, { indicators: [{ kind: 'file', value: hex('1') }, { kind: 'file', value: hex('2') }] });
+  assert.equal(one.status, 200, one.text);
+  assert.equal((await h.send('PUT', '/v1/watchlists/two', key, { indicators: [{ kind: 'file', value: hex('3') }] })).status, 200);
+  const third = await h.send('PUT', '/v1/watchlists/three', key, { indicators: [{ kind: 'file', value: hex('4') }] });
+  assert.equal(third.status, 409, third.text);
+  assert.equal(third.body.code, 'REPUTE_ANALYST_TENANT_LIMIT');
+  assert.equal(third.body.errors[0].field, 'params.name');
+  // Replacing a list is no new list; but the tenant's watched total is capped over all of them.
+  const many = await h.send('PUT', '/v1/watchlists/two', key, { indicators: ['3', '4', '5', '6'].map((c) => ({ kind: 'file', value: hex(c) })) });
+  assert.equal(many.status, 409, many.text);
+  assert.equal(many.body.errors[0].field, 'body.indicators');
+  assert.equal((await h.send('PUT', '/v1/watchlists/two', key, { indicators: ['3', '4', '5'].map((c) => ({ kind: 'file', value: hex(c) })) })).status, 200);
+  assert.deepEqual((await h.get('/v1/watchlists', key)).body.items.sort(), ['one', 'two']);
+  // Another tenant has caps of its own.
+  const other = await h.key('other', ['lookup']);
+  assert.equal((await h.send('PUT', '/v1/watchlists/three', other, { indicators: [{ kind: 'file', value: hex('4') }] })).status, 200);
+
+  for (const c of ['a', 'b']) {
+    const d = await h.send('POST', '/v1/disputes', key, { kind: 'file', value: hex(c), requested_verdict: 'clean', reason: 'ours' });
+    assert.equal(d.status, 201, d.text);
+  }
+  const past = await h.send('POST', '/v1/disputes', key, { kind: 'file', value: hex('c'), requested_verdict: 'clean', reason: 'ours' });
+  assert.equal(past.status, 409, past.text);
+  assert.equal(past.body.code, 'REPUTE_ANALYST_TENANT_LIMIT');
+
+  // A key past its daily quota is refused here as on every other route, and nothing is stored.
+  const quota = await h.key('quota', ['lookup'], { dailyQuota: 3 });
+  for (let i = 0; i < 3; i++) assert.equal((await h.get('/v1/watchlists', quota)).status, 200);
+  const refused = await h.send('PUT', '/v1/watchlists/late', quota, { indicators: [{ kind: 'file', value: hex('7') }] });
+  assert.equal(refused.status, 429, refused.text);
+  assert.equal(refused.body.code, 'REPUTE_AUTH_QUOTA_EXCEEDED');
+  assert.equal((await h.send('POST', '/v1/disputes', quota, { kind: 'file', value: hex('7'), requested_verdict: 'clean', reason: 'late' })).status, 429);
+  const slow = await h.key('quota', ['lookup'], { rateLimitPerMinute: 2 });
+  for (let i = 0; i < 2; i++) assert.equal((await h.get('/v1/disputes', slow)).status, 200);
+  const limited = await h.send('PUT', '/v1/watchlists/late', slow, { indicators: [{ kind: 'file', value: hex('7') }] });
+  assert.equal(limited.status, 429, limited.text);
+  assert.equal(limited.body.code, 'REPUTE_AUTH_RATE_LIMITED');
+  const fresh = await h.key('quota', ['lookup']);
+  assert.deepEqual((await h.get('/v1/watchlists', fresh)).body.items, []);
+  assert.deepEqual((await h.get('/v1/disputes', fresh)).body.items, []);
+});

@@ -145,7 +145,7 @@ test('propagation raises the URL and its domain, naming the neighbour; clearing 
   const domain = (await correlator.inspect(ref('domain', 'evil-downloads.example'))).assessment;
   assert.deepEqual([domain.reasons[0]?.rule, domain.reasons[0]?.detail, domain.reasons[0]?.evidence], ['relation.hosted_on', `url ${URL}`, 2]);
 
-  await applyOverride({ redis, clickhouse, database, rescorer: correlator, prefix }, ref('file', FILE), { verdict: 'clean', analyst: 'ana', tenant: 't1', comment: 'vendor tool' });
+  await applyOverride({ redis, clickhouse, database, rescorer: correlator, prefix }, ref('file', FILE), { verdict: 'clean', analyst: 'ana', tenant: 't1', scope: 'global', comment: 'vendor tool' });
   assert.equal((await store.get(ref('file', FILE).key))?.verdict, 'clean');
   const lowered = await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
   assert.equal(lowered.lowered, 2);
@@ -255,8 +255,8 @@ test('overrides and graph evidence of the earlier layout are moved into the stat
 test('lifting an override is audited with who lifted it and why', async (t) => {
   const { correlator, redis, clickhouse, database, prefix, query } = await setup(t);
   const deps = { redis, clickhouse, database, rescorer: correlator, prefix };
-  await applyOverride(deps, ref('file', FILE), { verdict: 'malicious', analyst: 'ana', tenant: 't1', comment: 'seen in IR' });
-  await liftOverride(deps, ref('file', FILE), { analyst: 'bob', tenant: 't1', comment: 'vendor confirmed benign' });
+  await applyOverride(deps, ref('file', FILE), { verdict: 'malicious', analyst: 'ana', tenant: 't1', scope: 'global', comment: 'seen in IR' });
+  await liftOverride(deps, ref('file', FILE), { analyst: 'bob', tenant: 't1', scope: 'global', comment: 'vendor confirmed benign' });
   const audit = await query<{ analyst: string; tenant: string; comment: string; active: number }>(`SELECT analyst, tenant, comment, active FROM ${database}.overrides ORDER BY version`);
   assert.deepEqual(audit, [
     { analyst: 'ana', tenant: 't1', comment: 'seen in IR', active: 1 },
@@ -331,7 +331,7 @@ test('evidence never returns to where it came from; a compromised site is not co
   }
   // Convicted on its own account (an analyst's override), the address tells them so: that word
   // is not theirs coming back.
-  await applyOverride({ redis, clickhouse, database, rescorer: correlator, prefix }, ref('ip', ip), { verdict: 'malicious', analyst: 'ana', tenant: 't1', comment: 'C2' });
+  await applyOverride({ redis, clickhouse, database, rescorer: correlator, prefix }, ref('ip', ip), { verdict: 'malicious', analyst: 'ana', tenant: 't1', scope: 'global', comment: 'C2' });
   await round();
   assert.ok((await correlator.inspect(ref('file', FILE))).decoded.state.graph.some((g) => g.source === ref('ip', ip).key));
 

@@ -53,7 +53,8 @@ export interface Pipeline {
   /** Posts events with the ingest key of `tenant`; returns the parsed answer. */
   post(events: object[], tenant?: string): Promise<{ accepted: number; rejected: number }>;
   /** Looks up through the edge's public API. */
-  lookup(path: string): Promise<{ verdict: string; reasons: { rule: string; detail?: string; evidence: number }[]; prevalence?: { sensors: number; tenants: number } }>;
+  /** Looks up with a lookup key of `tenant`: by default `reader`, a tenant that sends nothing (the global view). */
+  lookup(path: string, tenant?: string): Promise<{ verdict: string; reasons: { rule: string; detail?: string; evidence: number }[]; prevalence?: { sensors: number; tenants: number } }>;
   /** Starts a correlator in the same group (after the previous one was stopped or aborted). */
   startCorrelator(overrides?: Partial<CorrelatorConfig>): Promise<CorrelatorWorker>;
   /** Waits until the group has processed and acknowledged everything published. */
@@ -79,7 +80,8 @@ export async function startPipeline(t: TestContext, kind: BusKind, options: { ba
   const keys = createKeyStore(redis, { prefix });
   const ingestKeys = new Map<string, string>();
   for (const tenant of ['t1', 't2', 't3']) ingestKeys.set(tenant, (await keys.create({ tenant, scopes: ['ingest'] })).key);
-  const lookupKey = (await keys.create({ tenant: 'reader', scopes: ['lookup'] })).key;
+  const lookupKeys = new Map<string, string>();
+  for (const tenant of ['reader', 't1', 't2', 't3']) lookupKeys.set(tenant, (await keys.create({ tenant, scopes: ['lookup'] })).key);
 
   const chdb = testClickHouseConfig();
   const config = loadConfig(correlatorConfig, {
@@ -119,8 +121,8 @@ export async function startPipeline(t: TestContext, kind: BusKind, options: { ba
       if (res.statusCode !== 202) throw new Error(`ingest answered ${res.statusCode}: ${res.body}`);
       return res.json();
     },
-    async lookup(path) {
-      const res = await edge.inject({ url: path, headers: { authorization: `Bearer ${lookupKey}` } });
+    async lookup(path, tenant = 'reader') {
+      const res = await edge.inject({ url: path, headers: { authorization: `Bearer ${lookupKeys.get(tenant)}` } });
       if (res.statusCode !== 200) throw new Error(`edge answered ${res.statusCode}: ${res.body}`);
       return res.json();
     },

@@ -150,9 +150,17 @@ export function e2eSuite(kind: BusKind): void {
     await applyOverride(
       { redis: w.redis, clickhouse: w.clickhouse, database: p.database, rescorer: w.correlator, prefix: p.prefix },
       ref('file', file),
-      { verdict: 'clean', analyst: 'ana', tenant: 't1', comment: 'vendor tool' },
+      { verdict: 'clean', analyst: 'ana', tenant: 't1', scope: 'global', comment: 'vendor tool' },
     );
     await until('the override to be served', async () => (await verdictOf(p, `/v1/reputation/file/${file}`)) === 'clean');
+    // A tenant's own override answers that tenant's lookups and nobody else's.
+    const deps = { redis: w.redis, clickhouse: w.clickhouse, database: p.database, rescorer: w.correlator, prefix: p.prefix };
+    await applyOverride(deps, ref('file', file), { verdict: 'malicious', analyst: 'tina', tenant: 't2', scope: 'tenant', comment: 'our IR says so' });
+    await until('t2 to be answered by its own override', async () => (await p.lookup(`/v1/reputation/file/${file}`, 't2')).verdict === 'malicious');
+    assert.equal((await p.lookup(`/v1/reputation/file/${file}`, 't1')).verdict, 'clean');
+    assert.equal(await verdictOf(p, `/v1/reputation/file/${file}`), 'clean');
+    await applyOverride(deps, ref('file', file), null, { analyst: 'tina', tenant: 't2', scope: 'tenant', comment: 'lifted' });
+    await until('t2 to be answered by the global override again', async () => (await p.lookup(`/v1/reputation/file/${file}`, 't2')).verdict === 'clean');
     // More malicious evidence arrives; the override still wins.
     await p.post([ev({ sensor: 's4', type: 'sandbox_report', file: { sha256: file }, verdict: { engine: 'sandbox-2', category: 'malicious' } })], 't3');
     await p.drained();
@@ -164,8 +172,9 @@ export function e2eSuite(kind: BusKind): void {
 
     const log = await p.query<{ verdict: string; source: string }>(`SELECT verdict, source FROM ${p.database}.verdict_log WHERE digest = '${file}' ORDER BY time`);
     assert.deepEqual(log.slice(-2), [{ verdict: 'malicious', source: 'stream' }, { verdict: 'clean', source: 'override' }]);
-    const audit = await p.query<{ analyst: string; verdict: string }>(`SELECT analyst, verdict FROM ${p.database}.overrides WHERE digest = '${file}'`);
-    assert.deepEqual(audit, [{ analyst: 'ana', verdict: 'clean' }]);
+    // The tenant's override and its lift are audited beside the global one, and logged no global change.
+    const audit = await p.query<{ analyst: string; verdict: string; scope: string }>(`SELECT analyst, verdict, scope FROM ${p.database}.overrides WHERE digest = '${file}' ORDER BY version`);
+    assert.deepEqual(audit, [{ analyst: 'ana', verdict: 'clean', scope: 'global' }, { analyst: 'tina', verdict: 'malicious', scope: 'tenant' }, { analyst: 'tina', verdict: '', scope: 'tenant' }]);
   });
 
   test(`[${kind}] a replayed duplicate changes no count, in Redis or in ClickHouse`, async (t) => {

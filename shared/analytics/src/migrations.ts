@@ -258,6 +258,20 @@ GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest`,
       },
     ],
   },
+  {
+    // Overrides come in two scopes: a curator's, for everyone (`global`), and a tenant's own,
+    // for its lookups only (`tenant`). Rows written before were global: they answer the default.
+    // `actor` is the person a key acted for, as the request named them ('' when it did not).
+    version: 6,
+    name: 'override scopes and actors',
+    objects: [
+      {
+        type: 'add-columns',
+        table: 'overrides',
+        columns: ["scope LowCardinality(String) DEFAULT 'global'", "actor String DEFAULT ''"],
+      },
+    ],
+  },
 ];
 
 /**

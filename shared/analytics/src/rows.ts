@@ -63,6 +63,10 @@ export interface OverrideRow {
   comment: string;
   active: number;
   version: number;
+  /** `global` (a curator's, for everyone) or `tenant` (that tenant's lookups only). */
+  scope: 'global' | 'tenant';
+  /** The person the key acted for, when the request named one. */
+  actor: string;
 }
 
 /** The columns of `telemetry_raw` in the order of {@link telemetryTuple}. */

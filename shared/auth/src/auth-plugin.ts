@@ -16,8 +16,12 @@ export interface Principal {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The scope a route requires; routes without one are public (health, metrics). */
-    scope?: Scope;
+    /**
+     * The scope a route requires, or the scopes any one of which admits (a dispute may come from
+     * a partner, a tenant's lookup key or an analyst); routes without one are public (health,
+     * metrics). Every admitted request counts against its key's rate limit and daily quota.
+     */
+    scope?: Scope | readonly Scope[];
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -178,9 +182,10 @@ async function authPlugin(fastify: FastifyInstance, options: AuthPluginOptions):
   }
 
   /** Scope, quota and rate limit of a verified key; null when admitted. */
-  function admit(entry: CachedKey, scope: Scope, request: FastifyRequest, reply: FastifyReply): AuthError | null {
-    if (!hasScope(entry.info.scopes, scope)) {
-      return new AuthError('REPUTE_AUTH_FORBIDDEN', 403, 'Scope not granted', `this key lacks the "${scope}" scope`);
+  function admit(entry: CachedKey, scope: Scope | readonly Scope[], request: FastifyRequest, reply: FastifyReply): AuthError | null {
+    if (typeof scope === 'string' ? !hasScope(entry.info.scopes, scope) : !scope.some((s) => hasScope(entry.info.scopes, s))) {
+      const detail = typeof scope === 'string' ? `this key lacks the "${scope}" scope` : `this key lacks each of the scopes ${scope.join(', ')}`;
+      return new AuthError('REPUTE_AUTH_FORBIDDEN', 403, 'Scope not granted', detail);
     }
     const state = entry.state;
     if (state.quota !== undefined && state.usedToday + state.pending >= state.quota) {

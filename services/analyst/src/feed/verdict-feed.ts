@@ -13,6 +13,11 @@ export interface VerdictEvent {
   score: number | null;
   version: number | null;
   time: string;
+  /**
+   * Verdicts of the tenants with a view of their own (their evidence alone, or their own
+   * override), by tenant: the route answers each subscriber with its tenant's and sends none of these.
+   */
+  byTenant?: Record<string, string>;
 }
 
 export type VerdictListener = (event: VerdictEvent) => void;
@@ -54,6 +59,7 @@ export function createVerdictFeed(deps: { store: ReputationStore; blockMs?: numb
         score: record?.score ?? null,
         version: entry.version ?? record?.version ?? null,
         time: new Date(Number(entry.id.split('-')[0])).toISOString(),
+        ...(record?.views !== undefined ? { byTenant: Object.fromEntries(Object.entries(record.views).map(([tenant, v]) => [tenant, v.verdict])) } : {}),
       };
       for (const listener of listeners) listener(event);
     });

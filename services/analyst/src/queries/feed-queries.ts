@@ -64,35 +64,53 @@ export interface AuditRow {
   kind: string;
   value: string;
   verdict: string;
+  /** The key that acted. */
   analyst: string;
+  /** The person the key acted for, '' when the request named none. */
+  actor: string;
   tenant: string;
+  scope: 'global' | 'tenant';
   comment: string;
   active: boolean;
 }
 
+interface AuditSql { time: string; kind: string; value: string; verdict: string; analyst: string; actor: string; tenant: string; scope: string; comment: string; active: number }
+
+const AUDIT_COLUMNS = 'time, kind, value, verdict, analyst, actor, tenant, scope, comment, active';
+
+function auditRow(r: AuditSql): AuditRow {
+  return {
+    time: isoTime(r.time) ?? r.time, kind: r.kind, value: r.value, verdict: r.verdict, analyst: r.analyst, actor: r.actor, tenant: r.tenant,
+    scope: r.scope === 'tenant' ? 'tenant' : 'global', comment: r.comment, active: Number(r.active) === 1,
+  };
+}
+
 /**
- * The override audit trail, newest first. A tenant sees its own rows, and the lifts of
- * indicators it had overridden (the correlator records a lift without a tenant).
+ * The override audit trail, newest first. A tenant sees its own overrides and every global one
+ * (they decide its lookups too, so it may know who set them and why); `tenant` '' sees all.
  */
 export async function overrideAudit(reader: AnalyticsReader, q: { tenant: string; kind: string; digest: string; limit: number; offset: number }): Promise<AuditRow[]> {
-  const rows = await reader.rows<{ time: string; kind: string; value: string; verdict: string; analyst: string; tenant: string; comment: string; active: number }>(
-    `SELECT time, kind, value, verdict, analyst, tenant, comment, active FROM {db}.overrides
+  const rows = await reader.rows<AuditSql>(
+    `SELECT ${AUDIT_COLUMNS} FROM {db}.overrides
      WHERE ({kind:String} = '' OR (kind = {kind:String} AND digest = {digest:String}))
-       AND ({tenant:String} = '' OR tenant = {tenant:String}
-            OR (active = 0 AND tenant = '' AND (kind, digest) IN (SELECT kind, digest FROM {db}.overrides WHERE tenant = {tenant:String})))
+       AND ({tenant:String} = '' OR scope = 'global' OR tenant = {tenant:String})
      ORDER BY time DESC, version DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
     q,
   );
-  return rows.map((r) => ({ time: isoTime(r.time) ?? r.time, kind: r.kind, value: r.value, verdict: r.verdict, analyst: r.analyst, tenant: r.tenant, comment: r.comment, active: Number(r.active) === 1 }));
+  return rows.map(auditRow);
 }
 
-/** The override in force on an indicator (the latest row, when active), or null. */
-export async function currentOverride(reader: AnalyticsReader, kind: string, digest: string): Promise<AuditRow | null> {
-  const [r] = await reader.rows<{ time: string; kind: string; value: string; verdict: string; analyst: string; tenant: string; comment: string; active: number }>(
-    `SELECT time, kind, value, verdict, analyst, tenant, comment, active FROM {db}.overrides
-     WHERE kind = {kind:String} AND digest = {digest:String} ORDER BY version DESC LIMIT 1`,
-    { kind, digest },
+/**
+ * The override of `scope` in force on an indicator (the latest row of that scope, and for a
+ * tenant's, of that tenant, when active), or null.
+ */
+export async function currentOverride(reader: AnalyticsReader, kind: string, digest: string, scope: 'global' | 'tenant', tenant: string): Promise<AuditRow | null> {
+  const [r] = await reader.rows<AuditSql>(
+    `SELECT ${AUDIT_COLUMNS} FROM {db}.overrides
+     WHERE kind = {kind:String} AND digest = {digest:String} AND scope = {scope:String} AND ({scope:String} = 'global' OR tenant = {tenant:String})
+     ORDER BY version DESC LIMIT 1`,
+    { kind, digest, scope, tenant },
   );
   if (r === undefined || Number(r.active) !== 1) return null;
-  return { time: isoTime(r.time) ?? r.time, kind: r.kind, value: r.value, verdict: r.verdict, analyst: r.analyst, tenant: r.tenant, comment: r.comment, active: true };
+  return auditRow(r);
 }

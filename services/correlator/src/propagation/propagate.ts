@@ -3,7 +3,7 @@ import { digestAndKey, recordKey, type IndicatorKind } from '@repute/core';
 import type { RedisClient } from '@repute/store';
 import {
   allowListOf, execBySlot, GRAPH_PREFIX, pendingPropagationKey, stateKeys, TRUSTED,
-  type Assessment, type GraphEvidence, type IndicatorRef, type KeyCommand, type Policy,
+  viewFromEvidence, type Assessment, type GraphEvidence, type IndicatorRef, type KeyCommand, type Policy,
 } from '@repute/verdicts';
 import type { Correlator, VerdictChange } from '../correlator.ts';
 import { hostOf, pageOf } from '../events/observations.ts';
@@ -56,7 +56,7 @@ export function relationWeight(policy: Policy, rel: string, direction: 'out' | '
  */
 function strengthOf(assessment: Assessment, suspiciousStrength: number): number {
   if (!assessment.propagates) return 0;
-  const locally = Object.values(assessment.views ?? {}).some((v) => v.verdict === 'malicious');
+  const locally = Object.values(assessment.views ?? {}).some((v) => v.verdict === 'malicious' && viewFromEvidence(v));
   const verdict = locally ? 'malicious' : assessment.verdict;
   return verdict === 'malicious' ? 1 : verdict === 'suspicious' ? suspiciousStrength : 0;
 }

@@ -3,7 +3,7 @@ import type { Policy } from '../policy/load-policy.ts';
 import type { PolicyRule } from '../policy/policy-schema.ts';
 import { allowListOf } from '../policy/lists.ts';
 import { wordWeight } from './likelihood.ts';
-import { REPORTER_SOURCE, type Assessment, type GraphEvidence, type IndicatorState, type ReliabilityMap, type Word } from './types.ts';
+import { REPORTER_SOURCE, TENANT_OVERRIDE_RULE, type Assessment, type GraphEvidence, type IndicatorState, type ReliabilityMap, type Word } from './types.ts';
 
 /**
  * How a cap ranks verdicts: an allow list capped at `unknown` still lets an indicator be called
@@ -137,13 +137,27 @@ interface Scored {
  * verdict at most to `suspicious`, unless a trusted source or the operator's list stands behind it.
  */
 export function assess(state: IndicatorState, policy: Policy, now: number, reliability?: ReliabilityMap): Assessment {
+  const assessment = assessEvidence(state, policy, now, reliability);
+  const own = state.tenantOverrides;
+  if (own === undefined) return assessment;
+  // A tenant's override is its view, whatever the evidence or a curator decided for everyone;
+  // it never reaches the global verdict, propagation or another tenant.
+  const views = { ...assessment.views };
+  for (const [tenant, o] of Object.entries(own)) {
+    views[tenant] = { verdict: o.verdict, score: OVERRIDE_SCORE[o.verdict], confidence: 1, reasons: [{ rule: TENANT_OVERRIDE_RULE, weight: 0, evidence: 1 }] };
+  }
+  return { ...assessment, views };
+}
+
+const OVERRIDE_SCORE: Record<Verdict, number> = { malicious: 100, suspicious: 75, clean: 0, unknown: 50 };
+
+function assessEvidence(state: IndicatorState, policy: Policy, now: number, reliability?: ReliabilityMap): Assessment {
   const { doc } = policy;
   if (state.override !== undefined) {
     const o = state.override;
-    const score = o.verdict === 'malicious' ? 100 : o.verdict === 'suspicious' ? 75 : o.verdict === 'clean' ? 0 : 50;
     return {
       verdict: o.verdict,
-      score,
+      score: OVERRIDE_SCORE[o.verdict],
       confidence: 1,
       logOdds: o.verdict === 'malicious' ? 100 : o.verdict === 'clean' ? -100 : 0,
       // Every edge lookup returns the reasons: who overrode and why stay in the audit log.

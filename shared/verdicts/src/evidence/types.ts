@@ -76,6 +76,8 @@ export interface IndicatorState {
   graph: GraphEvidence[];
   /** Who set it and why stay in ClickHouse's audit; scoring needs the verdict only. */
   override?: { verdict: Verdict } | undefined;
+  /** Tenants' own overrides, by tenant: each decides that tenant's view and nobody else's. */
+  tenantOverrides?: Readonly<Record<string, { verdict: Verdict }>>;
 }
 
 /**
@@ -85,6 +87,9 @@ export interface IndicatorState {
  * `labelledBenign`: those on popular indicators nobody else accused).
  */
 export type ReliabilityMap = ReadonlyMap<string, { tpr: number; fpr: number; labelledMalicious?: number; labelledBenign?: number }>;
+
+/** The rule of a view that a tenant's own override decides. */
+export const TENANT_OVERRIDE_RULE = 'override.tenant';
 
 /** The source name under which tenants' records as reporters travel with the reliability map. */
 export const REPORTER_SOURCE = 'reporter';

@@ -10,8 +10,13 @@ export const DETECTION_PREFIX = 'd|';
 export const WORD_PREFIX = 'w|';
 /** State-hash fields of graph evidence, one per source a propagation walk started from: `g|<source key>`. */
 export const GRAPH_PREFIX = 'g|';
-/** State-hash field of the analyst override in force (JSON `{ verdict }`). */
+/** State-hash field of the global override in force, set by the operator's curators (JSON `{ verdict }`). */
 export const OVERRIDE_FIELD = 'o';
+/**
+ * State-hash fields of tenants' own overrides, `o|<tenant, URI-encoded>` = JSON `{ verdict }`:
+ * each applies to its tenant's lookups only.
+ */
+export const TENANT_OVERRIDE_PREFIX = 'o|';
 
 /**
  * Redis keys of an indicator's streaming state. Every key of one indicator shares a hash tag

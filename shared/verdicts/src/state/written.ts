@@ -1,14 +1,20 @@
 import type { VerdictLogRow } from '@repute/analytics';
 import { recordSignature } from '../evidence/record.ts';
+import { TENANT_OVERRIDE_RULE } from '../evidence/types.ts';
 import type { VerdictChange } from '../indicator-ref.ts';
 import type { KeyCommand } from './slot-pipeline.ts';
 import { pendingPropagationKey, stateKeys } from './state-keys.ts';
 
 const SEVERE = new Set(['malicious', 'suspicious']);
 
+/** Whether a tenant's view is its evidence's verdict, not its own override's (which never propagates). */
+export function viewFromEvidence(view: { reasons?: readonly { rule: string }[] }): boolean {
+  return view.reasons?.[0]?.rule !== TENANT_OVERRIDE_RULE;
+}
+
 /** Malicious for everyone, or in the view of a tenant whose own evidence convicts it. */
-export function convictedAnywhere(record: { verdict: string; views?: Record<string, { verdict: string }> }): boolean {
-  return record.verdict === 'malicious' || Object.values(record.views ?? {}).some((v) => v.verdict === 'malicious');
+export function convictedAnywhere(record: { verdict: string; views?: Record<string, { verdict: string; reasons?: readonly { rule: string }[] }> }): boolean {
+  return record.verdict === 'malicious' || Object.values(record.views ?? {}).some((v) => v.verdict === 'malicious' && viewFromEvidence(v));
 }
 
 /**

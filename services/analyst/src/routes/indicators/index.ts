@@ -85,7 +85,7 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
           ...Identity,
           verdict: Type.String(),
           record: Type.Union([Record_, Type.Null()]),
-          override: Type.Union([Type.Object({ verdict: Type.String(), analyst: Type.String(), comment: Type.String(), time: Type.String() }), Type.Null()]),
+          override: Type.Union([Type.Object({ verdict: Type.String(), scope: Type.String({ description: 'tenant (the caller’s own) or global.' }), analyst: Type.String(), actor: Type.String(), comment: Type.String(), time: Type.String() }), Type.Null()]),
           stats: Type.Object({
             own: Type.Object({ events: Type.Integer(), sensors: Type.Integer(), hosts: Type.Integer(), first_seen: NullableString, last_seen: NullableString }, { description: 'What the caller’s tenant saw (every tenant for admin keys).' }),
             cross_tenant: Type.Intersect([CrossTenant, Type.Object({ first_seen: Type.Optional(NullableString), last_seen: Type.Optional(NullableString), detections: Type.Optional(Type.Record(Type.String(), Type.Integer())) })]),
@@ -101,16 +101,22 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
     const admin = isAdmin(request);
     const tenant = tenantScope(request);
     const at = request.query.at === undefined ? undefined : parseTime('querystring.at', request.query.at, 0);
-    const [stored, stats, override] = await Promise.all([store.get(ref.key), indicatorStats(reader, ref, { tenant }), currentOverride(reader, ref.kind, ref.digest)]);
+    const [stored, stats, own, global] = await Promise.all([
+      store.get(ref.key), indicatorStats(reader, ref, { tenant }),
+      currentOverride(reader, ref.kind, ref.digest, 'tenant', request.principal!.tenant), currentOverride(reader, ref.kind, ref.digest, 'global', ''),
+    ]);
     // The caller's tenant sees its own view of the record, if it has one, and no other's.
     const record = stored === null ? null : recordForTenant(stored, request.principal!.tenant);
-    const ownOverride = override !== null && (admin || override.tenant === request.principal!.tenant);
+    // The override that decides what this tenant is answered: its own, else the global one
+    // (whose author and reason every tenant it decides for may read).
+    const override = own ?? global;
+    const ownOverride = override !== null;
     const shown = publishable(k, stats.global.tenants, admin);
     return {
       kind: ref.kind, value: ref.value, digest: ref.digest,
       verdict: record?.verdict ?? 'unknown',
       record: record === null ? null : visibleRecord(record, admin, ownOverride),
-      override: ownOverride && override !== null ? { verdict: override.verdict, analyst: override.analyst, comment: override.comment, time: override.time } : null,
+      override: override === null ? null : { verdict: override.verdict, scope: override.scope, analyst: override.analyst, actor: override.actor, comment: override.comment, time: override.time },
       stats: {
         own: stats.own,
         cross_tenant: {

@@ -1,20 +1,33 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { hasScope } from '@repute/auth';
+import { recordForTenant } from '@repute/core';
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { applyOverride, type IndicatorRef, type OverrideInput, type OverrideLift } from '@repute/verdicts';
-import { badField, notFound } from '../../analyst-error.ts';
+import { badField, forbidden, notFound } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import { currentOverride, overrideAudit } from '../../queries/feed-queries.ts';
 import { IndicatorParams, Kind, Page, problems } from '../schemas.ts';
-import { isAdmin, tenantScope } from '../request-scope.ts';
+import { tenantScope } from '../request-scope.ts';
 
 const Verdict = Type.Union(['malicious', 'suspicious', 'clean', 'unknown'].map((v) => Type.Literal(v)));
 
+const Scope = Type.Union([Type.Literal('tenant'), Type.Literal('global')], {
+  description: '`tenant` (default): the caller’s tenant’s own view, for its lookups only. `global`: for everyone; curator keys only.',
+});
+const Actor = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: 'The person the key acts for, kept in the audit with the key.' });
+
 export const OverrideResult = Type.Object({
   kind: Type.String(), value: Type.String(), digest: Type.String(),
-  verdict: Type.String({ description: 'The verdict now served.' }),
-  changed: Type.Boolean({ description: 'Whether the served verdict changed.' }),
-  override: Type.Union([Type.Object({ verdict: Type.String(), reason: Type.String(), analyst: Type.String() }), Type.Null()]),
+  scope: Scope,
+  verdict: Type.String({ description: 'The verdict now served to the caller’s tenant.' }),
+  changed: Type.Boolean({ description: 'Whether the verdict served to the caller’s tenant changed.' }),
+  override: Type.Union([Type.Object({ verdict: Type.String(), reason: Type.String(), analyst: Type.String(), actor: Type.String() }), Type.Null()]),
 });
+
+/** A global override decides for every tenant: only the operator's curators set or lift one. */
+export function requireCurator(request: FastifyRequest): void {
+  if (!hasScope(request.principal!.scopes, 'curator')) throw forbidden('a global override decides for every tenant: it needs a key with the curator scope');
+}
 
 /**
  * Sets or lifts an override through the shared verdicts module, so the record, the verdict log
@@ -23,15 +36,20 @@ export const OverrideResult = Type.Object({
  */
 export async function setOverride(fastify: FastifyInstance, request: FastifyRequest, ref: IndicatorRef, input: OverrideInput | null, lift?: OverrideLift): Promise<Static<typeof OverrideResult>> {
   const config = fastify.analystConfig;
-  const changes = await applyOverride(
+  const by = (input ?? lift)!;
+  const tenant = request.principal!.tenant;
+  const before = await fastify.analystStore.get(ref.key);
+  await applyOverride(
     { redis: fastify.analystRedis, clickhouse: fastify.analystClickHouse, database: config.CLICKHOUSE_DATABASE, rescorer: fastify.analystRescorer, prefix: config.REDIS_KEY_PREFIX },
     ref, input, lift,
   );
-  const record = await fastify.analystStore.get(ref.key);
-  request.log.info({ override: { kind: ref.kind, digest: ref.digest, verdict: input?.verdict ?? null } }, 'analyst override');
+  const stored = await fastify.analystStore.get(ref.key);
+  const record = stored === null ? null : recordForTenant(stored, tenant);
+  const was = before === null ? 'unknown' : recordForTenant(before, tenant).verdict;
+  request.log.info({ override: { kind: ref.kind, digest: ref.digest, scope: by.scope, verdict: input?.verdict ?? null } }, 'override');
   return {
-    kind: ref.kind, value: ref.value, digest: ref.digest, verdict: record?.verdict ?? 'unknown', changed: changes.length > 0,
-    override: input === null ? null : { verdict: input.verdict, reason: input.comment ?? '', analyst: input.analyst },
+    kind: ref.kind, value: ref.value, digest: ref.digest, scope: by.scope, verdict: record?.verdict ?? 'unknown', changed: (record?.verdict ?? 'unknown') !== was,
+    override: input === null ? null : { verdict: input.verdict, reason: input.comment ?? '', analyst: input.analyst, actor: input.actor ?? '' },
   };
 }
 
@@ -44,43 +62,58 @@ export default async function overrideRoutes(fastify: FastifyInstance): Promise<
   app.put('/v1/overrides/:kind/:value', {
     config: { scope: 'analyst' },
     schema: {
-      tags: ['overrides'], summary: 'Sets an analyst override: it wins over every rule, applies at once and is audited.',
+      tags: ['overrides'], summary: 'Sets an override: the caller’s tenant’s own view by default, or for everyone (`scope: global`, curator keys). It wins over every rule, applies at once and is audited.',
       params: IndicatorParams,
-      body: Type.Object({ verdict: Verdict, reason: Type.String({ minLength: 3, maxLength: 1000, description: 'Why: kept in the audit log.' }) }, { additionalProperties: false }),
+      body: Type.Object({
+        verdict: Verdict,
+        reason: Type.String({ minLength: 3, maxLength: 1000, description: 'Why: kept in the audit log.' }),
+        scope: Type.Optional(Scope),
+        actor: Type.Optional(Actor),
+      }, { additionalProperties: false }),
       response: { 200: OverrideResult, ...problems },
     },
   }, async (request) => {
+    const scope = request.body.scope ?? 'tenant';
+    if (scope === 'global') requireCurator(request);
     const ref = await resolveIndicator(store, request.params.kind, request.params.value, 'params.value');
     const p = request.principal!;
-    return setOverride(fastify, request, ref, { verdict: request.body.verdict, analyst: p.keyId, tenant: p.tenant, comment: request.body.reason });
+    return setOverride(fastify, request, ref, { verdict: request.body.verdict, analyst: p.keyId, tenant: p.tenant, scope, ...(request.body.actor !== undefined ? { actor: request.body.actor } : {}), comment: request.body.reason });
   });
 
   app.delete('/v1/overrides/:kind/:value', {
     config: { scope: 'analyst' },
     schema: {
-      tags: ['overrides'], summary: 'Lifts the override in force (one set by the caller’s tenant, or any for admin keys).',
+      tags: ['overrides'], summary: 'Lifts the caller’s tenant’s override, or the global one (`scope=global`, curator keys).',
       params: IndicatorParams,
-      querystring: Type.Object({ reason: Type.Optional(Type.String({ minLength: 3, maxLength: 1000, description: 'Why the override is lifted: kept in the audit log.' })) }, { additionalProperties: false }),
+      querystring: Type.Object({
+        reason: Type.Optional(Type.String({ minLength: 3, maxLength: 1000, description: 'Why the override is lifted: kept in the audit log.' })),
+        scope: Type.Optional(Scope),
+        actor: Type.Optional(Actor),
+      }, { additionalProperties: false }),
       response: { 200: OverrideResult, ...problems },
     },
   }, async (request) => {
+    const scope = request.query.scope ?? 'tenant';
+    if (scope === 'global') requireCurator(request);
     const ref = await resolveIndicator(store, request.params.kind, request.params.value, 'params.value');
-    const current = await currentOverride(reader, ref.kind, ref.digest);
-    // Another tenant's override is reported as absent: its existence is that tenant's business.
-    if (current === null || (!isAdmin(request) && current.tenant !== request.principal!.tenant)) throw notFound('no override of yours is in force on this indicator', 'REPUTE_ANALYST_NO_OVERRIDE');
     const p = request.principal!;
-    return setOverride(fastify, request, ref, null, { analyst: p.keyId, tenant: p.tenant, comment: request.query.reason ?? 'override lifted' });
+    const current = await currentOverride(reader, ref.kind, ref.digest, scope, p.tenant);
+    if (current === null) throw notFound(scope === 'global' ? 'no global override is in force on this indicator' : 'no override of your tenant is in force on this indicator', 'REPUTE_ANALYST_NO_OVERRIDE');
+    return setOverride(fastify, request, ref, null, { analyst: p.keyId, tenant: p.tenant, scope, ...(request.query.actor !== undefined ? { actor: request.query.actor } : {}), comment: request.query.reason ?? 'override lifted' });
   });
 
   app.get('/v1/overrides/audit', {
     config: { scope: 'analyst' },
     schema: {
-      tags: ['overrides'], summary: 'The override audit log, newest first: the caller’s tenant’s overrides and their lifts (all for admin keys).',
+      tags: ['overrides'], summary: 'The override audit log, newest first: the caller’s tenant’s overrides and every global one, with the key and person behind each (all for admin keys).',
       querystring: Type.Object({ kind: Type.Optional(Kind), value: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })), ...Page(pageMax) }, { additionalProperties: false }),
       response: {
         200: Type.Object({
           limit: Type.Integer(), offset: Type.Integer(),
-          items: Type.Array(Type.Object({ time: Type.String(), kind: Type.String(), value: Type.String(), verdict: Type.String(), analyst: Type.String(), tenant: Type.String(), reason: Type.String(), action: Type.String({ description: 'set or lift.' }) })),
+          items: Type.Array(Type.Object({
+            time: Type.String(), kind: Type.String(), value: Type.String(), verdict: Type.String(), scope: Scope, analyst: Type.String({ description: 'The key that acted.' }),
+            actor: Type.String({ description: 'The person the key acted for, when named.' }), tenant: Type.String(), reason: Type.String(), action: Type.String({ description: 'set or lift.' }),
+          })),
         }),
         ...problems,
       },
@@ -92,8 +125,7 @@ export default async function overrideRoutes(fastify: FastifyInstance): Promise<
     const rows = await overrideAudit(reader, { tenant: tenantScope(request), kind: ref?.kind ?? '', digest: ref?.digest ?? '', limit: q.limit, offset: q.offset });
     return {
       limit: q.limit, offset: q.offset,
-      items: rows.map((r) => ({ time: r.time, kind: r.kind, value: r.value, verdict: r.verdict, analyst: r.analyst, tenant: r.tenant, reason: r.comment, action: r.active ? 'set' : 'lift' })),
+      items: rows.map((r) => ({ time: r.time, kind: r.kind, value: r.value, verdict: r.verdict, scope: r.scope, analyst: r.analyst, actor: r.actor, tenant: r.tenant, reason: r.comment, action: r.active ? 'set' : 'lift' })),
     };
   });
 }
-

@@ -7,9 +7,9 @@ import { problems } from '../schemas.ts';
 const HEARTBEAT_MS = 15_000;
 
 /**
- * The analysts' live feed: every verdict change, as server-sent events. Verdicts are global
- * (every tenant's lookups get the same answer) and the partner feeds publish the same values,
- * so the feed carries no tenant data: no sensors, hosts or counts.
+ * The analysts' live feed: every verdict change, as server-sent events, each as the caller's
+ * tenant is answered (its own view where it has one: its evidence alone, or its own override).
+ * The feed carries no other tenant's data: no sensors, hosts, counts or views.
  */
 export default async function feedRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -40,7 +40,12 @@ export default async function feedRoutes(fastify: FastifyInstance): Promise<void
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     // The comment tells the client it is subscribed: changes from here on will reach it.
     res.write(': connected\n\n');
-    send = (event) => { res.write(`id: ${event.id}\nevent: verdict\ndata: ${JSON.stringify(event)}\n\n`); };
+    const tenant = request.principal!.tenant;
+    send = ({ byTenant, ...event }) => {
+      // A tenant with a view of its own is told its verdict; nobody learns another's.
+      const own = byTenant?.[tenant];
+      res.write(`id: ${event.id}\nevent: verdict\ndata: ${JSON.stringify(own === undefined ? event : { ...event, verdict: own })}\n\n`);
+    };
     for (const event of pending.splice(0)) send(event);
     // Comments keep proxies from closing an idle stream.
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);

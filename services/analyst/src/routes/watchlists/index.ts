@@ -2,12 +2,14 @@ import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ipRange, type IndicatorKind } from '@repute/core';
-import { badField, notFound } from '../../analyst-error.ts';
+import { badField, notFound, tenantLimit } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
-import { anyScope } from '../../plugins/any-scope.ts';
 import type { WatchEvent } from '../../watchlists/watch-dispatcher.ts';
 import type { WatchedIndicator } from '../../watchlists/watchlist-store.ts';
 import { Kind, problems } from '../schemas.ts';
+
+/** Keys that may use these routes: a tenant's lookup key, a partner's or an analyst's. */
+const CALLERS = ['lookup', 'partner', 'analyst'] as const;
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'Watchlist name, unique per tenant.' });
 const NameParams = Type.Object({ name: Name });
@@ -31,7 +33,6 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
   const config = fastify.analystConfig;
   const lists = fastify.analystWatchlists;
   const store = fastify.analystStore;
-  const callers = anyScope(fastify.analystKeys, ['lookup', 'partner', 'analyst']);
   const streams = new Set<FastifyReply>();
 
   function checkWebhookUrl(url: string): void {
@@ -64,7 +65,7 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
   }
 
   app.put('/v1/watchlists/:name', {
-    onRequest: callers,
+    config: { scope: CALLERS },
     schema: {
       tags: ['watchlists'], summary: 'Creates or replaces a watchlist of the caller’s tenant.',
       params: NameParams,
@@ -89,17 +90,28 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
       seen.add(ref.key);
       indicators.push({ kind: ref.kind, value: ref.value, key: ref.key });
     }
+    // Caps per tenant: a lookup key must not fill Redis with watchlists.
+    const names = await lists.names(tenant);
+    const others = names.filter((n) => n !== request.params.name);
+    if (others.length >= config.ANALYST_TENANT_MAX_WATCHLISTS) {
+      throw tenantLimit('params.name', `would be watchlist ${others.length + 1} of this tenant; at most ${config.ANALYST_TENANT_MAX_WATCHLISTS} are kept (delete one first)`);
+    }
+    let watched = indicators.length;
+    for (const other of others) watched += (await lists.get(tenant, other))?.indicators.length ?? 0;
+    if (watched > config.ANALYST_TENANT_MAX_WATCHED) {
+      throw tenantLimit('body.indicators', `would make this tenant watch ${watched} indicators over its watchlists; at most ${config.ANALYST_TENANT_MAX_WATCHED}`);
+    }
     await lists.put({ tenant, name: request.params.name, indicators, ...(body.webhook !== undefined ? { webhook: body.webhook } : {}), updated_at: new Date().toISOString() });
     return viewOf(tenant, request.params.name);
   });
 
   app.get('/v1/watchlists', {
-    onRequest: callers,
+    config: { scope: CALLERS },
     schema: { tags: ['watchlists'], summary: 'Names of the caller’s tenant’s watchlists.', response: { 200: Type.Object({ items: Type.Array(Type.String()) }), ...problems } },
   }, async (request) => ({ items: await lists.names(request.principal!.tenant) }));
 
   app.get('/v1/watchlists/events', {
-    onRequest: callers,
+    config: { scope: CALLERS },
     schema: {
       tags: ['watchlists'], summary: 'Server-sent events: one `verdict` event per change of a watched indicator of the caller’s tenant.',
       produces: ['text/event-stream'],
@@ -121,12 +133,12 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
   });
 
   app.get('/v1/watchlists/:name', {
-    onRequest: callers,
+    config: { scope: CALLERS },
     schema: { tags: ['watchlists'], summary: 'A watchlist with the current verdict of each indicator.', params: NameParams, response: { 200: WatchlistView, ...problems } },
   }, async (request) => viewOf(request.principal!.tenant, request.params.name));
 
   app.delete('/v1/watchlists/:name', {
-    onRequest: callers,
+    config: { scope: CALLERS },
     schema: { tags: ['watchlists'], summary: 'Deletes a watchlist.', params: NameParams, response: { 204: Type.Null(), ...problems } },
   }, async (request, reply) => {
     if (!(await lists.remove(request.principal!.tenant, request.params.name))) throw notFound(`no watchlist ${request.params.name}`, 'REPUTE_ANALYST_NO_WATCHLIST');
