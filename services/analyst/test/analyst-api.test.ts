@@ -84,9 +84,16 @@ test('k-anonymity: cross-tenant counts below k tenants say only "fewer than k"',
   assert.equal(narrow.status, 200, narrow.text);
   assert.deepEqual(narrow.body.stats.cross_tenant, { suppressed: true, fewer_than: 5 });
   assert.equal(narrow.body.stats.own.events, 1, 'its own sightings are always shown');
-  if (narrow.body.record !== null) assert.deepEqual(narrow.body.record.prevalence, { suppressed: true, fewer_than: 5 });
+  assert.deepEqual(narrow.body.record.prevalence, { suppressed: true, fewer_than: 5 });
   const series = await h.get(`/v1/indicators/file/${NARROW}/sightings`, a);
   assert.ok(series.body.cross_tenant.every((b: { suppressed: boolean; tenants?: number }) => b.suppressed && b.tenants === undefined));
+  // Nor do the reasons, now or in the history, carry counts.
+  assert.ok(narrow.body.record.reasons.every((r: { evidence?: number }) => r.evidence === undefined), JSON.stringify(narrow.body.record.reasons));
+  const history = await h.get(`/v1/indicators/file/${NARROW}/history`, a);
+  assert.ok(history.body.items.length > 0);
+  assert.ok(history.body.items.every((i: { reasons: { evidence?: number }[] }) => i.reasons.every((r) => r.evidence === undefined)), history.text);
+  const wideHistory = await h.get(`/v1/indicators/file/${WIDE}/history`, a);
+  assert.ok(wideHistory.body.items.some((i: { reasons: { evidence?: number }[] }) => i.reasons.some((r) => r.evidence !== undefined)), 'seen by k tenants, the counts are shown');
   // Whether tB saw it or not, tA's view of the counts is the same: none is given.
   assert.equal(JSON.stringify(narrow.body.stats.cross_tenant).includes('"tenants"'), false);
   // A tenant that never saw an indicator seen by fewer than k others is not told it exists in hunts.

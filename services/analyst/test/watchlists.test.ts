@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { removeTestClickHouseData } from '@repute/analytics/testkit';
 import { closeTestServices } from '@repute/infra/testkit';
+import { hostname } from 'node:os';
+import { createWebhookSender } from '../src/watchlists/webhook-sender.ts';
 import { verifyWebhook } from '../src/watchlists/webhook-signature.ts';
 import { harness, message, until } from './helpers.ts';
 
@@ -101,6 +103,11 @@ test('watchlist input is checked field by field', async (t) => {
   await bad({ indicators: [{ kind: 'file', value: 'zz' }] }, 'body.indicators[0].value');
   await bad({ indicators: [{ kind: 'nope', value: 'x' }] }, 'body.indicators[0].kind');
   await bad({ indicators: [], webhook: { url: 'http://127.0.0.1:9/x', secret: SECRET } }, 'body.webhook.url');
+  // Names as well as literals: whatever case or trailing dot, the machine's own name, metadata services.
+  for (const url of ['http://LOCALHOST.:9/x', 'http://localhost.localdomain/x', `http://${hostname()}:9/x`, 'http://metadata.google.internal/computeMetadata/v1/',
+    'http://[::ffff:127.0.0.1]/x', 'http://0x7f.1/x', 'http://169.254.169.254/latest/meta-data/', 'http://printer.local/x']) {
+    await bad({ indicators: [], webhook: { url, secret: SECRET } }, 'body.webhook.url');
+  }
   await bad({ indicators: [], webhook: { url: 'ftp://example.com/x', secret: SECRET } }, 'body.webhook.url');
   await bad({ indicators: [], webhook: { url: 'https://example.com/x', secret: 'short' } }, 'body.webhook.secret');
   assert.equal((await h.send('PUT', '/v1/watchlists/bad name', key, { indicators: [] })).status, 400);
@@ -150,4 +157,33 @@ test('watchlists and disputes count against the key’s quota and rate limit, an
   const fresh = await h.key('quota', ['lookup']);
   assert.deepEqual((await h.get('/v1/watchlists', fresh)).body.items, []);
   assert.deepEqual((await h.get('/v1/disputes', fresh)).body.items, []);
+});
+
+test('webhooks are resolved at delivery and never reach a non-public address, by name or by redirect', async (t) => {
+  const hits: string[] = [];
+  const receiver = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    if (req.url === '/redirect') res.writeHead(302, { location: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/landed` }).end();
+    else res.writeHead(200).end();
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+  const port = (receiver.address() as AddressInfo).port;
+  const deliver = async (url: string, allowPrivate: boolean): Promise<string> => {
+    const outcomes: string[] = [];
+    const sender = createWebhookSender({ maxAttempts: 2, baseDelayMs: 10, timeoutMs: 2000, maxPending: 10, allowPrivate, onOutcome: (o) => outcomes.push(o) });
+    sender.send({ url, secret: SECRET }, '{}');
+    await until(`an outcome for ${url}`, () => outcomes.length > 0);
+    await sender.close();
+    return outcomes[0]!;
+  };
+  // Names that resolve to loopback (this machine's hosts file): refused before any byte is sent.
+  assert.equal(await deliver(`http://localhost:${port}/by-name`, false), 'refused');
+  assert.equal(await deliver(`http://${hostname()}:${port}/by-machine-name`, false), 'refused');
+  assert.equal(await deliver(`http://127.0.0.1:${port}/literal`, false), 'refused');
+  assert.deepEqual(hits, []);
+  // A redirect is an answer, never followed.
+  assert.equal(await deliver(`http://127.0.0.1:${port}/redirect`, true), 'failed');
+  assert.deepEqual(hits, ['/redirect']);
+  assert.equal(await deliver(`http://127.0.0.1:${port}/ok`, true), 'delivered');
 });

@@ -105,7 +105,7 @@ export async function startPipeline(t: TestContext, kind: BusKind, options: { ba
   await ingest.ready();
   const edge = Fastify({ logger: false });
   await edge.register(edgeApp, {
-    config: loadEdgeConfig({ env: { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', EDGE_FILTER_CAPACITY: '10000', EDGE_FILTER_REBUILD_INTERVAL_S: '0' } }),
+    config: loadEdgeConfig({ env: { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', EDGE_FILTER_CAPACITY: '10000', EDGE_FILTER_REBUILD_INTERVAL_S: '0', EDGE_K_ANONYMITY: '1' } }),
   });
   await edge.ready();
 

@@ -40,6 +40,6 @@ export default async function edgeApp(fastify: FastifyInstance, opts: EdgeAppOpt
   await fastify.register(lookupPlugin, { config });
 
   // Routes.
-  await fastify.register(reputationRoutes);
+  await fastify.register(reputationRoutes, { kAnonymity: config.EDGE_K_ANONYMITY });
   await fastify.register(filterRoutes);
 }

@@ -12,6 +12,7 @@ export const edgeConfigSchema = {
   EDGE_FILTER_REBUILD_INTERVAL_S: Type.Integer({ minimum: 0, default: 3600, description: 'Seconds between filter rebuilds from the records (0: never, only by CLI).' }),
   EDGE_FILTER_STALE_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'Rebuild early once this share of a filter’s entries was removed (a bloom filter cannot delete).' }),
   EDGE_DEFAULT_TTL_S: Type.Integer({ minimum: 0, default: 300, description: 'TTL (seconds, mirrored in Cache-Control) of answers whose records carry none.' }),
+  EDGE_K_ANONYMITY: Type.Integer({ minimum: 1, default: 5, description: 'Answers about an indicator fewer than this many tenants saw withhold its counts (prevalence, reasons’ evidence): k-anonymity, as in the analyst API.' }),
   EDGE_UNKNOWN_TTL_S: Type.Integer({ minimum: 0, default: 60, description: 'TTL of `unknown` answers.' }),
   EDGE_STREAM_MAX_LENGTH: Type.Integer({ minimum: 1000, default: 1_000_000, description: 'Approximate number of update-stream entries Redis keeps.' }),
   EDGE_REDIS_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 500, description: 'Redis command timeout: past it a lookup answers degraded instead of waiting.' }),

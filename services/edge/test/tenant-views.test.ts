@@ -70,10 +70,11 @@ test('single file lookup: the view\'s tenant sees its verdict, score, confidence
     assert.equal(mine.body.verdict, 'malicious');
     assert.equal(mine.body.score, 91);
     assert.equal(mine.body.confidence, 0.8);
-    assert.deepEqual(mine.body.reasons, CONVICTED.reasons);
+    // Two tenants saw it, fewer than k (5): no answer carries a count across tenants.
+    assert.deepEqual(mine.body.reasons, CONVICTED.reasons.map(({ evidence: _, ...r }) => r));
     // Everything else comes from the global record.
     assert.deepEqual(mine.body.categories, ['test']);
-    assert.deepEqual(mine.body.prevalence, { sensors: 4, tenants: 2 });
+    assert.deepEqual(mine.body.prevalence, { suppressed: true, fewer_than: 5 });
     assert.equal(mine.body.ttl, 600);
     assertNoViews(mine.text);
 
@@ -81,9 +82,30 @@ test('single file lookup: the view\'s tenant sees its verdict, score, confidence
     assert.equal(theirs.body.verdict, 'suspicious');
     assert.equal(theirs.body.score, 40);
     assert.equal(theirs.body.confidence, 0.9);
-    assert.deepEqual(theirs.body.reasons, [{ rule: 'feed.listed', weight: 0.9, evidence: 3 }]);
+    assert.deepEqual(theirs.body.reasons, [{ rule: 'feed.listed', weight: 0.9 }]);
     assertNoViews(theirs.text);
   }
+});
+
+test('counts across tenants are shown only for what at least k tenants saw, in single and batch answers', async () => {
+  const few = sha('seen-by-few');
+  const many = sha('seen-by-many');
+  await w.store.write({ ...record('file', few, 'malicious'), prevalence: { sensors: 5, tenants: 1 }, reasons: [{ rule: 'consensus.sensors', weight: 10, evidence: 5 }] });
+  await w.store.write({ ...record('file', many, 'malicious'), prevalence: { sensors: 40, tenants: 7 }, reasons: [{ rule: 'consensus.tenants', weight: 16, evidence: 7 }] });
+  await until('both records to be served', async () => (await get(`/v1/reputation/file/${many}`, beta)).body.verdict === 'malicious'
+    && (await get(`/v1/reputation/file/${few}`, beta)).body.verdict === 'malicious');
+  const withheld = await get(`/v1/reputation/file/${few}`, beta);
+  assert.deepEqual(withheld.body.prevalence, { suppressed: true, fewer_than: 5 });
+  assert.deepEqual(withheld.body.reasons, [{ rule: 'consensus.sensors', weight: 10 }]);
+  const shown = await get(`/v1/reputation/file/${many}`, beta);
+  assert.deepEqual(shown.body.prevalence, { sensors: 40, tenants: 7 });
+  assert.deepEqual(shown.body.reasons, [{ rule: 'consensus.tenants', weight: 16, evidence: 7 }]);
+  const res = await app.inject({ method: 'POST', url: '/v1/reputation/batch', headers: { ...beta, 'content-type': 'application/json' }, payload: { indicators: [{ kind: 'file', value: few }, { kind: 'file', value: many }] } });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.ok(Check(BatchAnswer, res.json()), res.body);
+  const [a, b] = res.json().results;
+  assert.deepEqual([a.prevalence, a.reasons[0].evidence], [{ suppressed: true, fewer_than: 5 }, undefined]);
+  assert.deepEqual([b.prevalence, b.reasons[0].evidence], [{ sensors: 40, tenants: 7 }, 7]);
 });
 
 test('URL lookups combine each expression and the host as the asking tenant sees them', async () => {
@@ -128,7 +150,7 @@ test('batch: each item as the asking tenant sees it, no views in any item', asyn
   const mine = await batch(acme);
   assert.deepEqual(mine.map((r) => r.verdict ?? r.status), ['malicious', 'suspicious', 'suspicious', 'unknown']);
   assert.equal(mine[0]!.score, 91);
-  assert.deepEqual(mine[0]!.reasons, CONVICTED.reasons);
+  assert.deepEqual(mine[0]!.reasons, CONVICTED.reasons.map(({ evidence: _, ...r }) => r));
   const theirs = await batch(beta);
   assert.deepEqual(theirs.map((r) => r.verdict ?? r.status), ['suspicious', 'malicious', 'suspicious', 'unknown']);
   assert.equal(theirs[0]!.score, 40);

@@ -67,7 +67,8 @@ export interface Answer {
   /** ISO 8601, or null without a record. */
   firstSeen: string | null;
   lastSeen: string | null;
-  prevalence?: { sensors: number; tenants: number };
+  /** Counts across tenants; for what fewer than k tenants saw, only that (k-anonymity). */
+  prevalence?: { sensors: number; tenants: number } | { suppressed: true; fewer_than: number };
   reasons: AnswerReason[];
   matched?: AnswerMatch;
   overlay?: AnswerOverlay;

@@ -9,7 +9,7 @@ export interface WireRecordFields {
   categories?: string[];
   first_seen?: string | null;
   last_seen?: string | null;
-  prevalence?: { sensors: number; tenants: number };
+  prevalence?: { sensors: number; tenants: number } | { suppressed: true; fewer_than: number };
   reasons?: Answer['reasons'];
   matched?: Answer['matched'];
   overlay?: Answer['overlay'];

@@ -20,7 +20,9 @@ test('answers are typed, canonical and cached for the TTL the service gave', asy
   assert.equal(first.source, 'service');
   assert.equal(first.status, 'confirmed');
   assert.equal(first.ttl, 1);
-  assert.deepEqual(first.reasons, [{ rule: 'feed.listed', weight: 0.9, evidence: 3 }]);
+  // Two tenants saw it, fewer than the service's k: counts are withheld, and the SDK says so.
+  assert.deepEqual(first.reasons, [{ rule: 'feed.listed', weight: 0.9 }]);
+  assert.deepEqual(first.prevalence, { suppressed: true, fewer_than: 5 });
   assert.equal(typeof first.asOf?.position, 'string');
   const fetchedAt = Date.now();
 

@@ -20,6 +20,7 @@ async function watchPlugin(fastify: FastifyInstance, opts: { config: AnalystConf
     baseDelayMs: config.ANALYST_WEBHOOK_BASE_DELAY_MS,
     timeoutMs: config.ANALYST_WEBHOOK_TIMEOUT_MS,
     maxPending: config.ANALYST_WEBHOOK_MAX_PENDING,
+    allowPrivate: config.ANALYST_WEBHOOK_ALLOW_PRIVATE,
     onOutcome: (outcome) => outcomes.inc({ outcome }),
   });
   const range = await fastify.analystStore.updatesRange();

@@ -1,11 +1,14 @@
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook-signature.ts';
+import { postToTarget, RefusedTargetError } from './webhook-target.ts';
 
 export interface WebhookSenderOptions {
   maxAttempts: number;
   baseDelayMs: number;
   timeoutMs: number;
   maxPending: number;
-  onOutcome?: (outcome: 'delivered' | 'failed' | 'dropped', attempts: number) => void;
+  /** Deliver to loopback and private addresses too (tests, single-machine setups). */
+  allowPrivate?: boolean;
+  onOutcome?: (outcome: 'delivered' | 'failed' | 'dropped' | 'refused', attempts: number) => void;
 }
 
 export interface WebhookSender {
@@ -17,7 +20,7 @@ export interface WebhookSender {
 const MAX_DELAY_MS = 60_000;
 
 /**
- * Posts signed webhooks, retrying a failure (network error, timeout, 408/429/5xx) with
+ * Posts signed webhooks to public addresses only (see webhook-target.ts), retrying a failure (network error, timeout, 408/429/5xx) with
  * exponential back-off and full jitter, a bounded number of times; 4xx other than those means
  * the receiver refuses and is not retried. Deliveries in flight are bounded; past the bound new
  * ones are dropped (counted) rather than letting a dead receiver grow the heap.
@@ -39,20 +42,22 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       const timestamp = String(Math.floor(Date.now() / 1000));
       let retriable = true;
       try {
-        const res = await fetch(target.url, {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/json', 'user-agent': 'repute-webhook/1', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body) },
-          signal: AbortSignal.any([controller.signal, AbortSignal.timeout(options.timeoutMs)]),
-          redirect: 'manual',
-        });
-        await res.body?.cancel();
-        if (res.ok) {
+        // Resolved at delivery and connected to the address checked; a redirect is an answer,
+        // never followed (it could point anywhere).
+        const res = await postToTarget(target.url, body, {
+          'content-type': 'application/json', 'user-agent': 'repute-webhook/1', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body),
+        }, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(options.timeoutMs)]), allowPrivate: options.allowPrivate === true });
+        if (res.status >= 200 && res.status < 300) {
           options.onOutcome?.('delivered', attempt);
           return;
         }
         retriable = res.status === 408 || res.status === 429 || res.status >= 500;
-      } catch {
+      } catch (err) {
+        if (err instanceof RefusedTargetError) {
+          // A name that resolves to a private address now may not later; nothing is sent to it.
+          options.onOutcome?.('refused', attempt);
+          return;
+        }
         retriable = true;
       }
       if (!retriable || attempt === options.maxAttempts) break;

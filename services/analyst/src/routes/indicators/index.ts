@@ -46,6 +46,12 @@ const Identity = { kind: Type.String(), value: Type.String(), digest: Type.Strin
 const DAY = 86_400_000;
 const iso = (ms: number | undefined) => (ms === undefined || ms <= 0 ? null : new Date(ms).toISOString());
 
+/** A reason without its evidence count, for what fewer than k tenants saw. */
+function withoutCount<R extends { rule: string; weight: number; evidence?: number; detail?: string }>(r: R): Omit<R, 'evidence'> {
+  const { evidence: _withheld, ...rest } = r;
+  return rest;
+}
+
 /** The analyst's questions about one indicator: record and stats, sightings, sensors, relations, history. */
 export default async function indicatorRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -62,7 +68,8 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
       verdict: record.verdict, score: record.score, confidence: record.confidence, categories: record.categories,
       first_seen: iso(record.firstSeen), last_seen: iso(record.lastSeen), prevalence: counts, version: record.version, ttl: record.ttl,
       reasons: record.reasons.map((r) => {
-        if (counts.suppressed && r.rule.startsWith('consensus.')) return { rule: r.rule, weight: r.weight };
+        // Any count in a reason may cross tenants (events, sensors, tenants): withheld below k.
+        if (counts.suppressed) return withoutCount(r);
         if (r.rule === 'override' && !admin && !ownOverride) return { rule: r.rule, weight: r.weight };
         return r;
       }),
@@ -251,7 +258,10 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
     const ref = await resolveIndicator(store, request.params.kind, request.params.value, 'params.value');
     const { limit, offset } = request.query;
     const at = request.query.at === undefined ? undefined : parseTime('querystring.at', request.query.at, 0);
-    const items: HistoryEntry[] = await verdictTimeline(reader, ref, { limit, offset, ...(at !== undefined ? { until: at } : {}) });
+    const [timeline, stored] = await Promise.all([verdictTimeline(reader, ref, { limit, offset, ...(at !== undefined ? { until: at } : {}) }), store.get(ref.key)]);
+    // The logged reasons carry the counts of their time: withheld unless k tenants have seen it.
+    const shown = publishable(k, stored?.prevalence.tenants ?? 0, isAdmin(request));
+    const items: HistoryEntry[] = shown ? timeline : timeline.map((e) => ({ ...e, reasons: e.reasons.map(withoutCount) }));
     return { kind: ref.kind, value: ref.value, digest: ref.digest, limit, offset, items, ...(at !== undefined ? { as_of: await asOf(ref, at) } : {}) };
   });
 }

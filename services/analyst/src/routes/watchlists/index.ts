@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ipRange, type IndicatorKind } from '@repute/core';
+import type { IndicatorKind } from '@repute/core';
+import { refusedWebhookHost } from '../../watchlists/webhook-target.ts';
 import { badField, notFound, tenantLimit } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import type { WatchEvent } from '../../watchlists/watch-dispatcher.ts';
@@ -35,7 +35,7 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
   const store = fastify.analystStore;
   const streams = new Set<FastifyReply>();
 
-  function checkWebhookUrl(url: string): void {
+  async function checkWebhookUrl(url: string): Promise<void> {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -45,11 +45,8 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw badField('body.webhook.url', 'must be http or https');
     if (parsed.username !== '' || parsed.password !== '') throw badField('body.webhook.url', 'must not carry credentials');
     if (config.ANALYST_WEBHOOK_ALLOW_PRIVATE) return;
-    // Literal addresses and localhost only: a name resolving to a private address is not caught here.
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
-    if (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && ipRange(host) !== 'public')) {
-      throw badField('body.webhook.url', 'must not point at a loopback, private or reserved address');
-    }
+    const refused = await refusedWebhookHost(parsed.hostname);
+    if (refused !== undefined) throw badField('body.webhook.url', `must not point at a loopback, private, link-local or metadata address (${refused})`);
   }
 
   async function viewOf(tenant: string, name: string) {
@@ -81,7 +78,7 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
   }, async (request) => {
     const tenant = request.principal!.tenant;
     const body = request.body;
-    if (body.webhook !== undefined) checkWebhookUrl(body.webhook.url);
+    if (body.webhook !== undefined) await checkWebhookUrl(body.webhook.url);
     const indicators: WatchedIndicator[] = [];
     const seen = new Set<string>();
     for (const [n, i] of body.indicators.entries()) {

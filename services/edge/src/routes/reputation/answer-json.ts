@@ -25,19 +25,26 @@ function time(ms: number): string {
 
 const fragments = new WeakMap<ReputationRecord, string>();
 
-/** `"score":…,"confidence":…,"categories":[…],"first_seen":…,"last_seen":…,"prevalence":{…},"reasons":[…]` */
-function recordFragment(r: ReputationRecord): string {
+/**
+ * `"score":…,"confidence":…,"categories":[…],"first_seen":…,"last_seen":…,"prevalence":{…},"reasons":[…]`.
+ * Seen by fewer than `k` tenants, the record's counts are withheld (prevalence says only
+ * "fewer than k", reasons carry no evidence counts): a count across tenants would tell a
+ * tenant what few others saw. (`k` is one per process, so the cached fragment stays right.)
+ */
+function recordFragment(r: ReputationRecord, k: number): string {
   let out = fragments.get(r);
   if (out !== undefined) return out;
+  const withheld = r.prevalence.tenants < k;
   const reasons = r.reasons.map((reason) => {
     let s = `{"rule":${str(String(reason.rule))},"weight":${num(reason.weight)}`;
-    if (reason.evidence !== undefined) s += `,"evidence":${int(reason.evidence)}`;
+    if (reason.evidence !== undefined && !withheld) s += `,"evidence":${int(reason.evidence)}`;
     if (reason.detail !== undefined) s += `,"detail":${str(String(reason.detail))}`;
     return `${s}}`;
   });
   out = `"score":${num(r.score)},"confidence":${num(r.confidence)},"categories":[${r.categories.map((c) => str(String(c))).join(',')}],`
     + `"first_seen":${time(r.firstSeen)},"last_seen":${time(r.lastSeen)},`
-    + `"prevalence":{"sensors":${int(r.prevalence.sensors)},"tenants":${int(r.prevalence.tenants)}},"reasons":[${reasons.join(',')}]`;
+    + (withheld ? `"prevalence":{"suppressed":true,"fewer_than":${int(k)}}` : `"prevalence":{"sensors":${int(r.prevalence.sensors)},"tenants":${int(r.prevalence.tenants)}}`)
+    + `,"reasons":[${reasons.join(',')}]`;
   fragments.set(r, out);
   return out;
 }
@@ -45,8 +52,8 @@ function recordFragment(r: ReputationRecord): string {
 const NO_RECORD = '"categories":[],"first_seen":null,"last_seen":null,"reasons":[]';
 
 /** The record fields of an answer (`recordFields` in schemas.ts), without braces. */
-export function answerFieldsJson(result: LookupResult): string {
-  let s = `"verdict":"${result.verdict}",${result.record === null ? NO_RECORD : recordFragment(result.record)}`;
+export function answerFieldsJson(result: LookupResult, k: number): string {
+  let s = `"verdict":"${result.verdict}",${result.record === null ? NO_RECORD : recordFragment(result.record, k)}`;
   const m = result.matched;
   if (m !== null) s += `,"matched":{"kind":"${m.kind}","value":${str(m.value)},"role":"${m.role}"}`;
   const o = result.overlay;
@@ -55,8 +62,8 @@ export function answerFieldsJson(result: LookupResult): string {
 }
 
 /** A single lookup's answer (`Answer` in schemas.ts); `asOf` is already JSON. */
-export function answerJson(kind: string, value: string, result: LookupResult, asOf: string): string {
-  return `{"kind":"${kind}","value":${str(value)},${answerFieldsJson(result)},"as_of":${asOf},"degraded":${result.degraded}}`;
+export function answerJson(kind: string, value: string, result: LookupResult, asOf: string, k: number): string {
+  return `{"kind":"${kind}","value":${str(value)},${answerFieldsJson(result, k)},"as_of":${asOf},"degraded":${result.degraded}}`;
 }
 
 /** The most common answer, an unknown file hash (value is lower-case hex, no escaping needed). */
@@ -67,8 +74,8 @@ export function unknownFileJson(hex: string, ttl: string, asOf: string): string 
 export const UNKNOWN_ITEM = '{"status":"unknown"}';
 
 /** A batch item that was answered with a record or an overlay (`BatchItem` in schemas.ts). */
-export function foundItemJson(kind: string, value: string, result: LookupResult): string {
-  return `{"status":"found","kind":"${kind}","value":${str(value)},${answerFieldsJson(result)}}`;
+export function foundItemJson(kind: string, value: string, result: LookupResult, k: number): string {
+  return `{"status":"found","kind":"${kind}","value":${str(value)},${answerFieldsJson(result, k)}}`;
 }
 
 /** A batch item that could not be looked up. */

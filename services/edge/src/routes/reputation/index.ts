@@ -29,13 +29,14 @@ function invalidIndicator(kind: string, value: string, err: unknown): ReputeErro
  * lookups are filter negatives or cache hits, and at tens of thousands of requests per second
  * a promise, a schema serialiser pass or a metrics label lookup per request shows.
  */
-export default async function reputationRoutes(fastify: FastifyInstance): Promise<void> {
+export default async function reputationRoutes(fastify: FastifyInstance, opts: { kAnonymity: number }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const metrics = fastify.edgeMetrics;
   const counts = metrics.counts;
   const lookup = fastify.edgeLookup;
   const filters = fastify.edgeFilters;
   const updates = fastify.edgeUpdates;
+  const k = opts.kAnonymity;
   plainJsonParser(fastify);
 
   const timers = new Map<string, Map<string, LookupTimer>>();
@@ -66,7 +67,7 @@ export default async function reputationRoutes(fastify: FastifyInstance): Promis
     if (result.degraded) counts.degradedAnswers++;
     timer(prepared.kind, result.degraded ? 'degraded' : result.verdict).observe((performance.now() - started) / 1000);
     void reply.header('cache-control', cacheHeader(result.ttl, result.degraded)).header('content-type', JSON_TYPE)
-      .send(answerJson(prepared.kind, prepared.value, result, updates.asOfJson()));
+      .send(answerJson(prepared.kind, prepared.value, result, updates.asOfJson(), k));
   }
 
   function single(kind: LookupKind, raw: string, request: FastifyRequest, reply: FastifyReply): void {
@@ -121,7 +122,7 @@ export default async function reputationRoutes(fastify: FastifyInstance): Promis
       }
       found++;
       const p = batch.prepared[i]!;
-      parts[i] = foundItemJson(p.kind, p.value, r);
+      parts[i] = foundItemJson(p.kind, p.value, r, k);
     }
     if (ttl === Number.MAX_SAFE_INTEGER) ttl = 0;
     if (degraded) counts.degradedAnswers++;

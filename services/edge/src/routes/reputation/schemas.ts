@@ -27,6 +27,12 @@ const Overlay = Type.Object({
   note: Type.Optional(Type.String()),
 });
 
+/** Counts across tenants, or, for what fewer than k tenants saw, only that (k-anonymity). */
+const Prevalence = Type.Union([
+  Type.Object({ sensors: Type.Integer(), tenants: Type.Integer() }),
+  Type.Object({ suppressed: Type.Literal(true), fewer_than: Type.Integer({ description: 'k: fewer than this many tenants saw it.' }) }),
+]);
+
 /** Fields shared by a single answer and a batch hit. */
 export const recordFields = {
   verdict: Type.String({ description: 'malicious, suspicious, clean or unknown.' }),
@@ -35,7 +41,7 @@ export const recordFields = {
   categories: Type.Array(Type.String()),
   first_seen: NullableString,
   last_seen: NullableString,
-  prevalence: Type.Optional(Type.Object({ sensors: Type.Integer(), tenants: Type.Integer() })),
+  prevalence: Type.Optional(Prevalence),
   reasons: Type.Array(Reason),
   matched: Type.Optional(Matched),
   overlay: Type.Optional(Overlay),
@@ -81,7 +87,7 @@ export const BatchItem = Type.Object({
   categories: Type.Optional(Type.Array(Type.String())),
   first_seen: Type.Optional(NullableString),
   last_seen: Type.Optional(NullableString),
-  prevalence: Type.Optional(Type.Object({ sensors: Type.Integer(), tenants: Type.Integer() })),
+  prevalence: Type.Optional(Prevalence),
   reasons: Type.Optional(Type.Array(Reason)),
   matched: Type.Optional(Matched),
   overlay: Type.Optional(Overlay),
