@@ -239,6 +239,15 @@ test('bad input gets problem+json naming the field; scopes are enforced; the rea
     assert.match(String(res.headers['content-type']), /application\/problem\+json/);
     assert.ok(res.json().errors.some((e: { field: string }) => e.field === field), `${url}: ${res.body}`);
   }
+  // Real phishing URLs are long: every path route takes a URL up to the contract's 4096 characters.
+  const longUrl = `https://login.example-phish.test/${'p/'.repeat(900)}${'ü'.repeat(200)}?session=${'x'.repeat(1500)}`;
+  assert.ok(longUrl.length > 3000 && longUrl.length <= 4096);
+  const longRecord = await h.get(`/v1/indicators/url/${enc(longUrl)}`, analyst);
+  assert.equal(longRecord.status, 200, longRecord.text.slice(0, 300));
+  const longOverride = await h.send('PUT', `/v1/overrides/url/${enc(longUrl)}`, analyst, { verdict: 'malicious', reason: 'kit seen in IR' });
+  assert.equal(longOverride.status, 200, longOverride.text.slice(0, 300));
+  const partnerKey = await h.key('t1', ['partner']);
+  assert.equal((await h.get(`/v1/partner/reputation/url/${enc(longUrl)}`, partnerKey)).status, 200);
   const noReason = await h.send('PUT', `/v1/overrides/file/${WIDE}`, analyst, { verdict: 'clean' });
   assert.equal(noReason.status, 400);
   assert.equal(noReason.body.errors[0].field, 'body.reason');

@@ -90,9 +90,21 @@ test('domain lookups consult parents; IP lookups consult the /24 network', async
   assert.deepEqual(ip.json().matched, { kind: 'ip', value: '198.51.100.0/24', role: 'network' });
   const badIp = await app.inject({ url: '/v1/reputation/ip/999.1.1.1.1', headers: auth });
   assert.equal(badIp.statusCode, 400);
+  // No shorthand that would silently mean another address, no digits of other scripts.
+  for (const raw of ['010.0.0.1', '1.2.3', '2130706433', '0x7f.0.0.1']) {
+    assert.equal((await app.inject({ url: `/v1/reputation/ip/${raw}`, headers: auth })).statusCode, 400, raw);
+  }
+  for (const raw of ['０'.repeat(64), '٠'.repeat(64)]) {
+    assert.equal((await app.inject({ url: `/v1/reputation/file/${encodeURIComponent(raw)}`, headers: auth })).statusCode, 400, raw);
+  }
   const badHash = await app.inject({ url: '/v1/reputation/file/xyz', headers: auth });
   assert.equal(badHash.statusCode, 400);
   assert.equal(badHash.json().item.value, 'xyz');
+  // A long valid name is looked up like any other (path parameters up to the contract's length).
+  const long = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(20)}.bad-domain.example`;
+  const deep = await app.inject({ url: `/v1/reputation/domain/${long}`, headers: auth });
+  assert.equal(deep.statusCode, 200, deep.body);
+  assert.equal(deep.json().verdict, 'suspicious');
 });
 
 test('batch: mixed kinds answered in order, invalid items named, valid ones still answered', async () => {

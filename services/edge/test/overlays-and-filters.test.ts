@@ -112,6 +112,12 @@ test('updates since a trimmed position answer 410 problem+json', async (t) => {
   assert.equal(gone.json().code, 'REPUTE_EDGE_POSITION_EXPIRED');
   assert.equal(gone.headers['content-type'], 'application/problem+json; charset=utf-8');
   assert.equal((await app.inject({ url: '/v1/filters/file/updates?since=abc', headers: auth })).statusCode, 400);
+  // Past what Redis can hold, or past the newest update: a 400 naming the field, never a 503 or an empty 200.
+  for (const since of ['18446744073709551616-0', '99999999999999999999-99999999999999999999', `${Date.now() + 86_400_000}-0`]) {
+    const res = await app.inject({ url: `/v1/filters/file/updates?since=${since}`, headers: auth });
+    assert.equal(res.statusCode, 400, `${since}: ${res.body}`);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  }
 });
 
 test('an edge whose snapshots are older than what the stream still holds rebuilds its filters at start', async (t) => {

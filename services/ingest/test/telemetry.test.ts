@@ -79,6 +79,7 @@ test('malformed or oversized bodies are refused as problem+json and nothing is p
     ['body over the limit', JSON.stringify(Array.from({ length: 40 }, (_, i) => event(i, { file: { sha256: SHA(i + 1), name: 'x'.repeat(1000) }, relations: { carriedUrls: Array.from({ length: 3 }, () => `http://a.example/${'p'.repeat(500)}`) } }))), {}, 413, 'REPUTE_HTTP_BODY_TOO_LARGE'],
     ['too many events', JSON.stringify(Array.from({ length: 51 }, (_, i) => event(i))), {}, 413, 'REPUTE_INGEST_TOO_MANY_EVENTS'],
     ['text/plain', 'hello', { 'content-type': 'text/plain' }, 415, 'REPUTE_HTTP_UNSUPPORTED_MEDIA_TYPE'],
+    ['no body', '', {}, 400, 'REPUTE_INGEST_EMPTY_BODY'],
   ];
   for (const [what, payload, headers, status, code] of cases) {
     const res = await post(h, payload, headers);
@@ -86,6 +87,10 @@ test('malformed or oversized bodies are refused as problem+json and nothing is p
     assert.match(String(res.headers['content-type']), /^application\/problem\+json/, what);
     assert.equal(res.json().code, code, what);
   }
+  // No body and no content type at all: no parser runs, and the answer is still a clear 400.
+  const bare = await h.app.inject({ method: 'POST', url: '/v1/telemetry', headers: { authorization: `Bearer ${h.key}` } });
+  assert.equal(bare.statusCode, 400, bare.body);
+  assert.equal(bare.json().code, 'REPUTE_INGEST_EMPTY_BODY');
   assert.equal((await published(h)).length, 0);
 });
 
@@ -94,6 +99,10 @@ test('keys: none is 401, a key without the ingest scope is 403, and the per-key 
   t.after(() => h.close());
   const body = JSON.stringify([event(0)]);
   assert.equal((await post(h, body, {}, null)).statusCode, 401);
+  // The scheme is case-insensitive (RFC 9110 §11.1).
+  const { key: lower } = await h.keys.create({ tenant: 'tenant-c', scopes: ['ingest'] });
+  assert.equal((await post(h, body, { authorization: `bearer ${lower}` }, null)).statusCode, 202);
+  assert.equal((await post(h, body, { authorization: `BEARER  ${lower}` }, null)).statusCode, 202);
   assert.equal((await post(h, body, {}, 'rpk_0000000000000000_notarealkeynotarealkeynotarealkeynotareal')).statusCode, 401);
   const { key: lookupKey } = await h.keys.create({ tenant: 'tenant-a', scopes: ['lookup'] });
   const forbidden = await post(h, body, {}, lookupKey);
@@ -105,7 +114,7 @@ test('keys: none is 401, a key without the ingest scope is 403, and the per-key 
   const limited = await post(h, body, {}, slowKey);
   assert.equal(limited.statusCode, 429);
   assert.match(String(limited.headers['content-type']), /^application\/problem\+json/);
-  assert.equal((await published(h)).length, 2, 'only the admitted requests published');
+  assert.equal((await published(h)).length, 4, 'only the admitted requests published');
 });
 
 test('with the bus down the answer is 503 with Retry-After and /readyz fails; once it is back, the same events are accepted', async (t) => {

@@ -218,7 +218,9 @@ async function authPlugin(fastify: FastifyInstance, options: AuthPluginOptions):
       done();
       return;
     }
-    const header = request.headers.authorization;
+    let header = request.headers.authorization;
+    // The scheme is case-insensitive (RFC 9110 §11.1); the common spelling costs no regex.
+    if (header !== undefined && !header.startsWith('Bearer ') && /^bearer\s+\S/i.test(header)) header = `Bearer ${header.replace(/^bearer\s+/i, '').trim()}`;
     if (header === undefined || !header.startsWith('Bearer ')) {
       done(unauthorized('send the API key as "Authorization: Bearer <key>"'));
       return;

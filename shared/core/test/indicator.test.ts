@@ -37,7 +37,6 @@ test('url: canonical value, digest of the most specific expression', () => {
 test('domain, ip, email: sha256 of the canonical value', () => {
   const cases: readonly (readonly [IndicatorKind, string, string])[] = [
     ['domain', 'WWW.Bücher.example.', 'www.xn--bcher-kva.example'],
-    ['ip', '0xc0.0xa8.0.1', '192.168.0.1'],
     ['ip', '::ffff:192.0.2.1', '192.0.2.1'],
     ['ip', '2001:DB8::1', '2001:db8::1'],
     ['ip', '198.51.100.77/24', '198.51.100.0/24'],
@@ -52,6 +51,10 @@ test('domain, ip, email: sha256 of the canonical value', () => {
     assert.equal(indicator.key, `rep:${kind}:${sha(value).toString('hex')}`);
     assert.equal(indicator.hashAlgorithm, undefined);
     assert.deepEqual(digestOf(kind, value), indicator.digest);
+  }
+  // An IP indicator is four decimal octets: a URL host's shorthand would answer for another address.
+  for (const raw of ['0xc0.0xa8.0.1', '010.0.0.1', '1.2.3', '2130706433', '1.2.3.4.5', '256.1.1.1']) {
+    assert.throws(() => parseIndicator('ip', raw), (err: Error & { code?: string }) => err.code === 'REPUTE_INDICATOR_INVALID_IP', raw);
   }
 });
 

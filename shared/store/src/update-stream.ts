@@ -46,8 +46,13 @@ export function compareStreamIds(a: string, b: string): number {
 }
 
 /** True when a stream id is well formed ("<ms>-<seq>" or "<ms>"). */
+const U64_MAX = 2n ** 64n - 1n;
+
+/** A Redis stream id, `<ms>[-<seq>]`, each part an unsigned 64-bit integer (a larger one Redis refuses). */
 export function isStreamId(id: string): boolean {
-  return /^\d{1,20}(-\d{1,20})?$/.test(id);
+  if (!/^\d{1,20}(-\d{1,20})?$/.test(id)) return false;
+  const [ms = '0', seq = '0'] = id.split('-');
+  return BigInt(ms) <= U64_MAX && BigInt(seq) <= U64_MAX;
 }
 
 export function parseEntry(id: string, fields: string[]): UpdateEntry {

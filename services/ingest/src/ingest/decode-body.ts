@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
-import { badBody, tooLarge } from './errors.ts';
+import { badBody, emptyBody, tooLarge } from './errors.ts';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
@@ -50,6 +50,7 @@ function tooMany(limit: number): never {
  * becomes one rejected event.
  */
 export async function decodeBody(body: Buffer, format: BodyFormat, encoding: string | undefined, limits: DecodeLimits): Promise<unknown[]> {
+  if (body.length === 0) throw emptyBody();
   const text = (await decompress(body, encoding, limits.maxDecompressedBytes)).toString('utf8');
   if (format === 'json') {
     let parsed: unknown;

@@ -4,6 +4,11 @@ export function badBody(code: string, detail: string, cause?: unknown): ReputeEr
   return new ReputeError({ code, status: 400, title: 'Malformed telemetry body', detail, cause });
 }
 
+/** A request without a body: 400, whatever content type it announced (or none). */
+export function emptyBody(): ReputeError {
+  return badBody('REPUTE_INGEST_EMPTY_BODY', 'the request has no body: send a JSON array or NDJSON of events');
+}
+
 export function tooLarge(code: string, detail: string): ReputeError {
   return new ReputeError({ code, status: 413, title: 'Telemetry body too large', detail });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ReputeError } from '@repute/http';
-import { isStreamId, isTrimmedPast } from '@repute/store';
+import { compareStreamIds, isStreamId, isTrimmedPast } from '@repute/store';
 import { Problem } from '../reputation/schemas.ts';
 
 const Kind = Type.Union([Type.Literal('file'), Type.Literal('url'), Type.Literal('domain'), Type.Literal('ip')]);
@@ -100,6 +100,15 @@ export default async function filterRoutes(fastify: FastifyInstance): Promise<vo
     let entries;
     try {
       const range = await fastify.edgeStore.updatesRange();
+      // A position the stream has not reached was never handed out: answering it with nothing
+      // would leave the agent waiting for updates it already missed.
+      if (compareStreamIds(since, range.last) > 0) {
+        throw new ReputeError({
+          code: 'REPUTE_EDGE_POSITION_AHEAD', status: 400, title: 'Position ahead of the stream',
+          detail: `${since} is past the newest update (${range.last}); take positions from a snapshot or an earlier answer`,
+          extra: { errors: [{ field: 'querystring.since', reason: 'is past the newest update' }], snapshot: `/v1/filters/${kind}`, newest_position: range.last },
+        });
+      }
       if (isTrimmedPast(range, since)) {
         throw new ReputeError({
           code: 'REPUTE_EDGE_POSITION_EXPIRED', status: 410, title: 'Position no longer retained',

@@ -5,7 +5,7 @@ import { isBusError } from '@repute/bus';
 import { TELEMETRY_TOPIC } from '@repute/telemetry';
 import { decodeBody, type BodyFormat } from '../../ingest/decode-body.ts';
 import { sortEvents } from '../../ingest/accept-events.ts';
-import { busUnavailable } from '../../ingest/errors.ts';
+import { busUnavailable, emptyBody } from '../../ingest/errors.ts';
 import { ingestMetrics } from '../../ingest/metrics.ts';
 import type { IngestConfig } from '../../config.ts';
 
@@ -61,6 +61,8 @@ export default async function telemetryRoutes(fastify: FastifyInstance, options:
       },
     },
     async (request, reply) => {
+      // Without a body (and a content type) no parser ran.
+      if (request.body === undefined || request.body === null) throw emptyBody();
       const raw = request.body as unknown[];
       // The tenant and trust come from the API key; an event body can name neither.
       const principal = request.principal;
