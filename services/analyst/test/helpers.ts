@@ -12,7 +12,7 @@ import { createReputationStore, type ReputationStore } from '@repute/store';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import analystApp from '../src/app.ts';
 import { loadAnalystConfig, type AnalystConfig } from '../src/config.ts';
-import { MAX_PARAM_LENGTH } from '@repute/http';
+import { SERVER_OPTIONS } from '@repute/http';
 
 const policy = loadPolicy();
 let seq = 0;
@@ -60,7 +60,7 @@ export async function harness(t: TestContext, env: Record<string, string> = {}):
   await migrate(clickhouse, { database, retentionDays: 7 });
   const store = createReputationStore(redis, { prefix });
   const correlator = createCorrelator({ redis, store, clickhouse, database, policy: () => policy, prefix });
-  const app = Fastify({ logger: process.env['ANALYST_TEST_LOG'] ? { level: 'error' } : false, maxParamLength: MAX_PARAM_LENGTH });
+  const app = Fastify({ logger: process.env['ANALYST_TEST_LOG'] ? { level: 'error' } : false, ...SERVER_OPTIONS });
   await app.register(analystApp, { config });
   await app.ready();
   const keys = createKeyStore(redis, { prefix });

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { ConfigError, loadConfig } from '@repute/config';
-import { loggerOptions, runServer, MAX_PARAM_LENGTH } from '@repute/http';
+import { loggerOptions, runServer, SERVER_OPTIONS } from '@repute/http';
 import app from './app.ts';
 import { correlatorConfig } from './config.ts';
 
@@ -14,6 +14,6 @@ try {
   }
   throw err;
 }
-const fastify = Fastify({ logger: loggerOptions(config.LOG_LEVEL), maxParamLength: MAX_PARAM_LENGTH });
+const fastify = Fastify({ logger: loggerOptions(config.LOG_LEVEL), ...SERVER_OPTIONS });
 await fastify.register(app, { config });
 await runServer(fastify, { host: config.HOST, port: config.PORT, drainMs: config.SHUTDOWN_DRAIN_MS });

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { ConfigError } from '@repute/config';
-import { loggerOptions, runServer, MAX_PARAM_LENGTH } from '@repute/http';
+import { loggerOptions, runServer, SERVER_OPTIONS } from '@repute/http';
 import edgeApp from './app.ts';
 import { loadEdgeConfig, type EdgeConfig } from './config.ts';
 
@@ -15,6 +15,6 @@ try {
   throw err;
 }
 
-const app = Fastify({ logger: loggerOptions(config.LOG_LEVEL), bodyLimit: config.BODY_LIMIT_BYTES, maxParamLength: MAX_PARAM_LENGTH, disableRequestLogging: config.LOG_LEVEL !== 'debug' && config.LOG_LEVEL !== 'trace' });
+const app = Fastify({ logger: loggerOptions(config.LOG_LEVEL), bodyLimit: config.BODY_LIMIT_BYTES, ...SERVER_OPTIONS, disableRequestLogging: config.LOG_LEVEL !== 'debug' && config.LOG_LEVEL !== 'trace' });
 await app.register(edgeApp, { config });
 await runServer(app, { host: config.HOST, port: config.PORT, drainMs: config.SHUTDOWN_DRAIN_MS });

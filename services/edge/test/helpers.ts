@@ -7,7 +7,7 @@ import { createOverlayStore, createReputationStore, type OverlayStore, type Repu
 import { uniqueName } from '@repute/infra/testkit';
 import edgeApp from '../src/app.ts';
 import { loadEdgeConfig, type EdgeConfig } from '../src/config.ts';
-import { MAX_PARAM_LENGTH } from '@repute/http';
+import { SERVER_OPTIONS } from '@repute/http';
 
 export const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -25,7 +25,7 @@ export function edgeConfig(redisUrl: string, extra: Record<string, string> = {})
 }
 
 export async function buildEdge(config: EdgeConfig): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: config.BODY_LIMIT_BYTES, maxParamLength: MAX_PARAM_LENGTH });
+  const app = Fastify({ logger: false, bodyLimit: config.BODY_LIMIT_BYTES, ...SERVER_OPTIONS });
   await app.register(edgeApp, { config });
   await app.ready();
   return app;

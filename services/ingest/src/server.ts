@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { ConfigError } from '@repute/config';
-import { loggerOptions, runServer, MAX_PARAM_LENGTH } from '@repute/http';
+import { loggerOptions, runServer, SERVER_OPTIONS } from '@repute/http';
 import app from './app.ts';
 import { loadIngestConfig } from './config.ts';
 
@@ -15,6 +15,6 @@ try {
   throw err;
 }
 
-const fastify = Fastify({ logger: loggerOptions(config.LOG_LEVEL), bodyLimit: config.BODY_LIMIT_BYTES, maxParamLength: MAX_PARAM_LENGTH });
+const fastify = Fastify({ logger: loggerOptions(config.LOG_LEVEL), bodyLimit: config.BODY_LIMIT_BYTES, ...SERVER_OPTIONS });
 await fastify.register(app, { config });
 await runServer(fastify, { host: config.HOST, port: config.PORT, drainMs: config.SHUTDOWN_DRAIN_MS });

@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { analystDocsPlugin, analystTaxiiBasicAuthPlugin } from '@repute/analyst';
 import { authPlugin, createKeyStore } from '@repute/auth';
 import { createBus, type Bus } from '@repute/bus';
-import { loggerOptions, observabilityPlugin, problemPlugin, MAX_PARAM_LENGTH } from '@repute/http';
+import { loggerOptions, observabilityPlugin, problemPlugin, SERVER_OPTIONS } from '@repute/http';
 import type { RedisServer } from '@repute/infra';
 import { createRedis, type RedisClient } from '@repute/store';
 import { ensureAdminKey } from './admin-key.ts';
@@ -46,7 +46,7 @@ export async function startSystem(config: LauncherConfig, options: StartSystemOp
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    maxParamLength: MAX_PARAM_LENGTH,
+    ...SERVER_OPTIONS,
     // A line per lookup would drown everything else; debug and trace bring them back.
     logController: new LogController({ disableRequestLogging: config.LOG_LEVEL !== 'debug' && config.LOG_LEVEL !== 'trace' }),
   });

@@ -29,6 +29,9 @@ export interface CreateKeyInput {
   trusted?: boolean;
 }
 
+/** What a tenant name may be. */
+export const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 /** API keys in Redis, stored only as SHA-256 of the (256-bit random) key. */
 export interface KeyStore {
   create(input: CreateKeyInput): Promise<{ id: string; key: string }>;
@@ -83,7 +86,11 @@ export function createKeyStore(redis: RedisClient, options: KeyStoreOptions): Ke
   return {
     updates,
     async create(input) {
-      if (input.tenant.trim() === '' || input.tenant.length > 128) throw new AuthError('REPUTE_AUTH_BAD_TENANT', 400, 'Invalid tenant', 'tenant must be 1 to 128 characters');
+      // Tenant names end up in Redis keys, ClickHouse rows, log lines and tab-separated listings:
+      // no spaces, control characters, path segments or separators.
+      if (!TENANT_NAME.test(input.tenant)) {
+        throw new AuthError('REPUTE_AUTH_BAD_TENANT', 400, 'Invalid tenant', 'tenant must be 1 to 64 letters, digits, dots, underscores or hyphens, starting with a letter or digit');
+      }
       if (input.scopes.length === 0) throw new AuthError('REPUTE_AUTH_BAD_SCOPES', 400, 'Invalid scopes', 'at least one scope is required');
       const id = randomBytes(8).toString('hex');
       const key = `rpk_${id}_${randomBytes(32).toString('base64url')}`;

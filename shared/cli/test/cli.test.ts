@@ -46,8 +46,16 @@ test('keys create prints the key on its last line, and the key authenticates unt
   assert.equal(await status(key), 200);
   assert.equal(await status('rpk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), 401);
 
+  // Tenant names go into Redis keys, logs and listings: nothing that can break out of them.
+  for (const tenant of ['two words', 'line\nbreak', '../other', 'a:b', '', 'x'.repeat(65)]) {
+    const refused = await repute(['keys', 'create', '--tenant', tenant, '--scopes', 'lookup'], env);
+    assert.notEqual(refused.code, 0, JSON.stringify(tenant));
+    assert.match(refused.stderr, /tenant must be/, JSON.stringify(tenant));
+  }
+
   const listed = await repute(['--json', 'keys', 'list'], env);
   const keys = JSON.parse(listed.stdout) as { id: string; tenant: string; scopes: string[] }[];
+  assert.ok(keys.every((k) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(k.tenant)), 'no refused tenant was stored');
   const mine = keys.find((k) => k.tenant === 'acme');
   assert.deepEqual(mine?.scopes, ['lookup']);
   assert.ok(!listed.stdout.includes(key), 'keys list must never show a key');

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import Fastify from 'fastify';
 import Type from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { observabilityPlugin, problemPlugin, ReputeError } from '../src/index.ts';
+import { connect, type AddressInfo } from 'node:net';
+import { MAX_PARAM_LENGTH, observabilityPlugin, problemPlugin, ReputeError, SERVER_OPTIONS } from '../src/index.ts';
 
 async function build() {
   const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>();
@@ -87,4 +88,46 @@ test('a second registration in the same process is a no-op, so services can be m
   await app.register(async (child) => { await child.register(observabilityPlugin); });
   await app.ready();
   assert.equal((await app.inject('/healthz')).statusCode, 200);
+});
+
+/** Sends raw bytes to a listening server and reads the whole answer (the server closes the connection). */
+function raw(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    let answer = '';
+    socket.on('data', (chunk) => { answer += chunk.toString('latin1'); });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+test('errors raised before any route runs are problem+json too: 414, 400 bad URL, 431, bad Content-Length, 415', async (t) => {
+  const app = Fastify({ logger: false, ...SERVER_OPTIONS });
+  await app.register(problemPlugin);
+  app.get('/things/:value', async (request) => ({ value: (request.params as { value: string }).value }));
+  app.post('/things', async (request) => ({ got: request.body }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  const port = (app.server.address() as AddressInfo).port;
+
+  const long = await app.inject({ url: `/things/${'a'.repeat(MAX_PARAM_LENGTH + 1)}` });
+  assert.equal(long.statusCode, 414);
+  assert.match(String(long.headers['content-type']), /^application\/problem\+json/);
+  assert.equal(long.json().code, 'REPUTE_HTTP_URI_TOO_LONG');
+  assert.equal((await app.inject({ url: `/things/${'a'.repeat(4096)}` })).statusCode, 200, 'a parameter of the contract’s length is fine');
+  const badUrl = await app.inject({ url: '/things/%E0%A4%A' });
+  assert.equal(badUrl.statusCode, 400);
+  assert.equal(badUrl.json().code, 'REPUTE_HTTP_BAD_URL');
+  const wrongType = await app.inject({ method: 'POST', url: '/things', payload: '<a/>', headers: { 'content-type': 'application/xml' } });
+  assert.equal(wrongType.statusCode, 415);
+  assert.equal(wrongType.json().code, 'REPUTE_HTTP_UNSUPPORTED_MEDIA_TYPE');
+
+  // These never reach Fastify: Node's parser refuses them on the socket.
+  const huge = await raw(port, `GET /things/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
+  assert.match(huge, /^HTTP\/1\.1 431 /);
+  assert.match(huge, /content-type: application\/problem\+json/i);
+  assert.equal(JSON.parse(huge.slice(huge.indexOf('\r\n\r\n') + 4)).code, 'REPUTE_HTTP_HEADERS_TOO_LARGE');
+  const badLength = await raw(port, 'POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}');
+  assert.match(badLength, /^HTTP\/1\.1 400 /);
+  assert.equal(JSON.parse(badLength.slice(badLength.indexOf('\r\n\r\n') + 4)).code, 'REPUTE_HTTP_BAD_CONTENT_LENGTH');
 });
