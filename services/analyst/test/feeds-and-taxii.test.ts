@@ -119,4 +119,100 @@ test('TAXII 2.1: discovery, collections, objects with added_after and paging, ma
   assert.equal(seen.pages.flat().length, 3, 'as_pages followed next/more through every object');
   assert.deepEqual(seen.after_last, []);
   assert.equal(seen.manifest.length, 3);
+  assert.deepEqual(seen.object_versions.listed, [seen.object_versions.object], 'object_versions lists the version get_objects served');
+  assert.equal(seen.v20_status, 406);
+});
+
+const TAXII_TYPE = 'application/taxii+json;version=2.1';
+
+/** A TAXII 2.1 error resource (§3.6.1), not a problem document, with the TAXII media type. */
+function assertTaxiiError(res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number) {
+  assert.equal(res.statusCode, status, res.body);
+  assert.equal(res.headers['content-type'], TAXII_TYPE);
+  const body = JSON.parse(res.body);
+  assert.equal(typeof body.title, 'string');
+  assert.equal(body.http_status, String(status));
+  assert.equal(body.type, undefined, 'not application/problem+json');
+  return body;
+}
+
+test('TAXII 2.1 conformance: object versions, read-only collections, version negotiation, errors as TAXII error resources', async (t) => {
+  const h = await harness(t);
+  await seed(h);
+  const partner = await h.key('p1', ['partner']);
+  const auth = `Basic ${Buffer.from(`anyone:${partner}`).toString('base64')}`;
+  const taxii = { accept: TAXII_TYPE, authorization: auth };
+  const get = (url: string, headers: Record<string, string> = taxii) => h.app.inject({ url, headers });
+  const collections = (await get('/taxii2/feeds/collections/')).json().collections;
+  const files = collections.find((c: { title: string }) => c.title === 'Malicious file indicators');
+  const domains = collections.find((c: { title: string }) => c.title === 'Malicious domain indicators');
+  const objects = `/taxii2/feeds/collections/${files.id}/objects/`;
+  const obj = (await get(objects)).json().objects[0];
+
+  // §5.7 Get Object Versions: the versions this collection holds, oldest first.
+  const versions = await get(`${objects}${obj.id}/versions/`);
+  assert.equal(versions.statusCode, 200, versions.body);
+  assert.equal(versions.headers['content-type'], TAXII_TYPE);
+  assert.deepEqual(versions.json(), { more: false, versions: [obj.modified] });
+  assert.equal(versions.headers['x-taxii-date-added-first'], obj.modified);
+  assert.equal(versions.headers['x-taxii-date-added-last'], obj.modified);
+  assert.deepEqual((await get(`${objects}${obj.id}/versions/?limit=1`)).json(), { more: false, versions: [obj.modified] });
+  const before = new Date(Date.parse(obj.modified) - 1).toISOString();
+  assert.deepEqual((await get(`${objects}${obj.id}/versions/?added_after=${before}`)).json().versions, [obj.modified]);
+  const none = await get(`${objects}${obj.id}/versions/?added_after=${obj.modified}`);
+  assert.deepEqual(none.json(), { more: false, versions: [] });
+  assert.equal(none.headers['x-taxii-date-added-first'], undefined);
+  assertTaxiiError(await get(`${objects}${obj.id}/versions/?added_after=yesterday`), 400);
+  assertTaxiiError(await get(`${objects}${obj.id}/versions/?next=zzz`), 400);
+  assertTaxiiError(await get(`${objects}indicator--00000000-0000-4000-8000-000000000000/versions/`), 404);
+  assertTaxiiError(await get(`/taxii2/feeds/collections/${domains.id}/objects/${obj.id}/versions/`), 404);
+  assertTaxiiError(await get(`/taxii2/feeds/collections/nope/objects/${obj.id}/versions/`), 404);
+
+  // A collection with can_write false refuses adds and deletes with 403; a resource without the
+  // method at all answers 405 and says what it allows.
+  assert.equal(files.can_write, false);
+  const envelope = { objects: [obj] };
+  const post = (url: string) => h.app.inject({ method: 'POST', url, headers: { ...taxii, 'content-type': TAXII_TYPE }, payload: JSON.stringify(envelope) });
+  assertTaxiiError(await post(objects), 403);
+  assertTaxiiError(await post('/taxii2/feeds/collections/nope/objects/'), 404);
+  assertTaxiiError(await h.app.inject({ method: 'DELETE', url: `${objects}${obj.id}/`, headers: taxii }), 403);
+  assertTaxiiError(await h.app.inject({ method: 'POST', url: objects, headers: { accept: TAXII_TYPE, 'content-type': TAXII_TYPE }, payload: '{}' }), 401);
+  const notAllowed = await post('/taxii2/feeds/collections/');
+  assertTaxiiError(notAllowed, 405);
+  assert.match(String(notAllowed.headers['allow']), /GET/);
+  assertTaxiiError(await post(`${objects}${obj.id}/versions/`), 405);
+  assertTaxiiError(await post(`/taxii2/feeds/collections/${files.id}/manifest/`), 405);
+
+  // Accept names the TAXII version: 2.1 (or no version: the newest) is served, any other is 406.
+  for (const accept of ['application/taxii+json;version=2.0', 'application/taxii+json;version=2.2', 'application/stix+json;version=2.1', 'text/html', 'application/taxii+json;version=2.1;q=0']) {
+    assertTaxiiError(await get('/taxii2/', { accept, authorization: auth }), 406);
+    assertTaxiiError(await get(objects, { accept, authorization: auth }), 406);
+  }
+  for (const accept of ['application/taxii+json', 'application/taxii+json; version="2.1"', 'application/taxii+json;version=2.0, application/taxii+json;version=2.1', 'application/json', '*/*']) {
+    const ok = await get('/taxii2/', { accept, authorization: auth });
+    assert.equal(ok.statusCode, 200, `${accept}: ${ok.body}`);
+    assert.equal(ok.headers['content-type'], TAXII_TYPE);
+  }
+
+  // Every error under /taxii2/ is a TAXII error resource.
+  assertTaxiiError(await get('/taxii2/', { accept: TAXII_TYPE }), 401);
+  const analyst = await h.key('t1', ['analyst']);
+  assertTaxiiError(await get('/taxii2/', { accept: TAXII_TYPE, authorization: `Bearer ${analyst}` }), 403);
+  assertTaxiiError(await get('/taxii2/nope/'), 404);
+  assertTaxiiError(await get('/taxii2/feeds/collections/nope/'), 404);
+  assertTaxiiError(await get(`${objects}indicator--00000000-0000-4000-8000-000000000000/`), 404);
+  assertTaxiiError(await get('/taxii2/feeds/no-such-resource/'), 404);
+  const invalid = assertTaxiiError(await get(`${objects}?limit=0`), 400);
+  assert.match(invalid.description, /limit/);
+  assertTaxiiError(await get(`${objects}?added_after=yesterday`), 400);
+  assertTaxiiError(await get(`/taxii2/feeds/collections/${files.id}/manifest/?next=zzz`), 400);
+  const limited = await h.key('p2', ['partner'], { dailyQuota: 1 });
+  await get('/taxii2/', { accept: TAXII_TYPE, authorization: `Bearer ${limited}` });
+  const quota = assertTaxiiError(await get('/taxii2/', { accept: TAXII_TYPE, authorization: `Bearer ${limited}` }), 429);
+  assert.ok(quota.title);
+
+  // Outside /taxii2/ errors stay application/problem+json.
+  const feedError = await h.app.inject({ url: '/v1/feeds/file?format=xml', headers: { authorization: `Bearer ${partner}` } });
+  assert.match(String(feedError.headers['content-type']), /^application\/problem\+json/);
+  assert.match(String((await h.app.inject({ url: '/v1/no-such-route' })).headers['content-type']), /^application\/problem\+json/);
 });

@@ -2,6 +2,8 @@
 import json
 import sys
 
+import requests
+from taxii2client import v20
 from taxii2client.v21 import Server, as_pages
 
 url, key = sys.argv[1], sys.argv[2]
@@ -18,4 +20,13 @@ for page in as_pages(files.get_objects, per_request=1):
     out["pages"].append([o["id"] for o in page.get("objects", [])])
 out["after_last"] = files.get_objects(added_after=sys.argv[3]).get("objects", [])
 out["manifest"] = [m["id"] for m in files.get_manifest().get("objects", [])]
+first = whole["objects"][0]
+out["object_versions"] = {"object": first["modified"], "listed": files.object_versions(first["id"]).get("versions", [])}
+# The 2.0 client asks for version=2.0 in Accept: a 2.1-only server answers 406, not a 2.1 body.
+try:
+    out["v20_status"] = v20.Server(url, user="partner", password=key).title
+except requests.exceptions.HTTPError as e:
+    out["v20_status"] = e.response.status_code
+except Exception as e:  # a 2.1 answer to a 2.0 request: the client rejects its media type
+    out["v20_status"] = type(e).__name__
 print(json.dumps(out))

@@ -1,5 +1,5 @@
 export { ReputeError, problemType, type ReputeErrorOptions } from './repute-error.ts';
-export { default as problemPlugin, sendProblem, fieldName, type FieldProblem, type ProblemBody } from './problem-plugin.ts';
+export { default as problemPlugin, sendProblem, fieldName, validationProblems, type FieldProblem, type ProblemBody } from './problem-plugin.ts';
 export { default as observabilityPlugin, type Readiness, type ReadinessCheck, type ObservabilityOptions } from './observability-plugin.ts';
 export { loggerOptions, REDACTED_PATHS } from './logger-options.ts';
 export { runServer, type RunServerOptions } from './run-server.ts';

@@ -28,7 +28,8 @@ export function fieldName(context: string | undefined, instancePath: string | un
   return field === '' ? '(root)' : field;
 }
 
-function validationProblems(error: FastifyError): FieldProblem[] {
+/** Each schema-validation issue of an error as the field it names and the reason. */
+export function validationProblems(error: FastifyError): FieldProblem[] {
   const issues = (error.validation ?? []) as ValidationIssue[];
   return issues.map((issue) => ({
     field: fieldName(error.validationContext, issue.instancePath, issue.params),

@@ -45,4 +45,4 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
 }
 
 /** Options every Repute HTTP server is created with (beside its logger and body limit). */
-export const SERVER_OPTIONS = { maxParamLength: MAX_PARAM_LENGTH, frameworkErrors, clientErrorHandler } as const;
+export const SERVER_OPTIONS = { routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors, clientErrorHandler } as const;
