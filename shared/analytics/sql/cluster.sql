@@ -221,3 +221,14 @@ ALTER TABLE repute.telemetry_raw ON CLUSTER '{cluster}'
   ADD COLUMN IF NOT EXISTS verdict_category LowCardinality(String) DEFAULT '';
 
 INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (5, 'local verdicts by source and engine', 'ae166d1bf3d0ea52df8435566f69f7f617b9a9e5de4d5ee12c9daafa3f1356aa', now64(3));
+
+-- migration 6: override scopes and actors
+ALTER TABLE repute.overrides_local ON CLUSTER '{cluster}'
+  ADD COLUMN IF NOT EXISTS scope LowCardinality(String) DEFAULT 'global',
+  ADD COLUMN IF NOT EXISTS actor String DEFAULT '';
+
+ALTER TABLE repute.overrides ON CLUSTER '{cluster}'
+  ADD COLUMN IF NOT EXISTS scope LowCardinality(String) DEFAULT 'global',
+  ADD COLUMN IF NOT EXISTS actor String DEFAULT '';
+
+INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (6, 'override scopes and actors', 'b14a679ca4e6002737ae887a6b044aa4ad1b3b38b04c6e6ea53a106e702a63e5', now64(3));

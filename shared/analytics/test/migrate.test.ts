@@ -29,9 +29,9 @@ test('migrate creates the schema once, records checksums, and the views aggregat
   });
 
   const first = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(first, { applied: [1, 2, 3, 4, 5], alreadyApplied: [] });
+  assert.deepEqual(first, { applied: [1, 2, 3, 4, 5, 6], alreadyApplied: [] });
   const second = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5] });
+  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6] });
 
   const tables = await (await client.query({
     query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db }, format: 'JSONEachRow',
@@ -109,12 +109,12 @@ test('migration 3 on a database that counted rows: old sums stay, new events cou
   const before = { events: 3, detections: { av1: 2 }, relation: 3 };
   assert.deepEqual(await counts('sum(events)', 'CAST(sumMapMerge(detections), \'Map(String, UInt64)\')'), before);
 
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3, 4, 5], alreadyApplied: [1, 2] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3, 4, 5, 6], alreadyApplied: [1, 2] });
   assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), before, 'rows from before keep their sums');
   // Since: a new event delivered three times, with two detections, counts once everywhere.
   for (let i = 0; i < 3; i++) await insert([seen('new1', ['av1', 'av2'])]);
   assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), { events: 4, detections: { av1: 3, av2: 1 }, relation: 4 });
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3, 4, 5] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6] });
 });
 
 test('migration 5 on a database with telemetry: old rows read as no verdict, and its statements run twice', async (t) => {
@@ -127,7 +127,7 @@ test('migration 5 on a database with telemetry: old rows read as no verdict, and
   await migrate(client, { database: db, retentionDays: 30, migrations: MIGRATIONS.slice(0, 4) });
   // Written as the columns were before: `row` sets none of the verdict fields.
   await client.insert({ table: `${db}.telemetry_raw`, values: [row({ event_id: 'before', engines: ['av1'] })], format: 'JSONEachRow' });
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [5], alreadyApplied: [1, 2, 3, 4] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30, migrations: MIGRATIONS.slice(0, 5) }), { applied: [5], alreadyApplied: [1, 2, 3, 4] });
   // A run interrupted after its statements but before its record repeats them: they must pass.
   for (const query of renderMigration(MIGRATIONS.find((m) => m.version === 5)!, { database: db, retentionDays: 30 })) await client.command({ query });
   await client.insert({
@@ -203,4 +203,19 @@ test('telemetry rows inserted as compact tuples read back as the same rows as ob
   ]);
   const hourly = await (await client.query({ query: `SELECT ${AGGREGATE_EVENTS} AS events FROM ${db}.indicator_hourly`, format: 'JSONEachRow' })).json<{ events: string }>();
   assert.equal(Number(hourly[0]?.events), 6);
+});
+
+test('migration 6: overrides written before it read as global, by no named person', async (t) => {
+  const client = testClickHouse();
+  const db = uniqueName('overrides');
+  t.after(async () => {
+    await dropDatabase(client, db);
+    await client.close();
+  });
+  await migrate(client, { database: db, retentionDays: 30, migrations: MIGRATIONS.slice(0, 5) });
+  await client.insert({ table: `${db}.overrides`, format: 'JSONEachRow', values: [{ time: Date.now(), kind: 'file', digest: 'd', value: 'v', verdict: 'clean', analyst: 'k1', tenant: 't1', comment: 'old', active: 1, version: 1 }] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [6], alreadyApplied: [1, 2, 3, 4, 5] });
+  await client.insert({ table: `${db}.overrides`, format: 'JSONEachRow', values: [{ time: Date.now(), kind: 'file', digest: 'd', value: 'v', verdict: 'malicious', analyst: 'k2', tenant: 't2', comment: 'new', active: 1, version: 2, scope: 'tenant', actor: 'Ann' }] });
+  const read = await (await client.query({ query: `SELECT comment, scope, actor FROM ${db}.overrides ORDER BY version`, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+  assert.deepEqual(read, [{ comment: 'old', scope: 'global', actor: '' }, { comment: 'new', scope: 'tenant', actor: 'Ann' }]);
 });
