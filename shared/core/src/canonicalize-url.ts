@@ -4,7 +4,12 @@ import { endsInANumber, formatIpv4, parseIpv4 } from './ipv4.ts';
 import { embeddedIpv4, formatIpv6, parseIpv6 } from './ipv6.ts';
 import { escapeBytes, isAscii, lowerAscii, toBinary, unescapeFully } from './url-bytes.ts';
 
-/** Longest URL accepted, in UTF-16 code units (real feed URLs stay below 8 KiB). */
+/**
+ * Longest URL accepted, in UTF-16 code units, as input and as canonical form (real feed URLs
+ * stay below 8 KiB). Escaping makes the canonical form up to nine times longer than its input;
+ * bounding both keeps every canonical URL acceptable again, so a stored URL can be looked up
+ * from its canonical value.
+ */
 export const MAX_URL_LENGTH = 16384;
 
 // Schemes a browser reads as hierarchical even without `//` (`http:evil.example`).
@@ -14,6 +19,10 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function invalid(raw: string, problem: string): IndicatorError {
   return new IndicatorError('REPUTE_INDICATOR_INVALID_URL', problem, raw, { kind: 'url' });
+}
+
+function tooLong(raw: string, problem: string): IndicatorError {
+  return new IndicatorError('REPUTE_INDICATOR_TOO_LONG', problem, raw, { kind: 'url' });
 }
 
 function isSchemeChar(c: number): boolean {
@@ -33,13 +42,80 @@ function stripTabsAndNewlines(text: string): string {
   return text;
 }
 
-// Trims C0 controls and space from both ends, as the WHATWG URL parser does.
-function trimControls(text: string): string {
+// Unicode White_Space is all in the BMP, so one UTF-16 unit tests one character.
+const WHITE_SPACE = /^\p{White_Space}$/u;
+
+// C0 controls and space (as the WHATWG URL parser trims) and any other Unicode White_Space
+// (NBSP, NEL, U+2000-U+200A, U+3000, ...), which copied and fed URLs carry around them.
+function isTrimmed(c: number): boolean {
+  return c <= 0x20 || (c >= 0x80 && WHITE_SPACE.test(String.fromCharCode(c)));
+}
+
+function trimSpace(text: string): string {
   let start = 0;
   let end = text.length;
-  while (start < end && text.charCodeAt(start) <= 0x20) start++;
-  while (end > start && text.charCodeAt(end - 1) <= 0x20) end--;
+  while (start < end && isTrimmed(text.charCodeAt(start))) start++;
+  while (end > start && isTrimmed(text.charCodeAt(end - 1))) end--;
   return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+interface AuthorityStart {
+  scheme: string;
+  /** Index of the first character of the authority. */
+  pos: number;
+}
+
+// Reads the scheme and where the authority begins, or says why the text is no web URL.
+function authorityStart(text: string): AuthorityStart | string {
+  const length = text.length;
+  let c = text.charCodeAt(0);
+  if ((c | 0x20) >= 97 && (c | 0x20) <= 122) {
+    let i = 1;
+    while (i < length && isSchemeChar(text.charCodeAt(i))) i++;
+    if (i < length && text.charCodeAt(i) === 58) {
+      const candidate = lowerAscii(text.slice(0, i));
+      if (SPECIAL_SCHEMES.has(candidate)) {
+        let pos = i + 1;
+        while (pos < length && isSlash(text.charCodeAt(pos))) pos++;
+        return { scheme: candidate, pos };
+      }
+      // Other schemes need `//` and an authority right after it (`file:///` has none).
+      if (text.charCodeAt(i + 1) === 47 && text.charCodeAt(i + 2) === 47) return { scheme: candidate, pos: i + 3 };
+      // `host:port` without a scheme; anything else (`mailto:`, `javascript:`) is no web URL.
+      let j = i + 1;
+      while (j < length && (c = text.charCodeAt(j)) >= 48 && c <= 57) j++;
+      if (j < length && !isSlash(c) && c !== 63) return `URL scheme "${candidate.slice(0, 20)}" is not a web scheme`;
+    }
+  } else if (isSlash(c)) {
+    if (!isSlash(text.charCodeAt(1))) return 'URL is a path without a host';
+    let pos = 2;
+    while (pos < length && isSlash(text.charCodeAt(pos))) pos++;
+    return { scheme: 'http', pos };
+  }
+  return { scheme: 'http', pos: 0 };
+}
+
+// Where the authority that begins at pos ends: a slash, backslash or `?` (the fragment is gone).
+function endOfAuthority(text: string, pos: number): number {
+  let end = pos;
+  let c: number;
+  while (end < text.length && (c = text.charCodeAt(end)) !== 47 && c !== 92 && c !== 63) end++;
+  return end;
+}
+
+// Drops the user-info where a browser finds it: up to the last `@` of the authority as read
+// before unescaping. Unescaping first would let `http://x%5C@evil.example/` end its authority
+// at the backslash and send the lookup to `x`, while the browser connects to evil.example.
+// Null when nothing follows the `@`: the host is empty (cut, `http://@/x` would read as
+// `http:///x`, whose host is `x`).
+function dropUserinfo(text: string): string | null {
+  if (!text.includes('@')) return text;
+  const start = authorityStart(text);
+  if (typeof start === 'string') return text;
+  const end = endOfAuthority(text, start.pos);
+  const at = text.lastIndexOf('@', end - 1);
+  if (at < start.pos) return text;
+  return at === end - 1 ? null : text.slice(0, start.pos) + text.slice(at + 1);
 }
 
 // Strips leading and trailing dots and collapses runs of dots (step 4.1, 4.2).
@@ -129,56 +205,30 @@ function canonicalPath(path: string): string {
  * Canonicalises a URL by the Safe Browsing rules (v4 "URLs and Hashing", with the v5 IPv6
  * host rules): tab/CR/LF removed, fragment removed, percent-unescaped until stable, host
  * dots tidied, IPv4 in any browser form normalised to dotted-quad, IPv6 to RFC 5952 (mapped
- * and NAT64 to IPv4), IDN to Punycode, lower-cased; userinfo and port dropped; path `.`/`..`
- * resolved and slashes collapsed; bytes <= 0x20, >= 0x7f, `#` and `%` escaped in upper-case
- * hex. A URL without a scheme gets `http://`; backslashes before the query act as slashes, as
- * in browsers.
+ * and NAT64 to IPv4), IDN to Punycode, lower-cased; userinfo (up to the authority's last `@`
+ * as a browser reads it, before unescaping) and port dropped; path `.`/`..` resolved and
+ * slashes collapsed; bytes <= 0x20, >= 0x7f, `#` and `%` escaped in upper-case hex. Unicode
+ * whitespace around the URL is trimmed. A URL without a scheme gets `http://`; backslashes
+ * before the query act as slashes, as in browsers. Input and result are at most
+ * {@link MAX_URL_LENGTH} long, so every result is accepted again, unchanged.
  * @throws {IndicatorError} `REPUTE_INDICATOR_INVALID_URL` or `REPUTE_INDICATOR_TOO_LONG`.
  */
 export function canonicalizeUrl(url: string): string {
   if (typeof url !== 'string') throw invalid(String(url), 'URL is not a string');
-  if (url.length > MAX_URL_LENGTH) {
-    throw new IndicatorError('REPUTE_INDICATOR_TOO_LONG', `URL is longer than ${MAX_URL_LENGTH} characters`, url, { kind: 'url' });
-  }
+  if (url.length > MAX_URL_LENGTH) throw tooLong(url, `URL is longer than ${MAX_URL_LENGTH} characters`);
   let text = stripTabsAndNewlines(url);
   const hash = text.indexOf('#');
   if (hash !== -1) text = text.slice(0, hash);
-  text = trimControls(text);
+  text = trimSpace(text);
   if (text.length === 0) throw invalid(url, 'URL is empty');
-  text = unescapeFully(toBinary(text));
-  const length = text.length;
+  const hostward = dropUserinfo(toBinary(text));
+  if (hostward === null) throw invalid(url, 'URL has an empty host');
+  text = unescapeFully(hostward);
 
-  let scheme = 'http';
-  let pos = 0;
-  let c = text.charCodeAt(0);
-  if ((c | 0x20) >= 97 && (c | 0x20) <= 122) {
-    let i = 1;
-    while (i < length && isSchemeChar(text.charCodeAt(i))) i++;
-    if (i < length && text.charCodeAt(i) === 58) {
-      const candidate = lowerAscii(text.slice(0, i));
-      const next = text.charCodeAt(i + 1);
-      if (SPECIAL_SCHEMES.has(candidate)) {
-        scheme = candidate;
-        pos = i + 1;
-        while (pos < length && isSlash(text.charCodeAt(pos))) pos++;
-      } else if (next === 47 && text.charCodeAt(i + 2) === 47) {
-        // Other schemes need `//` and an authority right after it (`file:///` has none).
-        scheme = candidate;
-        pos = i + 3;
-      } else {
-        // `host:port` without a scheme; anything else (`mailto:`, `javascript:`) is no web URL.
-        let j = i + 1;
-        while (j < length && (c = text.charCodeAt(j)) >= 48 && c <= 57) j++;
-        if (j < length && !isSlash(c) && c !== 63) throw invalid(url, `URL scheme "${candidate.slice(0, 20)}" is not a web scheme`);
-      }
-    }
-  } else if (isSlash(c)) {
-    if (!isSlash(text.charCodeAt(1))) throw invalid(url, 'URL is a path without a host');
-    while (pos < length && isSlash(text.charCodeAt(pos))) pos++;
-  }
-
-  let authorityEnd = pos;
-  while (authorityEnd < length && (c = text.charCodeAt(authorityEnd)) !== 47 && c !== 92 && c !== 63) authorityEnd++;
+  const start = authorityStart(text);
+  if (typeof start === 'string') throw invalid(url, start);
+  const { scheme, pos } = start;
+  const authorityEnd = endOfAuthority(text, pos);
   const at = text.lastIndexOf('@', authorityEnd - 1);
   const hostStart = at >= pos ? at + 1 : pos;
   let hostEnd = authorityEnd;
@@ -210,5 +260,7 @@ export function canonicalizeUrl(url: string): string {
   if (path.includes('\\')) path = path.replace(/\\/g, '/');
   path = escapeBytes(canonicalPath(path));
   const tail = query === undefined ? path : `${path}?${escapeBytes(query)}`;
-  return `${scheme}://${host}${tail}`;
+  const canonical = `${scheme}://${host}${tail}`;
+  if (canonical.length > MAX_URL_LENGTH) throw tooLong(url, `URL is longer than ${MAX_URL_LENGTH} characters once escaped`);
+  return canonical;
 }

@@ -4,8 +4,8 @@ import { parseFileHash } from './file-hash.ts';
 import { IndicatorError } from './indicator-error.ts';
 import { ipNetwork, parseIp } from './ip.ts';
 import { digestOf, sha256 } from './keys.ts';
-import { parseIndicator } from './parse-indicator.ts';
-import { urlExpressions } from './url-expressions.ts';
+import { assertIpIndicator, parseIndicator } from './parse-indicator.ts';
+import { expressionsOfCanonical } from './url-expressions.ts';
 
 /** The kinds a lookup answers for. */
 export type LookupKind = 'file' | 'url' | 'domain' | 'ip';
@@ -99,7 +99,7 @@ export function lookupCandidates(kind: LookupKind, raw: string): LookupCandidate
     }
     case 'url': {
       const value = canonicalizeUrl(raw);
-      const expressions = urlExpressions(value);
+      const expressions = expressionsOfCanonical(value);
       expressions.forEach((e, i) => candidates.push({ kind: 'url', digest: sha256(e), label: e, role: i === 0 ? 'exact' : 'expression' }));
       const first = expressions[0] ?? '';
       const slash = first.indexOf('/');
@@ -131,6 +131,7 @@ export function lookupCandidates(kind: LookupKind, raw: string): LookupCandidate
         candidates.push({ kind: 'ip', digest: block.digest, label: block.value, role: 'exact' });
         return { kind, value: block.value, candidates };
       }
+      assertIpIndicator(raw);
       const ipBytes = addIp(raw, candidates);
       return { kind, value: candidates[0]!.label, candidates, ipBytes };
     }

@@ -26,6 +26,19 @@ const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const DOTTED_QUAD = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
 
 /**
+ * An IP indicator (or a CIDR block's address) is IPv6 text or four decimal octets: the
+ * shorthand, octal and hex forms a URL host may take (`010.0.0.1` is 8.0.0.1 there, `1.2.3` is
+ * 1.2.0.3) would silently answer for another address. URL hosts keep the WHATWG rules (parseIp).
+ * @throws {IndicatorError} `REPUTE_INDICATOR_INVALID_IP`.
+ */
+export function assertIpIndicator(raw: string): void {
+  const address = typeof raw === 'string' ? raw.trim().split('/', 1)[0]! : '';
+  if (!address.includes(':') && !address.startsWith('[') && !DOTTED_QUAD.test(address)) {
+    throw new IndicatorError('REPUTE_INDICATOR_INVALID_IP', 'IPv4 addresses are four decimal octets 0-255 without leading zeros (no shorthand, octal or hex)', raw, { kind: 'ip' });
+  }
+}
+
+/**
  * Parses and canonicalises a raw indicator of a kind. A `url` is keyed by its most specific
  * Safe Browsing expression; an `ip` may be a CIDR block (`198.51.100.0/24`), whose value is
  * the normalised block (a full-length block is the plain address).
@@ -47,13 +60,7 @@ export function parseIndicator(kind: IndicatorKind, raw: string): Indicator {
       return { kind, value, digest, key: recordKey(kind, digest) };
     }
     case 'ip': {
-      // An IP indicator is four decimal octets: the shorthand, octal and hex forms a URL host
-      // may take (`010.0.0.1` is 8.0.0.1 there, `1.2.3` is 1.2.0.3) would silently answer for
-      // another address. URL hosts keep the WHATWG rules (parseIp).
-      const address = typeof raw === 'string' ? raw.trim().split('/', 1)[0]! : '';
-      if (!address.includes(':') && !address.startsWith('[') && !DOTTED_QUAD.test(address)) {
-        throw new IndicatorError('REPUTE_INDICATOR_INVALID_IP', 'IPv4 addresses are four decimal octets 0-255 without leading zeros (no shorthand, octal or hex)', raw, { kind: 'ip' });
-      }
+      assertIpIndicator(raw);
       let value: string;
       if (typeof raw === 'string' && raw.includes('/')) {
         const block = parseCidr(raw);

@@ -1,5 +1,3 @@
-import { isUtf8 } from 'node:buffer';
-
 // URL text is handled as a "binary string": one char per byte (0-255). Percent-unescaping can
 // yield any byte, valid UTF-8 or not, and Safe Browsing escapes bytes, not code points.
 
@@ -27,11 +25,12 @@ function fromCodes(codes: number[] | Uint8Array, length: number): string {
 }
 
 /**
- * Turns text into a binary string. Text is taken as its UTF-8 bytes, as browsers do. A string
- * of chars up to U+00FF that already is a byte string (it holds C1 controls U+0080-U+009F,
- * which are never text, or its chars read as bytes form valid UTF-8, like `\xC3\xBC` for
- * `ü`) is taken byte for byte: that is how a byte string read as Latin-1 reaches a string API,
- * and how the published vector `http://\x01\x80.com/` → `http://%01%80.com/` is meant.
+ * Turns text into a binary string. Text is taken as its UTF-8 bytes, as browsers do, whatever
+ * it looks like: `Ã¤` is two characters (`%C3%83%C2%A4`), equal to its escaped form, even
+ * though its chars read as bytes would be the UTF-8 of `ä`. A C1 control (U+0080-U+009F,
+ * never text) is the one byte it names, as the published vector `http://\x01\x80.com/` →
+ * `http://%01%80.com/` means; it stands for itself only, so that a control in the query never
+ * turns the host into other bytes than the browser resolves.
  */
 export function toBinary(text: string): string {
   // A native regex scan beats a charCodeAt loop on the all-ASCII common case.
@@ -39,23 +38,12 @@ export function toBinary(text: string): string {
   if (found === null) return text;
   let i = found.index;
   const length = text.length;
-  let latin1 = true;
-  let c1 = false;
-  for (let j = i; j < length; j++) {
-    const c = text.charCodeAt(j);
-    if (c > 0xff) {
-      latin1 = false;
-      break;
-    }
-    if (c >= 0x80 && c <= 0x9f) c1 = true;
-  }
-  if (latin1 && (c1 || isUtf8(Buffer.from(text, 'latin1')))) return text;
   const bytes = new Uint8Array(i + (length - i) * 3);
   for (let j = 0; j < i; j++) bytes[j] = text.charCodeAt(j);
   let n = i;
   for (; i < length; i++) {
     let c = text.charCodeAt(i);
-    if (c < 0x80) {
+    if (c <= 0x9f) {
       bytes[n++] = c;
     } else if (c < 0x800) {
       bytes[n++] = 0xc0 | (c >> 6);

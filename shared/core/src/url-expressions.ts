@@ -40,7 +40,14 @@ function pathVariants(path: string, query: string | undefined): string[] {
  * @throws {IndicatorError} as {@link canonicalizeUrl}.
  */
 export function urlExpressions(url: string): string[] {
-  const canonical = canonicalizeUrl(url);
+  return expressionsOfCanonical(canonicalizeUrl(url));
+}
+
+/**
+ * {@link urlExpressions} of a URL that {@link canonicalizeUrl} returned, without canonicalising
+ * it again: a lookup derives its expressions from the very string a record's key came from.
+ */
+export function expressionsOfCanonical(canonical: string): string[] {
   const hostStart = canonical.indexOf('://') + 3;
   const pathStart = canonical.indexOf('/', hostStart);
   const host = canonical.slice(hostStart, pathStart);

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canonicalizeUrl, IndicatorError, urlExpressions } from '../src/index.ts';
+import { canonicalizeUrl, IndicatorError, MAX_URL_LENGTH, urlExpressions } from '../src/index.ts';
 
 // Rows of google/safebrowsing urls_test.go (TestCanonicalURL, TestCanonicalHost,
 // TestCanonicalPath, TestGeneratePatterns) where our documented decisions agree with the Go
 // client: upper-case escapes (the docs), query kept (the docs), last five host labels (the
-// docs; the Go client takes seven).
+// docs; the Go client takes seven). Go strings are bytes: the Go row `www.\xC3\xBCmlat.com` is
+// the UTF-8 of `ümlat`, which in a JS string is the text `ümlat`.
 const GO_CLIENT: readonly (readonly [string, string])[] = [
   ['ftp://ftp.myfiles.com/', 'ftp://ftp.myfiles.com/'],
   ['http://some%1bhost.com/%1b', 'http://some%1Bhost.com/%1B'],
-  ['http://www.\xC3\xBCmlat.com/', 'http://www.xn--mlat-zra.com/'],
+  ['http://www.\u00FCmlat.com/', 'http://www.xn--mlat-zra.com/'],
   ['http://[2001:470:1:18::114]/', 'http://[2001:470:1:18::114]/'],
   ['http%3A%2F%2Fwackyurl.com:80/', 'http://wackyurl.com/'],
   ['http://W!eird<>Ho$^.com/', 'http://w!eird<>ho$^.com/'],
@@ -143,4 +144,93 @@ test('urlExpressions never exceeds 30 and has no duplicates', () => {
   assert.equal(all.length, 30);
   assert.equal(new Set(all).size, 30);
   assert.equal(all[0], 'a.b.c.d.e.f.g/1/2/3/4/5/6.html?x=1');
+});
+
+// The host is the one a browser connects to: the user-info ends at the last `@` of the
+// authority as the browser reads it, before unescaping. Unescaped first, `%5C` became a
+// backslash that ended the authority at `x`, so evil.example's records were never consulted.
+test('escaped slashes, backslashes and ? in the user-info do not move the host', () => {
+  const cases: readonly (readonly [string, string])[] = [
+    ['http://x%5C@evil.example/malware.exe', 'http://evil.example/malware.exe'],
+    ['http://x%5c@evil.example/malware.exe', 'http://evil.example/malware.exe'],
+    ['http://x%2F@evil.example/malware.exe', 'http://evil.example/malware.exe'],
+    ['http://x%3F@evil.example/malware.exe', 'http://evil.example/malware.exe'],
+    ['http://x%255C@evil.example/malware.exe', 'http://evil.example/malware.exe'],
+    ['http://a@b%5C@evil.example:8080/malware.exe', 'http://evil.example/malware.exe'],
+    ['https:x%5C@evil.example/malware.exe', 'https://evil.example/malware.exe'],
+    ['//x%5C@evil.example/malware.exe', 'http://evil.example/malware.exe'],
+    ['x%5C@evil.example/malware.exe', 'http://evil.example/malware.exe'],
+    // An @ after the authority's end is path, and an escaped @ still ends an escaped user-info.
+    ['http://good.example/x%5C@evil.example/', 'http://good.example/x/@evil.example/'],
+    ['http://user%40mail.example@evil.example/', 'http://evil.example/'],
+  ];
+  for (const [input, expected] of cases) {
+    assert.equal(canonicalizeUrl(input), expected, JSON.stringify(input));
+    const browser = new URL(input.includes(':') ? input : `http://${input.replace(/^\/\//, '')}`);
+    assert.equal(`${browser.protocol}//${browser.hostname}`, expected.slice(0, expected.indexOf('/', 8)), `browser host of ${input}`);
+  }
+  assert.deepEqual(urlExpressions('http://x%5C@evil.example/malware.exe'), ['evil.example/malware.exe', 'evil.example/']);
+  // An empty host after the user-info is refused, as browsers refuse it; the path never becomes the host.
+  for (const input of ['http://@/evil.example', 'http:\\\\x@/evil.example', 'http://x%5C@/evil.example', '//a@/evil.example', 'http://a@:80/evil.example']) {
+    assert.throws(() => canonicalizeUrl(input), IndicatorError, input);
+  }
+});
+
+// Text is UTF-8 whatever it looks like: `Ã¤` is two characters a browser sends as
+// `%C3%83%C2%A4`, not the bytes C3 A4 it would be had it been mis-decoded from UTF-8.
+test('text that looks like mis-decoded Latin-1 is escaped as the text it is', () => {
+  const pairs: readonly (readonly [string, string])[] = [
+    ['http://a.example/Ã¤', 'http://a.example/%C3%83%C2%A4'],
+    ['http://a.example/Ã¼ber?q=Ã©', 'http://a.example/%C3%83%C2%BCber?q=%C3%83%C2%A9'],
+    ['http://www.Ã¼mlat.example/', 'http://www.%C3%83%C2%BCmlat.example/'],
+  ];
+  for (const [text, escaped] of pairs) {
+    assert.equal(canonicalizeUrl(text), canonicalizeUrl(escaped), text);
+    assert.equal(new URL(text).href, new URL(escaped).href, `browsers agree on ${text}`);
+  }
+  assert.equal(canonicalizeUrl('http://a.example/Ã¤'), 'http://a.example/%C3%83%C2%A4');
+  // A C1 control is never text: it is the byte of the published `\x01\x80` vector.
+  assert.equal(canonicalizeUrl('http://a.example/\x01\x80'), 'http://a.example/%01%80');
+});
+
+// A C1 control once made the whole string bytes: one in the query turned the host `ß.evil`
+// into `%DF.evil`, away from the `xn--zca.evil` a browser resolves (found by the property test).
+test('a C1 control stands for its own byte and never changes the host', () => {
+  const cases: readonly (readonly [string, string])[] = [
+    ['http://ß.evil.example/a?\u0080', 'http://xn--zca.evil.example/a?%80'],
+    ['http://bücher.example/\u0085x', 'http://xn--bcher-kva.example/%85x'],
+    ['http://évil.example/Ã¤\u009f', 'http://xn--vil-9la.example/%C3%83%C2%A4%9F'],
+  ];
+  for (const [input, expected] of cases) {
+    assert.equal(canonicalizeUrl(input), expected, JSON.stringify(input));
+    assert.equal(expected.slice(7, expected.indexOf('/', 7)), new URL(input).hostname);
+  }
+});
+
+// Unicode White_Space, not only ASCII space and controls: feeds and copy-paste carry NBSP,
+// em spaces and NEL around URLs, and each would otherwise become part of the host or path.
+test('leading and trailing Unicode whitespace is trimmed', () => {
+  const spaces = [...Array(0x10000).keys()].map((c) => String.fromCharCode(c)).filter((c) => /\p{White_Space}/u.test(c));
+  assert.ok(spaces.includes('\u00a0') && spaces.includes('\u2003') && spaces.includes('\u0085') && spaces.includes('\u3000'));
+  for (const space of spaces) {
+    const label = `U+${space.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    assert.equal(canonicalizeUrl(`${space}http://evil.example/a${space}`), 'http://evil.example/a', label);
+    assert.equal(canonicalizeUrl(`${space}${space}evil.example${space}${space}`), 'http://evil.example/', label);
+  }
+  assert.equal(canonicalizeUrl('\u00a0\u2003 http://evil.example/a b\u0085\u3000'), 'http://evil.example/a%20b');
+  // Inside the URL whitespace is data, escaped as UTF-8.
+  assert.equal(canonicalizeUrl('http://evil.example/a\u00a0b'), 'http://evil.example/a%C2%A0b');
+});
+
+// The canonical form can be up to nine times longer than its input (each BMP character
+// becomes three escaped bytes); it is held to the same limit, so that every canonical URL
+// is itself accepted: what is stored can be looked up again from its canonical value.
+test('a URL whose canonical form is over the limit is too long, and every canonical form is accepted again', () => {
+  const long = `http://a.example/${'é'.repeat(3000)}`;
+  assert.ok(long.length < MAX_URL_LENGTH);
+  assert.throws(() => canonicalizeUrl(long), (e: unknown) => e instanceof IndicatorError && e.code === 'REPUTE_INDICATOR_TOO_LONG' && e.message.length < 250);
+  const fits = `http://a.example/${'é'.repeat(Math.floor((MAX_URL_LENGTH - 17) / 6))}`;
+  const canonical = canonicalizeUrl(fits);
+  assert.ok(canonical.length <= MAX_URL_LENGTH);
+  assert.equal(canonicalizeUrl(canonical), canonical);
 });
