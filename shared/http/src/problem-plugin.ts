@@ -37,6 +37,9 @@ export function validationProblems(error: FastifyError): FieldProblem[] {
   }));
 }
 
+/** The methods a route may have, for the Allow header of a 405. */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
 /** Fastify's own error codes that are the client's fault, mapped to our stable codes. */
 const FASTIFY_CLIENT_ERRORS: Record<string, { code: string; title: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'REPUTE_HTTP_BODY_TOO_LARGE', title: 'Request body too large' },
@@ -117,8 +120,15 @@ async function problemPlugin(fastify: FastifyInstance): Promise<void> {
     return sendProblem(reply, body, headers);
   });
   fastify.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    // A path that exists for other methods answers 405 naming them (RFC 9110 §15.5.6).
+    const allowed = METHODS.filter((method) => method !== request.method && fastify.findRoute({ method, url: path }) !== null);
+    if (allowed.length > 0) {
+      const code = 'REPUTE_HTTP_METHOD_NOT_ALLOWED';
+      return sendProblem(reply, { type: problemType(code), title: 'Method not allowed', status: 405, code, detail: `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, instance: String(request.id) }, { allow: allowed.join(', ') });
+    }
     const code = 'REPUTE_HTTP_NOT_FOUND';
-    return sendProblem(reply, { type: problemType(code), title: 'Not found', status: 404, code, detail: `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`, instance: String(request.id) });
+    return sendProblem(reply, { type: problemType(code), title: 'Not found', status: 404, code, detail: `no route for ${request.method} ${path}`, instance: String(request.id) });
   });
 }
 

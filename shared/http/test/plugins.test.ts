@@ -46,6 +46,13 @@ test('malformed JSON and unknown routes are problems too', async (t) => {
   const missing = await app.inject({ method: 'GET', url: '/nowhere' });
   assert.equal(missing.statusCode, 404);
   assert.equal(missing.json().code, 'REPUTE_HTTP_NOT_FOUND');
+  // A path that exists for other methods: 405 naming them.
+  for (const method of ['GET', 'DELETE', 'TRACE'] as const) {
+    const wrong = await app.inject({ method, url: '/items?x=1' });
+    assert.equal(wrong.statusCode, 405, method);
+    assert.equal(wrong.headers['allow'], 'POST');
+    assert.equal(wrong.json().code, 'REPUTE_HTTP_METHOD_NOT_ALLOWED');
+  }
 });
 
 test('typed errors keep their status, code and headers; internal errors hide details', async (t) => {
