@@ -114,12 +114,14 @@ async function problemPlugin(fastify: FastifyInstance): Promise<void> {
   if (fastify.hasDecorator('problemHandlers')) return;
   fastify.decorate('problemHandlers', true);
   fastify.setErrorHandler((error: FastifyError | ReputeError, request, reply) => {
+    // A method with a body (QUERY) on a path without it is refused before routing: still a 405.
+    if (request.is404) return notFound(request, reply);
     const { body, headers } = toProblem(error, request);
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, status: body.status }, 'request rejected');
     return sendProblem(reply, body, headers);
   });
-  fastify.setNotFoundHandler((request, reply) => {
+  const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = request.url.split('?')[0] ?? '';
     // A path that exists for other methods answers 405 naming them (RFC 9110 §15.5.6).
     const allowed = METHODS.filter((method) => method !== request.method && fastify.findRoute({ method, url: path }) !== null);
@@ -129,7 +131,8 @@ async function problemPlugin(fastify: FastifyInstance): Promise<void> {
     }
     const code = 'REPUTE_HTTP_NOT_FOUND';
     return sendProblem(reply, { type: problemType(code), title: 'Not found', status: 404, code, detail: `no route for ${request.method} ${path}`, instance: String(request.id) });
-  });
+  };
+  fastify.setNotFoundHandler(notFound);
 }
 
 export default fp(problemPlugin, { name: 'repute-problem', fastify: '5.x' });

@@ -47,7 +47,7 @@ test('malformed JSON and unknown routes are problems too', async (t) => {
   assert.equal(missing.statusCode, 404);
   assert.equal(missing.json().code, 'REPUTE_HTTP_NOT_FOUND');
   // A path that exists for other methods: 405 naming them.
-  for (const method of ['GET', 'DELETE', 'TRACE'] as const) {
+  for (const method of ['GET', 'DELETE', 'TRACE', 'QUERY'] as const) {
     const wrong = await app.inject({ method, url: '/items?x=1' });
     assert.equal(wrong.statusCode, 405, method);
     assert.equal(wrong.headers['allow'], 'POST');
