@@ -79,6 +79,8 @@ export async function startWorker(config: CorrelatorConfig, log: WorkerLog, regi
       events?.inc({ outcome: 'duplicate' }, r.duplicates);
       events?.inc({ outcome: 'invalid' }, r.invalid);
       end?.();
+      // Dead-lettered one by one by the bus, the rest of the batch acknowledged.
+      return r.rejected;
     },
   });
 

@@ -1,4 +1,4 @@
-export type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription } from './types.ts';
+export type { Bus, BusMessage, OutgoingMessage, RejectedMessage, SubscribeOptions, Subscription } from './types.ts';
 export { DLQ_HEADERS } from './types.ts';
 export { BusError, isBusError } from './errors.ts';
 export { createBus, type BusConfig, type CreateBusOptions } from './create-bus.ts';
@@ -7,4 +7,7 @@ export { KafkaBus, type KafkaBusOptions } from './kafka-bus.ts';
 export type { KafkaCompression } from './kafka-compression.ts';
 export { instrumentBus } from './metrics.ts';
 export type { BusLogger } from './log.ts';
-export { listDeadLetters, replayDeadLetters, REPLAY_GROUP, type DeadLetter } from './dead-letters.ts';
+export {
+  dropDeadLetter, listDeadLetters, readDeadLetter, replayDeadLetter, replayDeadLetters, REPLAY_GROUP, settledTopic,
+  type DeadLetter, type DeadLetterDetail, type Settlement,
+} from './dead-letters.ts';

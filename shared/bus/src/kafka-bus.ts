@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer, IHeaders, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import { BusError } from './errors.ts';
-import { abortableDelay, deliver } from './deliver.ts';
+import { abortableDelay, deadLetterUndecodable, deliver, type DeliveryHooks } from './deliver.ts';
 import { compressionType, type KafkaCompression } from './kafka-compression.ts';
+import { decodeRecord } from './kafka-record.ts';
 import { keyPartitioner } from './key-partitioner.ts';
 import type { BusLogger } from './log.ts';
 import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription } from './types.ts';
+import type { Undecodable } from './undecodable.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -65,14 +67,12 @@ function sizeOf(message: OutgoingMessage): number {
   return bytes;
 }
 
-function toHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (headers === undefined) return out;
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? String(value[0]) : value.toString();
+/** Whether a kafkajs error (or one it wraps) says the topic does not exist. */
+function unknownTopic(err: unknown): boolean {
+  for (let e = err as { type?: unknown; cause?: unknown } | undefined, depth = 0; e !== undefined && e !== null && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
   }
-  return out;
+  return false;
 }
 
 // Right after a broker (re)starts, group coordinators answer "loading" for a moment.
@@ -348,15 +348,15 @@ export class KafkaBus implements Bus {
             await Promise.race(lane.running.size >= depth ? lane.running : everything);
           }
           if (aborted || stop.signal.aborted || !isRunning() || isStale()) return;
-          const messages: BusMessage[] = slice.map((m) => ({
-            topic: batch.topic,
-            key: m.key?.toString() ?? '',
-            value: m.value ?? Buffer.alloc(0),
-            headers: toHeaders(m.headers),
-            id: `${batch.partition}:${m.offset}`,
-          }));
+          const messages: BusMessage[] = [];
+          const undecodable: Undecodable[] = [];
+          for (const m of slice) {
+            const decoded = decodeRecord(batch.topic, batch.partition, m);
+            if ('reason' in decoded) undecodable.push(decoded);
+            else messages.push(decoded);
+          }
           const last = slice.at(-1)!.offset;
-          const handled = deliver(messages, options, {
+          const hooks: DeliveryHooks = {
             wait: async (ms) => {
               await heartbeat().catch(() => {});
               return await abortableDelay(ms, stop.signal);
@@ -365,7 +365,12 @@ export class KafkaBus implements Bus {
             abortSignal: killed.signal,
             deadLetter: (topic, dead) => this.publish(topic, dead),
             log,
-          });
+          };
+          // A record that cannot be decoded is dead-lettered and committed with the rest.
+          const handled = (async () => {
+            await deadLetterUndecodable(undecodable, options, hooks);
+            return messages.length > 0 ? await deliver(messages, options, hooks) : 'handled';
+          })();
           const previous = lane.committed;
           const mine = {};
           lane.newest = mine;
@@ -469,7 +474,14 @@ export class KafkaBus implements Bus {
   async read(topic: string, options: { from?: string; limit?: number } = {}): Promise<BusMessage[]> {
     const limit = options.limit ?? 1000;
     const admin = await this.#adminClient();
-    const ends = await admin.fetchTopicOffsets(topic);
+    let ends: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+    try {
+      ends = await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      // As on Redis Streams, a topic nobody wrote to yet reads as empty.
+      if (unknownTopic(err)) return [];
+      throw err;
+    }
     const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
     if (remaining.size === 0) return [];
     // A throwaway group reads from the start without touching any real group's offsets.
@@ -487,7 +499,9 @@ export class KafkaBus implements Bus {
             eachMessage: async ({ partition, message }) => {
               const end = remaining.get(partition);
               if (end === undefined || out.length >= limit) return;
-              out.push({ topic, key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0), headers: toHeaders(message.headers), id: `${partition}:${message.offset}` });
+              const m = decodeRecord(topic, partition, message);
+              // A tool reading the topic sees an undecodable record too, with what could be read of it.
+              out.push('reason' in m ? { topic, id: m.id, key: m.key, value: m.value, headers: {} } : m);
               if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
               if (remaining.size === 0 || out.length >= limit) {
                 clearTimeout(timer);

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { BusError } from './errors.ts';
-import { abortableDelay, deliver } from './deliver.ts';
+import { abortableDelay, deadLetterUndecodable, deliver } from './deliver.ts';
 import type { BusLogger } from './log.ts';
+import { decodeEntry } from './redis-entry.ts';
 import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription } from './types.ts';
+import type { Undecodable } from './undecodable.ts';
 
 export interface RedisBusOptions {
   url: string;
@@ -219,9 +221,10 @@ export class RedisBus implements Bus {
     let aborted = false;
     const batchSize = options.batchSize ?? 500;
     const log = this.#opts.log;
-    const toMessages = (entries: RawEntry[]): { messages: BusMessage[]; gone: string[] } => {
+    const toMessages = (entries: RawEntry[]): { messages: BusMessage[]; gone: string[]; undecodable: Undecodable[] } => {
       const messages: BusMessage[] = [];
       const gone: string[] = [];
+      const undecodable: Undecodable[] = [];
       for (const [idBuf, fields] of entries) {
         const id = idBuf.toString();
         // A pending entry that was deleted comes back without fields: nothing to deliver.
@@ -229,34 +232,32 @@ export class RedisBus implements Bus {
           gone.push(id);
           continue;
         }
-        let k = '';
-        let v: Buffer = Buffer.alloc(0);
-        let h: Record<string, string> = {};
-        for (let i = 0; i + 1 < fields.length; i += 2) {
-          const name = fields[i]!.toString();
-          if (name === 'k') k = fields[i + 1]!.toString();
-          else if (name === 'v') v = fields[i + 1]!;
-          else if (name === 'h') h = JSON.parse(fields[i + 1]!.toString()) as Record<string, string>;
-        }
-        messages.push({ topic: options.topic, key: k, value: v, headers: h, id });
+        const m = decodeEntry(options.topic, id, fields);
+        if ('reason' in m) undecodable.push(m);
+        else messages.push(m);
       }
-      return { messages, gone };
+      return { messages, gone, undecodable };
+    };
+    const hooks = {
+      wait: (ms: number) => abortableDelay(ms, stop.signal),
+      aborted: () => aborted,
+      abortSignal: killed.signal,
+      deadLetter: (topic: string, dead: OutgoingMessage[]) => this.publish(topic, dead),
+      log,
     };
 
-    // Delivers a batch; resolves to the ids to acknowledge, or undefined when aborted.
+    // Delivers a batch; resolves to the ids to acknowledge, or undefined when aborted. An entry
+    // that cannot be decoded is dead-lettered and acknowledged with the batch; when the
+    // dead-letter stream does not take it, nothing of the batch is acknowledged (it is claimed
+    // again later).
     const run = async (entries: RawEntry[]): Promise<string[] | undefined> => {
-      const { messages, gone } = toMessages(entries);
+      const { messages, gone, undecodable } = toMessages(entries);
+      await deadLetterUndecodable(undecodable, options, hooks);
       if (messages.length > 0) {
-        const outcome = await deliver(messages, options, {
-          wait: (ms) => abortableDelay(ms, stop.signal),
-          aborted: () => aborted,
-          abortSignal: killed.signal,
-          deadLetter: (topic, dead) => this.publish(topic, dead),
-          log,
-        });
+        const outcome = await deliver(messages, options, hooks);
         if (outcome === 'aborted') return undefined;
       }
-      return [...gone, ...messages.map((m) => m.id)];
+      return [...gone, ...undecodable.map((u) => u.id), ...messages.map((m) => m.id)];
     };
 
     const maxInFlight = Math.max(1, options.maxBatchesInFlight ?? 1);
@@ -425,15 +426,9 @@ export class RedisBus implements Bus {
     const out: BusMessage[] = [];
     for (const [idBuf, fields] of entries) {
       if (fields === null) continue;
-      const f: Record<string, Buffer> = {};
-      for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!.toString()] = fields[i + 1]!;
-      out.push({
-        topic,
-        id: idBuf.toString(),
-        key: f['k']?.toString() ?? '',
-        value: f['v'] ?? Buffer.alloc(0),
-        headers: f['h'] === undefined ? {} : (JSON.parse(f['h'].toString()) as Record<string, string>),
-      });
+      const m = decodeEntry(topic, idBuf.toString(), fields);
+      // A tool reading the stream sees an undecodable entry too, with what could be read of it.
+      out.push('reason' in m ? { topic, id: m.id, key: m.key, value: m.value, headers: {} } : m);
     }
     return out;
   }

@@ -16,6 +16,12 @@ export interface BusMessage {
   id: string;
 }
 
+/** A message its handler refuses for good, with the reason an operator reads in the dead letter. */
+export interface RejectedMessage {
+  message: BusMessage;
+  reason: string;
+}
+
 export interface SubscribeOptions {
   topic: string;
   group: string;
@@ -25,9 +31,12 @@ export interface SubscribeOptions {
   batchSize?: number;
   /**
    * Called with each batch. The batch is acknowledged (XACK / offset commit) only after this
-   * resolves; a rejection retries the batch with back-off, then dead-letters it.
+   * resolves; a rejection retries the batch with back-off, then dead-letters it. Messages that
+   * can never be handled (invalid content) are returned instead of failing the batch: they are
+   * dead-lettered one by one with their reasons and the rest of the batch is acknowledged, so
+   * one bad message neither holds back nor takes down its neighbours.
    */
-  handler(batch: BusMessage[]): Promise<void>;
+  handler(batch: BusMessage[]): Promise<void | RejectedMessage[]>;
   /**
    * Batches whose handlers may run at once (default 1). Above 1 the next batch is fetched and
    * its handler started while earlier ones still run, so a handler that waits on one service
@@ -86,6 +95,15 @@ export const DLQ_HEADERS = {
   sourceTopic: 'x-dlq-source-topic',
   sourceGroup: 'x-dlq-source-group',
   sourceId: 'x-dlq-source-id',
+  /** Handler attempts before it was dead-lettered; 0 when the bus could not decode it at all. */
   attempts: 'x-dlq-attempts',
   failedAt: 'x-dlq-failed-at',
+  /**
+   * Set on a message the bus could not decode: JSON of the source's fields as the broker held
+   * them (Redis: the stream entry's fields other than `v`; Kafka: `key`, `headers`, and
+   * `value: null` when it had none). A value
+   * that is not UTF-8 is given as `{ "base64": … }`, an absent one as null. The dead letter's
+   * value is the source's value bytes (empty when it had none).
+   */
+  raw: 'x-dlq-raw',
 } as const;

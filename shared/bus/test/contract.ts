@@ -16,6 +16,11 @@ export interface ContractTarget {
    */
   overlaps: 'batches' | 'partitions';
   partitionOf?: (m: BusMessage) => string;
+  /**
+   * Writes onto `topic`, past the bus (as another program could), records this adapter cannot
+   * decode; returns, per record, a pattern its dead letter's reason must match.
+   */
+  writeUndecodable(bus: Bus, topic: string): Promise<RegExp[]>;
 }
 
 function messages(n: number, label: string): { key: string; value: string; headers: Record<string, string> }[] {
@@ -365,5 +370,77 @@ export function busContract(target: ContractTarget): void {
     const bus = await makeBus();
     t.after(() => bus.close());
     assert.equal(await bus.ready(), true);
+  });
+
+  test(`${name}: a record the bus cannot decode is dead-lettered with its reason and raw fields, and everything after it is delivered and acknowledged`, async (t) => {
+    const { bus, topic, group } = await fresh(t, 'undecodable');
+    const dlq = `${topic}.dlq`;
+    await bus.publish(topic, messages(3, 'before'));
+    const reasons = await target.writeUndecodable(bus, topic);
+    await bus.publish(topic, messages(3, 'after'));
+    const seen = new Map<string, number>();
+    const sub = await bus.subscribe({
+      topic,
+      group,
+      batchSize: 4,
+      retryBackoffMs: 10,
+      handler: async (batch) => {
+        for (const m of batch) seen.set(idOf(m), (seen.get(idOf(m)) ?? 0) + 1);
+      },
+    });
+    t.after(() => sub.close());
+    await wait('the valid messages on both sides delivered', async () => (seen.size === 6 ? true : undefined));
+    await wait('everything acknowledged, the undecodable records too', async () => ((await bus.lag(topic, group)) === 0 ? true : undefined));
+    assert.deepEqual([...seen.keys()].sort(), ['after-0', 'after-1', 'after-2', 'before-0', 'before-1', 'before-2']);
+    assert.ok([...seen.values()].every((n) => n === 1), 'nothing was delivered twice');
+    const dead = await wait('the undecodable records dead-lettered', async () => {
+      const got = await bus.read(dlq);
+      return got.length >= reasons.length ? got : undefined;
+    });
+    assert.equal(dead.length, reasons.length, 'each undecodable record dead-lettered once');
+    const got = dead.map((m) => m.headers[DLQ_HEADERS.reason] ?? '');
+    for (const pattern of reasons) assert.ok(got.some((r) => pattern.test(r)), `a dead letter's reason matches ${pattern}: ${JSON.stringify(got)}`);
+    for (const m of dead) {
+      assert.equal(m.headers[DLQ_HEADERS.sourceTopic], topic);
+      assert.equal(m.headers[DLQ_HEADERS.sourceGroup], group);
+      assert.equal(m.headers[DLQ_HEADERS.attempts], '0', 'never handed to the handler');
+      assert.ok(m.headers[DLQ_HEADERS.sourceId], 'names its position in the source');
+      const raw = JSON.parse(m.headers[DLQ_HEADERS.raw] ?? 'null') as unknown;
+      assert.equal(typeof raw, 'object', 'the raw fields are kept');
+      assert.notEqual(raw, null);
+    }
+  });
+
+  test(`${name}: messages the handler rejects are dead-lettered one by one with their reasons; the rest of the batch is acknowledged`, async (t) => {
+    const { bus, topic, group } = await fresh(t, 'rejects');
+    const dlq = `${topic}.dlq`;
+    await bus.publish(topic, messages(10, 'j'));
+    const handled = new Map<string, number>();
+    const sub = await bus.subscribe({
+      topic,
+      group,
+      handler: async (batch) => {
+        for (const m of batch) handled.set(idOf(m), (handled.get(idOf(m)) ?? 0) + 1);
+        return batch.filter((m) => idOf(m) === 'j-3' || idOf(m) === 'j-7').map((message) => ({ message, reason: `invalid_field /time: ${idOf(message)}` }));
+      },
+    });
+    t.after(() => sub.close());
+    await wait('everything acknowledged', async () => (handled.size === 10 && (await bus.lag(topic, group)) === 0 ? true : undefined));
+    const dead = await wait('the rejected messages dead-lettered', async () => {
+      const got = await bus.read(dlq);
+      return got.length >= 2 ? got : undefined;
+    });
+    assert.deepEqual(dead.map((m) => [idOf(m), m.headers[DLQ_HEADERS.reason], m.headers[DLQ_HEADERS.attempts]]).sort(), [
+      ['j-3', 'invalid_field /time: j-3', '1'],
+      ['j-7', 'invalid_field /time: j-7', '1'],
+    ]);
+    assert.equal(dead[0]!.headers['x-seq'] !== undefined, true, 'original headers are kept');
+    assert.ok([...handled.values()].every((n) => n === 1), 'the batch was not retried');
+  });
+
+  test(`${name}: reading a topic nobody wrote to returns nothing`, async (t) => {
+    const bus = await makeBus();
+    t.after(() => bus.close());
+    assert.deepEqual(await bus.read(uniqueName('never-written')), []);
   });
 }

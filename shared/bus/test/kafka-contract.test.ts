@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { closeTestServices, testKafkaBrokers, uniqueName } from '@repute/infra/testkit';
 import kafkajs from 'kafkajs';
-import { createBus, isBusError, KafkaBus, type KafkaCompression } from '../src/index.ts';
+import { createBus, isBusError, KafkaBus, type Bus, type KafkaCompression } from '../src/index.ts';
 import { busContract } from './contract.ts';
 
 after(() => closeTestServices());
@@ -15,7 +15,37 @@ busContract({
   overlaps: 'partitions',
   partitionOf: (m) => m.id.split(':')[0]!,
   makeBus: async () => new KafkaBus({ brokers: await testKafkaBrokers(), clientId: uniqueName('contract'), partitions: 3, sessionTimeoutMs: 6_000, log: silent }),
+  writeUndecodable: async (bus: Bus, topic: string) => {
+    // Records from another producer, written as the Kafka protocol allows and the bus never does.
+    await (bus as KafkaBus).ensureTopic(topic);
+    const producer = new kafkajs.Kafka({ brokers: await testKafkaBrokers(), clientId: uniqueName('foreign'), logLevel: kafkajs.logLevel.NOTHING }).producer();
+    await producer.connect();
+    // kafkajs sizes a header with Buffer.byteLength before it checks for null, so it cannot
+    // send the null header value the protocol allows (and its consumer decodes); while this
+    // send runs, byteLength counts null as empty.
+    const byteLength = Buffer.byteLength;
+    Buffer.byteLength = ((s: Parameters<typeof byteLength>[0], e?: BufferEncoding) => (s === null ? 0 : byteLength(s, e))) as typeof byteLength;
+    try {
+      const value = JSON.stringify({ id: 'foreign' });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: [
+          { key: 'k1', value, headers: { 'x-seq': null as unknown as string } },
+          { key: 'k1', value, headers: { 'x-seq': ['1', '2'] } },
+          { key: 'k1', value: null },
+          { key: 'k1', value, headers: { 'x-seq': Buffer.from([0xff, 0xfe]) } },
+          { key: Buffer.from([0xff, 0xfe]), value },
+        ],
+      });
+    } finally {
+      Buffer.byteLength = byteLength;
+      await producer.disconnect();
+    }
+    return [/header "x-seq" has no value/, /header "x-seq" is given 2 times/, /record has no value/, /header "x-seq" is not UTF-8/, /record key is not UTF-8/];
+  },
 });
+
 
 for (const compression of ['zstd', 'gzip'] as KafkaCompression[]) {
   test(`kafka: ${compression}-compressed batches reach readers whole, keys and headers included`, async (t) => {

@@ -117,3 +117,28 @@ test('loss: consumer killed mid-batch and redis restarted while publishing; ever
     },
   });
 });
+
+test('an entry written by hand that cannot be decoded stays pending for nobody: the entries after it are acknowledged once and the stream trims past it', async (t) => {
+  const url = await testRedisUrl();
+  const bus = new RedisBus({ url, keyPrefix: `${uniqueName('poison')}:`, maxLength: 10, trimIntervalMs: 3_600_000, claimMinIdleMs: 300, blockMs: 100, log: silent });
+  const redis = new Redis(url);
+  t.after(async () => { await bus.close(); redis.disconnect(); });
+  const topic = 'telemetry.v1';
+  const key = bus.streamKey(topic);
+  await bus.publish(topic, payload(20));
+  await redis.xadd(key, '*', 'k', 'k', 'v', '{"id":"by-hand"}', 'h', '{"x-trace":');
+  await bus.publish(topic, payload(20).map((m, i) => ({ ...m, value: JSON.stringify({ id: `late-${i}` }) })));
+  const seen = new Map<string, number>();
+  const sub = await bus.subscribe({ topic, group: 'g', batchSize: 7, handler: async (b) => { for (const m of b) seen.set(idOf(m), (seen.get(idOf(m)) ?? 0) + 1); } });
+  t.after(() => sub.close());
+  await waitFor('everything acknowledged', async () => ((await bus.lag(topic, 'g')) === 0 && seen.size === 40 ? true : undefined));
+  assert.equal(((await redis.xpending(key, 'g')) as [number])[0], 0, 'nothing left pending');
+  // Two claim rounds later nothing came again.
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  assert.ok([...seen.values()].every((n) => n === 1), 'no entry delivered twice');
+  assert.equal(await bus.trim(topic), 31, 'trimmed down to the bound, past the bad entry');
+  const [dead] = await bus.read(`${topic}.dlq`);
+  assert.match(dead?.headers['x-dlq-reason'] ?? '', /h \(headers\) field is not JSON/);
+  assert.deepEqual(JSON.parse(dead?.headers['x-dlq-raw'] ?? '{}'), { k: 'k', h: '{"x-trace":' });
+  assert.equal(dead?.value.toString(), '{"id":"by-hand"}');
+});

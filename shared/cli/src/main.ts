@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadCliConfig } from './cli-config.ts';
 import { CliError, EXIT } from './cli-error.ts';
 import type { CommandContext } from './context.ts';
-import { dlqList, dlqReplay } from './commands/dlq.ts';
+import { dlqDrop, dlqList, dlqReplay, dlqShow } from './commands/dlq.ts';
 import { filtersRebuild } from './commands/filters.ts';
 import { importLists } from './commands/import.ts';
 import { ingest } from './commands/ingest.ts';
@@ -105,8 +105,13 @@ program.command('simulate')
 const dlq = program.command('dlq').description('dead letters of the telemetry topic');
 dlq.command('list').option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)').option('--limit <n>', 'at most this many', '1000')
   .action(run((ctx, options: { topic?: string; limit: string }) => dlqList(ctx, options)));
-dlq.command('replay').option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)').option('--timeout-ms <ms>', 'give up after', '60000')
-  .action(run((ctx, options: { topic?: string; timeoutMs: string }) => dlqReplay(ctx, options)));
+dlq.command('show <id>').description('one dead letter: its reason, headers and message').option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)')
+  .action(run((ctx, id: string, options: { topic?: string }) => dlqShow(ctx, id, options)));
+dlq.command('drop <id>').description('settles one dead letter without replaying it').option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)')
+  .action(run((ctx, id: string, options: { topic?: string }) => dlqDrop(ctx, id, options)));
+dlq.command('replay').description('sends dead letters back to their source topic (all unsettled ones, or --id one)')
+  .option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)').option('--id <id>', 'replay only this dead letter').option('--timeout-ms <ms>', 'give up after', '60000')
+  .action(run((ctx, options: { topic?: string; timeoutMs: string; id?: string }) => dlqReplay(ctx, options)));
 
 try {
   await program.parseAsync(process.argv);

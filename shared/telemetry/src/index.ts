@@ -20,6 +20,7 @@ export {
 } from './validate.ts';
 export { primaryIndicator, type PrimaryIndicator } from './primary.ts';
 export { encodeEnvelope, envelopeEncoder, decodeEnvelope, EnvelopeError, type TelemetryEnvelope } from './envelope.ts';
+export { decodeValidatedEnvelope } from './validate-envelope.ts';
 
 /** The bus topic telemetry travels on, and its dead-letter topic. */
 export const TELEMETRY_TOPIC = 'telemetry.v1';

@@ -33,6 +33,8 @@ export interface Observation {
   trusted: boolean;
   /** Set once the state script has applied it to an indicator; left unset, it was a replay. */
   applied?: boolean;
+  /** Set when the state script refused its values for an indicator (see observe-script.ts): why. */
+  refused?: string;
 }
 
 /** Digests and keys already computed, by `<kind>:<value>` (a URL's costs a parse and canonicalisation). */

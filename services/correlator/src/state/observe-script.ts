@@ -38,8 +38,19 @@
  * ARGV[1]: JSON, an array with per indicator `[value, [EXPIREAT (s) of each dedup set], ...events]`,
  *   every event eight items: set index (1-based), id hash, sensor (tenant-scoped), tenant, time
  *   ms (string), signed (0|1), word field ('' for none), `<category>|<trusted 0|1>` ('' for none).
- * Returns per indicator: { flags ('1' applied / '0' duplicate, one per event), state (HGETALL,
- *   as written) }.
+ * Returns per indicator: { flags ('1' applied / '0' duplicate / 'x' refused, one per event), state
+ *   (HGETALL, as written) }.
+ *
+ * Robustness: a script that fails part-way keeps what it wrote (Redis has no rollback): events
+ * already marked in their dedup sets but never counted, later indicators not applied at all, and
+ * a retry then sees the marked events as replays. So nothing the script can meet may fail it
+ * once it has written. The layout (every indicator's value and dedup expiries, the KEYS they
+ * need) is checked for the whole call before the first write, and a call with a wrong one fails
+ * whole, having written nothing. Each event's values are checked before the event is applied:
+ * one of the wrong type is refused ('x') and the others go on. The correlator validated every
+ * event before, so neither happens unless the two sides disagree; it dead-letters a refused one.
+ * The state is written in slices of fields, as PFADD is: `unpack` is bounded by the Lua stack,
+ * and an indicator with thousands of words (engine names are the sensors' own) would exceed it.
  */
 export const OBSERVE_BATCH_SCRIPT = `
 -- unpack() is bounded by the Lua stack, so a hot indicator's elements go in slices. True when a
@@ -51,8 +62,34 @@ local function pfadd(key, list)
   end
   return changed
 end
+local function isInteger(x) return type(x) == 'number' and x == x and x % 1 == 0 and x > -2^53 and x < 2^53 end
+-- An event's values as the correlator packs them; anything else would fail a command or an
+-- operator half-way through the indicator.
+local function validEvent(ind, a, nb)
+  local set, t = ind[a], tonumber(ind[a + 4])
+  if not isInteger(set) or set < 1 or set > nb then return false end
+  if type(ind[a + 1]) ~= 'string' or type(ind[a + 2]) ~= 'string' or type(ind[a + 3]) ~= 'string' then return false end
+  if type(ind[a + 4]) ~= 'string' or not isInteger(t) then return false end
+  if ind[a + 5] ~= 0 and ind[a + 5] ~= 1 then return false end
+  if type(ind[a + 6]) ~= 'string' or type(ind[a + 7]) ~= 'string' then return false end
+  return ind[a + 6] == '' or string.match(ind[a + 7], '^[^|]*|[^|]*$') ~= nil
+end
 local out = {}
 local data = cjson.decode(ARGV[1])
+if type(data) ~= 'table' then return redis.error_reply('ERR observe: ARGV[1] is not an array') end
+-- The layout of the whole call, before anything is written.
+local need = 0
+for i = 1, #data do
+  local ind = data[i]
+  if type(ind) ~= 'table' or type(ind[1]) ~= 'string' or type(ind[2]) ~= 'table' then
+    return redis.error_reply('ERR observe: indicator ' .. i .. ' is not [value, expiries, ...events]')
+  end
+  for b = 1, #ind[2] do
+    if not isInteger(ind[2][b]) then return redis.error_reply('ERR observe: indicator ' .. i .. ' has an expiry that is not an integer') end
+  end
+  need = need + 3 + #ind[2]
+end
+if need ~= #KEYS then return redis.error_reply('ERR observe: ' .. #KEYS .. ' keys for a layout that needs ' .. need) end
 local k = 0
 for i = 1, #data do
   local ind = data[i]
@@ -93,7 +130,9 @@ for i = 1, #data do
   local words, wordOrder = {}, {}
   for a = 3, #ind, 8 do
     local e = #flags + 1
-    if redis.call('SADD', KEYS[bk + ind[a]], ind[a + 1]) == 1 then
+    if not validEvent(ind, a, nb) then
+      flags[e] = 'x'
+    elseif redis.call('SADD', KEYS[bk + ind[a]], ind[a + 1]) == 1 then
       flags[e] = '1'
       n = n + 1
       sensors[#sensors + 1] = ind[a + 2]
@@ -142,7 +181,7 @@ for i = 1, #data do
     if at['v'] == nil then put('v', value) end
     if signed and get('sg') ~= '1' then put('sg', '1') end
     put('n', tostring((tonumber(get('n')) or 0) + n))
-    redis.call('HSET', st, unpack(sets))
+    for s = 1, #sets, 1000 do redis.call('HSET', st, unpack(sets, s, math.min(s + 999, #sets))) end
   end
   out[i] = { table.concat(flags), flat }
   k = bk + nb
