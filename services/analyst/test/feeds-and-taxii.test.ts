@@ -182,6 +182,8 @@ test('TAXII 2.1 conformance: object versions, read-only collections, version neg
   assert.match(String(notAllowed.headers['allow']), /GET/);
   assertTaxiiError(await post(`${objects}${obj.id}/versions/`), 405);
   assertTaxiiError(await post(`/taxii2/feeds/collections/${files.id}/manifest/`), 405);
+  // A method with a body but no content type (QUERY) is refused before routing: still a 405.
+  assertTaxiiError(await h.app.inject({ method: 'QUERY' as 'GET', url: '/taxii2/feeds/collections/', headers: taxii }), 405);
 
   // Accept names the TAXII version: 2.1 (or no version: the newest) is served, any other is 406.
   for (const accept of ['application/taxii+json;version=2.0', 'application/taxii+json;version=2.2', 'application/stix+json;version=2.1', 'text/html', 'application/taxii+json;version=2.1;q=0']) {

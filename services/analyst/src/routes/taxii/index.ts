@@ -66,7 +66,8 @@ async function taxiiApi(fastify: FastifyInstance): Promise<void> {
   const reader = fastify.analystReader;
   const pageMax = Math.max(fastify.analystConfig.ANALYST_PAGE_MAX, 100);
 
-  fastify.setErrorHandler(taxiiErrorHandler);
+  // A method with a body (QUERY) on a TAXII path is refused before routing: still a 404 or 405.
+  fastify.setErrorHandler((error: Parameters<typeof taxiiErrorHandler>[0], request, reply) => (request.is404 ? unrouted(request, reply) : taxiiErrorHandler(error, request, reply)));
 
   fastify.addHook('onRequest', async (request) => {
     if (!acceptsTaxii21(request.headers.accept)) {
@@ -75,14 +76,15 @@ async function taxiiApi(fastify: FastifyInstance): Promise<void> {
   });
 
   // A TAXII resource asked with a method it lacks is a 405 naming the ones it has; any other path is a 404.
-  fastify.setNotFoundHandler((request, reply) => {
+  function unrouted(request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const path = request.url.split('?')[0] ?? '';
     const allowed = ['GET', 'HEAD', 'POST', 'DELETE'].filter((method) => fastify.findRoute({ method, url: path }) !== null);
     if (allowed.length > 0) {
       return sendTaxiiError(reply, 405, { title: 'Method not allowed', description: `${request.method} is not allowed on ${path}`, error_id: String(request.id), error_code: 'REPUTE_TAXII_METHOD_NOT_ALLOWED', http_status: '405' }, { allow: allowed.join(', ') });
     }
     return sendTaxiiError(reply, 404, { title: 'Not found', description: `no TAXII resource ${path}`, error_id: String(request.id), error_code: 'REPUTE_TAXII_NOT_FOUND', http_status: '404' });
-  });
+  }
+  fastify.setNotFoundHandler(unrouted);
 
   const base = (request: FastifyRequest) => `${request.protocol}://${request.host}/taxii2/`;
   const collectionOf = (root: string, id: string) => {
