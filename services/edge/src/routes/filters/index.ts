@@ -75,7 +75,7 @@ export default async function filterRoutes(fastify: FastifyInstance): Promise<vo
     schema: {
       summary: 'Additions and removals of a kind after a stream position (410: take a new snapshot)',
       params: Type.Object({ kind: Kind }),
-      querystring: Type.Object({ since: Type.String({ maxLength: 48 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })) }),
+      querystring: Type.Object({ since: Type.String({ maxLength: 48, pattern: '^[0-9]{1,20}(?:-[0-9]{1,20})?$', description: 'A stream position from a snapshot or an earlier answer.' }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })) }),
       response: {
         200: Type.Object({
           kind: Type.String(),

@@ -140,7 +140,7 @@ export default async function reputationRoutes(fastify: FastifyInstance, opts: {
   app.get('/v1/reputation/file/:hash', {
     config,
     validatorCompiler,
-    schema: { summary: 'File reputation by MD5, SHA-1 or SHA-256', params: Type.Object({ hash: Type.String({ maxLength: 256 }) }), response: ok },
+    schema: { summary: 'File reputation by MD5, SHA-1 or SHA-256', params: Type.Object({ hash: Type.String({ maxLength: 256, pattern: '^(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$', description: 'MD5, SHA-1 or SHA-256 as hex.' }) }), response: ok },
   }, (request, reply) => single('file', request.params.hash, request, reply));
 
   app.get('/v1/reputation/url', {
@@ -158,7 +158,7 @@ export default async function reputationRoutes(fastify: FastifyInstance, opts: {
   app.get('/v1/reputation/ip/:address', {
     config,
     validatorCompiler,
-    schema: { summary: 'IP reputation, also from its /24 or /64 network', params: Type.Object({ address: Type.String({ maxLength: 256 }) }), response: ok },
+    schema: { summary: 'IP reputation, also from its /24 or /64 network', params: Type.Object({ address: Type.String({ maxLength: 256, anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }], description: 'IPv4 as four decimal octets, or IPv6.' }) }), response: ok },
   }, (request, reply) => single('ip', request.params.address, request, reply));
 
   const batchShape = batchShapeValidator();
@@ -189,7 +189,7 @@ export default async function reputationRoutes(fastify: FastifyInstance, opts: {
       summary: 'Full digests (and verdicts) of the records under a 4 to 32 byte hash prefix',
       params: Type.Object({
         kind: Type.Union([Type.Literal('file'), Type.Literal('url'), Type.Literal('domain'), Type.Literal('ip')]),
-        prefix: Type.String({ pattern: '^[0-9a-fA-F]{8,64}$', description: '4 to 32 bytes as hex.' }),
+        prefix: Type.String({ pattern: '^(?:[0-9a-fA-F]{2}){4,32}$', description: '4 to 32 bytes as hex (whole bytes: an even number of digits).' }),
       }),
       response: { 200: PrefixAnswer, ...problems, 503: Problem },
     },
