@@ -112,6 +112,9 @@ async function fill(target, render) {
   }
 }
 
+/** @type {{ key: string, form: 'override' | 'dispute', node: Node } | null} */
+let shownNotice = null;
+
 /**
  * The indicator page. `quiet` re-renders in place (after a feed event or an override): the new
  * page is built off screen and swapped in whole, so nothing flickers; `notice` is shown under
@@ -134,6 +137,11 @@ async function showIndicator(kind, value, options = {}) {
   }
   if (mine !== generation) return;
   current = { kind: ind.kind, value: ind.value, digest: ind.digest, version: ind.record?.version ?? null };
+  // A form's notice survives a quiet redraw of the same indicator: the feed's event of the very
+  // change the form made may redraw the page just after the form's own redraw.
+  const shownKey = `${ind.kind}:${ind.digest}`;
+  if (options.notice !== undefined) shownNotice = { key: shownKey, ...options.notice };
+  else if (options.quiet !== true || shownNotice?.key !== shownKey) shownNotice = null;
   const base = indicatorPath(ind.kind, ind.value);
   const depthSelect = h('select', { id: 'relations-depth', 'aria-label': 'Depth' }, ...[1, 2, 3].map((d) => h('option', { value: d, selected: d === relationsDepth }, `${d} hop${d > 1 ? 's' : ''}`)));
   const sightings = panel('Sightings over time', 'sightings');
@@ -147,7 +155,7 @@ async function showIndicator(kind, value, options = {}) {
     relations.querySelector('#relations-graph, .problem')?.remove();
     void fill(relations, async () => relationsGraph(await get(`${base}/relations?depth=${relationsDepth}&limit=60`)));
   });
-  const notice = (/** @type {'override' | 'dispute'} */ form) => (options.notice?.form === form ? options.notice.node : undefined);
+  const notice = (/** @type {'override' | 'dispute'} */ form) => (shownNotice?.form === form ? shownNotice.node.cloneNode(true) : undefined);
   const sidebar = [overrideForm(ind, refresh('override'), notice('override')), disputeForm(ind, refresh('dispute'), notice('dispute'))];
   const loads = Promise.all([
     fill(sightings, async () => sightingsChart(await get(`${base}/sightings?${sightingsQuery(ind)}`))),
