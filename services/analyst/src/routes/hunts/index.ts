@@ -5,7 +5,12 @@ import { newAndSpreading, topDetections, type HuntQuery, type HuntRow } from '..
 import { CrossTenant, Kind, NullableString, Page, problems } from '../schemas.ts';
 import { isAdmin, parseWindow, tenantScope } from '../request-scope.ts';
 
-const Window = Type.String({ pattern: '^[0-9]{1,5}[mhd]$', default: '24h', description: 'Look-back window: 90m, 24h, 7d (at most 30 days).' });
+// The pattern is the whole rule (a positive duration of at most 30 days, up to five digits), so
+// the document accepts exactly what parseWindow does.
+const Window = Type.String({
+  pattern: '^0*(?:(?:[1-9]|[12][0-9]|30)d|(?:[1-9][0-9]?|[1-6][0-9][0-9]|7[01][0-9]|720)h|(?:[1-9][0-9]{0,3}|[1-3][0-9]{4}|4[0-2][0-9]{3}|43[01][0-9][0-9]|43200)m)$',
+  maxLength: 6, default: '24h', description: 'Look-back window: 90m, 24h, 7d (at most 30 days).',
+});
 const MAX_WINDOW = 30 * 86_400_000;
 
 const Item = Type.Object({
