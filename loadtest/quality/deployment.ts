@@ -66,12 +66,11 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   }
   const observerKey = (await keys.create({ tenant: 'simulator', scopes: ['lookup'], ...limit })).key;
 
-  const chdb = testClickHouseConfig();
   const config = loadConfig(correlatorConfig, {
     env: {
       ...busEnv,
       CLICKHOUSE_DATABASE: database,
-      ...(chdb.CLICKHOUSE_URL !== undefined ? { CLICKHOUSE_URL: chdb.CLICKHOUSE_URL } : { CLICKHOUSE_DATA_DIR: chdb.CLICKHOUSE_DATA_DIR ?? '' }),
+      ...testClickHouseConfig(),
       CORRELATOR_GROUP: group,
       ...options.correlatorEnv,
     },

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
 import { removeTestClickHouseData } from '@repute/analytics/testkit';
 import { closeTestServices } from '@repute/infra/testkit';
-import { runSimulation } from '@repute/simulator';
+import { floorShortfalls, runSimulation } from '@repute/simulator';
 import { startDeployment } from './pipeline.ts';
 
 after(async () => {
@@ -20,7 +20,7 @@ const TENANTS = 6;
 // where evidence from one tenant alone stays `suspicious`. Strict recall bounds are per kind on
 // `malicious or suspicious`; what one tenant's evidence convicts in its own view is bounded by
 // quality.test.ts.
-const BOUNDS = { fileSevereRecall: 0.9, urlSevereRecall: 0.8, urlDomainIpPrecision: 0.95, severeRecall: 0.75, convictedSharedCampaigns: 0.6, filePrecision: 0.9 };
+const FILE_PRECISION = 0.9;
 
 test('a seeded simulation through ingest, the correlator and the edge meets its quality bounds', async (t) => {
   const d = await startDeployment(t, TENANTS);
@@ -49,18 +49,8 @@ test('a seeded simulation through ingest, the correlator and the edge meets its 
   assert.equal(report.settle.lagZero, true);
 
   const k = report.evaluation.kinds;
-  assert.ok(k.file.severe.recall! >= BOUNDS.fileSevereRecall, `file recall (malicious or suspicious) ${k.file.severe.recall}`);
-  assert.ok(k.url.severe.recall! >= BOUNDS.urlSevereRecall, `url recall (malicious or suspicious) ${k.url.severe.recall}`);
-  for (const kind of ['url', 'domain', 'ip'] as const) {
-    const p = k[kind].strict.precision;
-    assert.ok(p === null || p >= BOUNDS.urlDomainIpPrecision, `${kind} precision ${p}`);
-  }
-  assert.ok(k.all.severe.recall! >= BOUNDS.severeRecall, `malicious-or-suspicious recall ${k.all.severe.recall}`);
-  // A campaign seen in two tenants or more is convicted for everyone; one seen in a single tenant
-  // never is (it is, in that tenant's own view).
-  const shared = report.campaigns.filter((c) => c.tenants >= 2);
-  const convicted = shared.filter((c) => c.timeToMaliciousMs !== null).length;
-  assert.ok(convicted >= BOUNDS.convictedSharedCampaigns * shared.length, `${convicted} of ${shared.length} campaigns in two tenants or more convicted`);
+  assert.deepEqual(floorShortfalls(report), []);
+  // One seen in a single tenant never is (it is, in that tenant's own view).
   for (const c of report.campaigns.filter((x) => x.tenants === 1)) assert.notEqual(c.finalVerdict, 'malicious', `${c.id}, seen in one tenant, is convicted for everyone`);
 
   const svg = readFileSync(join(out, 'quality.svg'), 'utf8');
@@ -72,6 +62,6 @@ test('a seeded simulation through ingest, the correlator and the edge meets its 
 
   await t.test('benign signed software is not convicted, and files keep their precision', () => {
     assert.deepEqual(report.evaluation.convictedSignedSoftware.map((f) => f.value), []);
-    assert.ok(k.file.strict.precision! >= BOUNDS.filePrecision, `file precision ${k.file.strict.precision}`);
+    assert.ok(k.file.strict.precision! >= FILE_PRECISION, `file precision ${k.file.strict.precision}`);
   });
 });

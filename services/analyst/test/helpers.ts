@@ -46,11 +46,10 @@ export async function harness(t: TestContext, env: Record<string, string> = {}):
   const redisUrl = await testRedisUrl();
   const prefix = `${uniqueName('an')}:`;
   const database = uniqueName('an');
-  const chdb = testClickHouseConfig();
   const config = loadAnalystConfig({
     env: {
       REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', CLICKHOUSE_DATABASE: database,
-      ...(chdb.CLICKHOUSE_URL !== undefined ? { CLICKHOUSE_URL: chdb.CLICKHOUSE_URL } : { CLICKHOUSE_DATA_DIR: chdb.CLICKHOUSE_DATA_DIR ?? '' }),
+      ...testClickHouseConfig(),
       ANALYST_WEBHOOK_ALLOW_PRIVATE: 'true', ANALYST_WEBHOOK_BASE_DELAY_MS: '20',
       ...env,
     },

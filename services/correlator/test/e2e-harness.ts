@@ -83,12 +83,11 @@ export async function startPipeline(t: TestContext, kind: BusKind, options: { ba
   const lookupKeys = new Map<string, string>();
   for (const tenant of ['reader', 't1', 't2', 't3']) lookupKeys.set(tenant, (await keys.create({ tenant, scopes: ['lookup'] })).key);
 
-  const chdb = testClickHouseConfig();
   const config = loadConfig(correlatorConfig, {
     env: {
       ...busEnv,
       CLICKHOUSE_DATABASE: database,
-      ...(chdb.CLICKHOUSE_URL !== undefined ? { CLICKHOUSE_URL: chdb.CLICKHOUSE_URL } : { CLICKHOUSE_DATA_DIR: chdb.CLICKHOUSE_DATA_DIR ?? '' }),
+      ...testClickHouseConfig(),
       CORRELATOR_GROUP: group,
       CORRELATOR_BATCH_SIZE: String(options.batchSize ?? 1000),
       ...(options.eventsInFlight !== undefined ? { CORRELATOR_EVENTS_IN_FLIGHT: String(options.eventsInFlight) } : {}),
