@@ -10,20 +10,38 @@ import { freePort } from '@repute/infra';
 // codes, content types, schemas, that schema-valid requests are accepted and invalid ones
 // refused, authentication, undeclared methods). The system runs as `npm start` runs it, on a
 // private data folder; the figures go to bench-results/contract.json.
-const USAGE = `usage: npm run contract -- [--max-time 120] [--strict]
---max-time  seconds of generated requests (schemathesis --max-time)
---strict    exit 1 when any failure was found (the goal is none)`;
+const USAGE = `usage: npm run contract -- [--max-time 120 | --max-examples 20 --seed 1] [--workers 2] [--strict] [--out file]
+--max-time      seconds of generated requests (schemathesis --max-time)
+--max-examples  generated requests per operation instead of a time budget; with --seed and
+                one worker the run is reproducible (the test suite runs it so)
+--seed          schemathesis's random seed
+--workers       concurrent schemathesis workers (default 2)
+--strict        exit 1 when any failure was found (the goal is none)
+--out           where the figures go (default bench-results/contract.json)`;
 
-const { values } = parseArgs({ options: { 'max-time': { type: 'string', default: '120' }, strict: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({
+  options: {
+    'max-time': { type: 'string', default: '120' }, 'max-examples': { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string', default: '2' },
+    strict: { type: 'boolean', default: false }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  },
+});
 if (values.help === true) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const maxTime = Number(values['max-time']);
-if (!Number.isInteger(maxTime) || maxTime < 10) {
-  process.stderr.write(`--max-time must be a whole number of seconds, at least 10\n${USAGE}\n`);
-  process.exit(2);
-}
+const whole = (name: string, text: string | undefined, min: number): number | undefined => {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) {
+    process.stderr.write(`--${name} must be a whole number, at least ${min}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  return n;
+};
+const maxTime = whole('max-time', values['max-time'], 10)!;
+const maxExamples = whole('max-examples', values['max-examples'], 1);
+const seed = whole('seed', values.seed, 0);
+const workers = whole('workers', values.workers, 1)!;
 const SCHEMATHESIS = '4.32.5';
 const root = resolve(dirname(new URL(import.meta.url).pathname), '../..');
 const log = (line: string) => process.stderr.write(`[contract] ${line}\n`);
@@ -78,13 +96,15 @@ function stop(child: ChildProcess): Promise<void> {
 const st = schemathesis();
 const dataDir = mkdtempSync(join(tmpdir(), 'repute-contract-'));
 const system = await startSystem(dataDir);
-log(`system at ${system.url}; schemathesis for ${maxTime} s`);
+log(`system at ${system.url}; schemathesis for ${maxExamples === undefined ? `${maxTime} s` : `${maxExamples} examples per operation`}`);
 let output = '';
 let exitCode: number | null;
 try {
   const run = spawn(st, [
-    'run', `${system.url}/openapi.json`, '-H', `Authorization: Bearer ${system.key}`, '--checks', 'all',
-    '--max-time', String(maxTime), '--workers', '2', '--phases', 'examples,coverage,fuzzing', '--no-color',
+    '--config-file', join(root, 'loadtest/contract/schemathesis.toml'), 'run', `${system.url}/openapi.json`, '-H', `Authorization: Bearer ${system.key}`, '--checks', 'all',
+    ...(maxExamples === undefined ? ['--max-time', String(maxTime)] : ['--max-examples', String(maxExamples), '--generation-database', 'none']),
+    ...(seed === undefined ? [] : ['--seed', String(seed)]),
+    '--workers', String(workers), '--phases', 'examples,coverage,fuzzing', '--no-color',
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   run.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   exitCode = await new Promise<number | null>((done) => run.on('exit', done));
@@ -113,12 +133,14 @@ process.stdout.write(`\ncheck    failures  name\n-------  --------  ${'-'.repeat
 for (const [code, c] of rows) process.stdout.write(`${code.padEnd(7)}  ${String(c.failures).padStart(8)}  ${c.name}\n`);
 process.stdout.write(`\n${unique} unique failures over ${operations} operations, ${generated} requests generated (goal: 0); schemathesis exit ${exitCode}\n`);
 
-const out = resolve(process.env['INIT_CWD'] ?? root, 'bench-results/contract.json');
+const out = resolve(process.env['INIT_CWD'] ?? root, values.out ?? 'bench-results/contract.json');
 mkdirSync(dirname(out), { recursive: true });
+// The whole report, with each failure's request and answer, for whoever mends them.
+writeFileSync(out.replace(/\.json$/, '.txt'), output);
 writeFileSync(out, `${JSON.stringify({
   bench: 'contract',
   measured_at: new Date().toISOString(),
-  config: { schemathesis: SCHEMATHESIS, checks: 'all', max_time_s: maxTime, phases: 'examples,coverage,fuzzing' },
+  config: { schemathesis: SCHEMATHESIS, checks: 'all', phases: 'examples,coverage,fuzzing', workers, ...(maxExamples === undefined ? { max_time_s: maxTime } : { max_examples: maxExamples }), ...(seed === undefined ? {} : { seed }) },
   figures: { unique_failures: unique, operations, generated_requests: generated, by_check: byCheck },
   goals: { unique_failures: 0 },
   met: { unique_failures: unique === 0 },

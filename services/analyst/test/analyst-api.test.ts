@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import { removeTestClickHouseData, testClickHouse } from '@repute/analytics/testkit';
 import { createAnalyticsReader } from '../src/queries/analytics-reader.ts';
 import { closeTestServices } from '@repute/infra/testkit';
-import { recordKey } from '@repute/core';
+import { INDICATOR_SYNTAX, PATH_SYNTAX, recordKey } from '@repute/core';
 import { enc, harness, message } from './helpers.ts';
 
 after(async () => {
@@ -230,6 +230,8 @@ test('bad input gets problem+json naming the field; scopes are enforced; the rea
     [`/v1/indicators/file/${WIDE}/relations?depth=4`, 'querystring.depth'],
     [`/v1/indicators/file/${WIDE}/sensors?limit=100000`, 'querystring.limit'],
     [`/v1/indicators/file/${WIDE}/history?at=soon`, 'querystring.at'],
+    // The API takes URLs as RFC 3986 text (the document's pattern): Unicode is percent-encoded.
+    [`/v1/indicators/url/${encodeURIComponent('http://x.example/ü')}`, 'params.value'],
     ['/v1/hunts/new-and-spreading?window=99y', 'querystring.window'],
     ['/v1/hunts/new-and-spreading?window=900d', 'querystring.window'],
   ];
@@ -240,12 +242,23 @@ test('bad input gets problem+json naming the field; scopes are enforced; the rea
     assert.ok(res.json().errors.some((e: { field: string }) => e.field === field), `${url}: ${res.body}`);
   }
   // Real phishing URLs are long: every path route takes a URL up to the contract's 4096 characters.
-  const longUrl = `https://login.example-phish.test/${'p/'.repeat(900)}${'ü'.repeat(200)}?session=${'x'.repeat(1500)}`;
+  const longUrl = `https://login.example-phish.test/${'p/'.repeat(900)}${'%C3%BC'.repeat(100)}?session=${'x'.repeat(1500)}`;
   assert.ok(longUrl.length > 3000 && longUrl.length <= 4096);
   const longRecord = await h.get(`/v1/indicators/url/${enc(longUrl)}`, analyst);
   assert.equal(longRecord.status, 200, longRecord.text.slice(0, 300));
   const longOverride = await h.send('PUT', `/v1/overrides/url/${enc(longUrl)}`, analyst, { verdict: 'malicious', reason: 'kit seen in IR' });
   assert.equal(longOverride.status, 200, longOverride.text.slice(0, 300));
+  // A body field the document does not allow is refused by name, not dropped: a misspelt
+  // `verdict` must not become an override read without it.
+  const misspelt = await h.send('PUT', `/v1/overrides/file/${WIDE}`, analyst, { verdict: 'clean', reason: 'vendor FP', verdcit: 'malicious' });
+  assert.equal(misspelt.status, 400, misspelt.text);
+  assert.deepEqual(misspelt.body.errors, [{ field: 'body.verdcit', reason: 'is not allowed here' }]);
+  // Nor is a value of another type coerced: `false` is no person's name.
+  const typed = await h.send('PUT', `/v1/overrides/file/${WIDE}`, analyst, { verdict: 'clean', reason: 'vendor FP', actor: false });
+  assert.equal(typed.status, 400, typed.text);
+  assert.equal(typed.body.errors[0].field, 'body.actor');
+  // Query strings still ignore an unknown parameter (a cache-buster).
+  assert.equal((await h.get(`/v1/indicators/file/${WIDE}?cb=123`, analyst)).status, 200);
   const partnerKey = await h.key('t1', ['partner']);
   assert.equal((await h.get(`/v1/partner/reputation/url/${enc(longUrl)}`, partnerKey)).status, 200);
   const noReason = await h.send('PUT', `/v1/overrides/file/${WIDE}`, analyst, { verdict: 'clean' });
@@ -263,6 +276,16 @@ test('bad input gets problem+json naming the field; scopes are enforced; the rea
   const doc = await h.app.inject({ url: '/openapi.json' });
   assert.equal(doc.statusCode, 200);
   const paths = Object.keys(doc.json().paths);
-  for (const p of ['/v1/indicators/{kind}/{value}', '/v1/hunts/new-and-spreading', '/v1/overrides/{kind}/{value}', '/v1/disputes', '/v1/watchlists/{name}', '/v1/feeds/{kind}', '/taxii2/']) assert.ok(paths.includes(p), p);
+  for (const p of ['/v1/indicators/file/{value}', '/v1/hunts/new-and-spreading', '/v1/overrides/url/{value}', '/v1/disputes', '/v1/watchlists/{name}', '/v1/feeds/{kind}', '/taxii2/']) assert.ok(paths.includes(p), p);
+  // An indicator's value depends on its kind: the document spells each kind out, with the
+  // pattern the routes enforce, in paths and in bodies.
+  const document = doc.json();
+  assert.ok(!paths.some((p) => p.includes('{kind}/{value}')), 'no generic kind/value path is left');
+  const valueOf = (path: string) => (document.paths[path].get.parameters as { name: string; schema: { pattern: string } }[]).find((p) => p.name === 'value')!.schema;
+  assert.equal(valueOf('/v1/indicators/file/{value}').pattern, INDICATOR_SYNTAX.file.pattern);
+  assert.equal(valueOf('/v1/indicators/url/{value}/history').pattern, PATH_SYNTAX.url.pattern);
+  const dispute = document.paths['/v1/disputes'].post.requestBody.content['application/json'].schema;
+  assert.deepEqual(dispute.oneOf.map((o: { properties: { kind: { enum: string[] } } }) => o.properties.kind.enum[0]), ['file', 'url', 'domain', 'ip', 'email']);
+  assert.equal(dispute.oneOf[3].properties.value.pattern, INDICATOR_SYNTAX.ip.pattern);
   assert.equal((await h.app.inject({ url: '/docs' })).statusCode < 400, true);
 });

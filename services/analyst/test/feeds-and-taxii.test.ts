@@ -68,6 +68,25 @@ test('feeds: malicious files as text, CSV and a STIX 2.1 bundle, paged with a cu
   assert.equal((await h.get(`/v1/feeds/file?since=${Date.now() + 60_000}`, partner)).text, '');
   assert.equal((await h.get('/v1/feeds/file?format=xml', partner)).status, 400);
   assert.equal((await h.get('/v1/feeds/file?cursor=zzz', partner)).body.errors[0].field, 'querystring.cursor');
+  // The document states the cursor's form; every cursor of that form names a position and is
+  // served from there, whoever made it. Anything else is a 400.
+  const doc = (await h.app.inject({ url: '/openapi.json' })).json();
+  const cursorSchema = doc.paths['/v1/feeds/{kind}'].get.parameters.find((p: { name: string }) => p.name === 'cursor').schema;
+  assert.ok(cursorSchema.maxLength <= 100, JSON.stringify(cursorSchema));
+  const cursorForm = new RegExp(cursorSchema.pattern, 'u');
+  assert.match(next, cursorForm, 'the feed gives out cursors of the form it documents');
+  for (const [cursor, lines] of [[`0.file.${'0'.repeat(64)}`, 3], [`0000000000001.url.${'f'.repeat(64)}`, 3], [`9999999999999.email.${'a'.repeat(64)}`, 0]] as const) {
+    assert.match(cursor, cursorForm);
+    const res = await h.get(`/v1/feeds/file?cursor=${cursor}`, partner);
+    assert.equal(res.status, 200, `${cursor}: ${res.text}`);
+    assert.equal(res.text.split('\n').filter(Boolean).length, lines, cursor);
+  }
+  for (const cursor of ['0'.repeat(200), `1.file.${'0'.repeat(63)}`, `1.files.${'0'.repeat(64)}`, `-1.file.${'0'.repeat(64)}`, `10000000000000.file.${'0'.repeat(64)}`, Buffer.from(JSON.stringify([1, 'file', '0'.repeat(64)])).toString('base64url')]) {
+    assert.doesNotMatch(cursor, cursorForm);
+    const res = await h.get(`/v1/feeds/file?cursor=${encodeURIComponent(cursor)}`, partner);
+    assert.equal(res.status, 400, `${cursor}: ${res.text}`);
+    assert.equal(res.body.errors[0].field, 'querystring.cursor');
+  }
   const analyst = await h.key('t1', ['analyst']);
   assert.equal((await h.get('/v1/feeds/file', analyst)).status, 403);
 
@@ -104,7 +123,7 @@ test('TAXII 2.1: discovery, collections, objects with added_after and paging, ma
   assert.equal(byId.objects[0].id, one.id);
   assert.equal((await h.app.inject({ url: '/taxii2/', headers: { accept: 'text/html', authorization: taxii.authorization } })).statusCode, 406);
   assert.equal((await h.app.inject({ url: '/taxii2/', headers: { accept: taxii.accept } })).statusCode, 401);
-  assert.equal((await h.app.inject({ url: '/taxii2/feeds/collections/nope/objects/', headers: taxii })).statusCode, 404);
+  assert.equal((await h.app.inject({ url: '/taxii2/feeds/collections/00000000-0000-4000-8000-000000000000/objects/', headers: taxii })).statusCode, 404);
 
   const python = await taxiiPython(t);
   if (python === null) return;
@@ -166,7 +185,7 @@ test('TAXII 2.1 conformance: object versions, read-only collections, version neg
   assertTaxiiError(await get(`${objects}${obj.id}/versions/?next=zzz`), 400);
   assertTaxiiError(await get(`${objects}indicator--00000000-0000-4000-8000-000000000000/versions/`), 404);
   assertTaxiiError(await get(`/taxii2/feeds/collections/${domains.id}/objects/${obj.id}/versions/`), 404);
-  assertTaxiiError(await get(`/taxii2/feeds/collections/nope/objects/${obj.id}/versions/`), 404);
+  assertTaxiiError(await get(`/taxii2/feeds/collections/00000000-0000-4000-8000-000000000000/objects/${obj.id}/versions/`), 404);
 
   // A collection with can_write false refuses adds and deletes with 403; a resource without the
   // method at all answers 405 and says what it allows.
@@ -201,13 +220,19 @@ test('TAXII 2.1 conformance: object versions, read-only collections, version neg
   const analyst = await h.key('t1', ['analyst']);
   assertTaxiiError(await get('/taxii2/', { accept: TAXII_TYPE, authorization: `Bearer ${analyst}` }), 403);
   assertTaxiiError(await get('/taxii2/nope/'), 404);
-  assertTaxiiError(await get('/taxii2/feeds/collections/nope/'), 404);
+  assertTaxiiError(await get('/taxii2/feeds/collections/00000000-0000-4000-8000-000000000000/'), 404);
   assertTaxiiError(await get(`${objects}indicator--00000000-0000-4000-8000-000000000000/`), 404);
   assertTaxiiError(await get('/taxii2/feeds/no-such-resource/'), 404);
   const invalid = assertTaxiiError(await get(`${objects}?limit=0`), 400);
   assert.match(invalid.description, /limit/);
   assertTaxiiError(await get(`${objects}?added_after=yesterday`), 400);
   assertTaxiiError(await get(`/taxii2/feeds/collections/${files.id}/manifest/?next=zzz`), 400);
+  // Malformed ids and tokens are schema violations (400); well-formed ones naming nothing are 404.
+  assertTaxiiError(await get('/taxii2/feeds/collections/not-a-uuid/objects/'), 400);
+  assertTaxiiError(await get(`${objects}not-a-stix-id/`), 400);
+  assertTaxiiError(await get(`${objects}?added_after=2024-13-01T00:00:00Z`), 400);
+  assertTaxiiError(await get(`${objects}?match[id]=indicator--1`), 400);
+  assertTaxiiError(await get('/taxii2/feeds/collections/00000000-0000-4000-8000-000000000000/objects/'), 404);
   const limited = await h.key('p2', ['partner'], { dailyQuota: 1 });
   await get('/taxii2/', { accept: TAXII_TYPE, authorization: `Bearer ${limited}` });
   const quota = assertTaxiiError(await get('/taxii2/', { accept: TAXII_TYPE, authorization: `Bearer ${limited}` }), 429);
@@ -217,4 +242,62 @@ test('TAXII 2.1 conformance: object versions, read-only collections, version neg
   const feedError = await h.app.inject({ url: '/v1/feeds/file?format=xml', headers: { authorization: `Bearer ${partner}` } });
   assert.match(String(feedError.headers['content-type']), /^application\/problem\+json/);
   assert.match(String((await h.app.inject({ url: '/v1/no-such-route' })).headers['content-type']), /^application\/problem\+json/);
+});
+
+test('TAXII 2.1 parameters: each bounded and of a stated form, so that no request near the document is refused by the HTTP parser', async (t) => {
+  const h = await harness(t);
+  await seed(h);
+  const partner = await h.key('p1', ['partner']);
+  const headers = { accept: TAXII_TYPE, authorization: `Bearer ${partner}` };
+  const doc = (await h.app.inject({ url: '/openapi.json' })).json();
+  let budget = 0;
+  for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { parameters?: { name: string; in: string; schema: Record<string, unknown> }[] }>>)) {
+    if (!path.startsWith('/taxii2')) continue;
+    for (const [method, operation] of Object.entries(item)) {
+      let worst = 0;
+      for (const p of operation.parameters ?? []) {
+        const where = `${method.toUpperCase()} ${path} ${p.in} ${p.name}`;
+        if (p.schema['type'] === 'integer') {
+          assert.equal(typeof p.schema['maximum'], 'number', where);
+          continue;
+        }
+        assert.equal(typeof p.schema['maxLength'], 'number', where);
+        if (['id', 'objectId', 'next', 'added_after', 'match[id]', 'match[type]'].includes(p.name)) assert.equal(typeof p.schema['pattern'], 'string', where);
+        // Slightly over its bound, every character four UTF-8 bytes, percent-encoded.
+        worst += p.name.length + ((p.schema['maxLength'] as number) + 1) * 12;
+      }
+      budget = Math.max(budget, worst);
+    }
+  }
+  assert.ok(budget < 48 * 1024, `the TAXII parameters of one operation may take ${budget} bytes`);
+
+  // Through the real HTTP parser: far over every bound yet within the header limit, a TAXII 400.
+  const address = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const { collections } = (await (await fetch(`${address}/taxii2/feeds/collections/`, { headers })).json()) as { collections: { id: string; title: string }[] };
+  const files = collections.find((c) => c.title === 'Malicious file indicators')!;
+  const wide = (n: number) => encodeURIComponent('\u00f7\u{1f600}'.repeat(n));
+  for (const url of [
+    `/taxii2/feeds/collections/${files.id}/objects/?match[id]=${wide(1200)}&next=${wide(100)}&added_after=${wide(40)}`,
+    `/taxii2/${wide(70)}/collections/${wide(40)}/manifest/?match[type]=${wide(300)}`,
+    `/taxii2/feeds/collections/${files.id}/objects/${wide(300)}/versions/?next=${wide(100)}`,
+  ]) {
+    const res = await fetch(`${address}${url}`, { headers });
+    const body = await res.text();
+    assert.equal(res.status, 400, `${url.slice(0, 60)}: ${body.slice(0, 300)}`);
+    assert.equal(res.headers.get('content-type'), TAXII_TYPE);
+    assert.equal(JSON.parse(body).http_status, '400');
+  }
+  // A next token of the documented form is served from the position it names.
+  const objects = `${address}/taxii2/feeds/collections/${files.id}/objects/`;
+  const all = (await (await fetch(`${objects}?next=0.file.${'0'.repeat(64)}`, { headers })).json()) as { objects: unknown[] };
+  assert.equal(all.objects.length, 3);
+  // So is every timestamp of the documented form, however far from now.
+  for (const [added_after, count] of [['0000-01-01T00:00:00Z', 3], ['9999-12-31T23:59:59.999999999Z', 0]] as const) {
+    const res = await fetch(`${objects}?added_after=${added_after}`, { headers });
+    assert.equal(res.status, 200, added_after);
+    assert.equal(((await res.json()) as { objects: unknown[] }).objects.length, count, added_after);
+  }
+  const page = (await (await fetch(`${objects}?limit=1`, { headers })).json()) as { next: string };
+  const nextSchema = doc.paths['/taxii2/{root}/collections/{id}/objects/'].get.parameters.find((p: { name: string }) => p.name === 'next').schema;
+  assert.match(page.next, new RegExp(nextSchema.pattern, 'u'));
 });

@@ -95,22 +95,32 @@ test('a watched indicator’s verdict change reaches a signed webhook (after a r
 test('watchlist input is checked field by field', async (t) => {
   const h = await harness(t, { ANALYST_WEBHOOK_ALLOW_PRIVATE: 'false' });
   const key = await h.key('t1', ['lookup']);
-  const bad = async (payload: object, field: string) => {
+  const bad = async (payload: object, field: string, status = 400) => {
     const res = await h.send('PUT', '/v1/watchlists/x', key, payload);
-    assert.equal(res.status, 400, res.text);
+    assert.equal(res.status, status, res.text);
     assert.ok(res.body.errors.some((e: { field: string }) => e.field === field), `${field}: ${res.text}`);
   };
   await bad({ indicators: [{ kind: 'file', value: 'zz' }] }, 'body.indicators[0].value');
   await bad({ indicators: [{ kind: 'nope', value: 'x' }] }, 'body.indicators[0].kind');
-  await bad({ indicators: [], webhook: { url: 'http://127.0.0.1:9/x', secret: SECRET } }, 'body.webhook.url');
-  // Names as well as literals: whatever case or trailing dot, the machine's own name, metadata services.
-  for (const url of ['http://LOCALHOST.:9/x', 'http://localhost.localdomain/x', `http://${hostname()}:9/x`, 'http://metadata.google.internal/computeMetadata/v1/',
-    'http://[::ffff:127.0.0.1]/x', 'http://0x7f.1/x', 'http://169.254.169.254/latest/meta-data/', 'http://printer.local/x']) {
+  await bad({ indicators: [{ kind: 'url', value: 'http://x.example/ü' }] }, 'body.indicators[0].value');
+  // A well-formed target the policy forbids is 403: literals, and names whatever their case or
+  // trailing dot, the machine's own name, metadata services.
+  for (const url of ['http://127.0.0.1:9/x', 'http://LOCALHOST.:9/x', 'http://localhost.localdomain/x', `http://${hostname()}:9/x`, 'http://metadata.google.internal/computeMetadata/v1/',
+    'http://169.254.169.254/latest/meta-data/', 'http://printer.local/x', 'http://[::1]/x']) {
+    await bad({ indicators: [], webhook: { url, secret: SECRET } }, 'body.webhook.url', 403);
+  }
+  // Spellings outside the document's URL syntax (IPv4 in IPv6, hex shorthand) are refused as such.
+  for (const url of ['http://[::ffff:127.0.0.1]/x', 'http://0x7f.1/x', 'ftp://example.com/x', 'http://user@example.com/x']) {
     await bad({ indicators: [], webhook: { url, secret: SECRET } }, 'body.webhook.url');
   }
-  await bad({ indicators: [], webhook: { url: 'ftp://example.com/x', secret: SECRET } }, 'body.webhook.url');
   await bad({ indicators: [], webhook: { url: 'https://example.com/x', secret: 'short' } }, 'body.webhook.secret');
   assert.equal((await h.send('PUT', '/v1/watchlists/bad name', key, { indicators: [] })).status, 400);
+  // The event stream's path is no list name: every method but its own is a 405 naming them.
+  for (const method of ['PUT', 'DELETE', 'OPTIONS'] as const) {
+    const res = await h.app.inject({ method, url: '/v1/watchlists/events', headers: { authorization: `Bearer ${key}` }, ...(method === 'PUT' ? { payload: { indicators: [] } } : {}) });
+    assert.equal(res.statusCode, 405, `${method}: ${res.body}`);
+    assert.equal(res.headers['allow'], 'GET, HEAD', method);
+  }
 });
 
 test('watchlists and disputes count against the key’s quota and rate limit, and each tenant has caps', async (t) => {

@@ -17,6 +17,7 @@ before(async () => {
   await store.write(record('file', badFile, 'malicious'));
   await store.writeAlias('md5', '0123456789abcdef0123456789abcdef', badFile);
   await store.write(record('url', 'evil.example/dl/', 'malicious'));
+  await store.write(record('url', 'compromised.example/', 'malicious'));
   await store.write(record('domain', 'bad-domain.example', 'suspicious'));
   await store.write(record('ip', '198.51.100.0/24', 'malicious'));
   await redis.quit();
@@ -79,6 +80,20 @@ test('URL lookups check every expression and the host domain; the answer names t
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8');
   assert.match(bad.json().code, /^REPUTE_INDICATOR_/);
+});
+
+test('a convicted host root answers for that page, not for every page of the host', async () => {
+  const lookup = async (url: string) => (await app.inject({ url: `/v1/reputation/url?url=${encodeURIComponent(url)}`, headers: auth })).json();
+  const root = await lookup('https://compromised.example/');
+  assert.equal(root.verdict, 'malicious');
+  assert.deepEqual(root.matched, { kind: 'url', value: 'compromised.example/', role: 'exact' });
+  // With a query it is the same page (a per-recipient token).
+  assert.equal((await lookup('https://compromised.example/?id=4711')).verdict, 'malicious');
+  for (const other of ['https://compromised.example/about', 'https://www.compromised.example/', 'https://compromised.example/a/?q=1']) {
+    assert.equal((await lookup(other)).verdict, 'unknown', other);
+  }
+  // A path prefix below the root still answers for the pages under it.
+  assert.equal((await lookup('http://evil.example/dl/other.bin')).verdict, 'malicious');
 });
 
 test('domain lookups consult parents; IP lookups consult the /24 network', async () => {

@@ -112,11 +112,13 @@ test('updates since a trimmed position answer 410 problem+json', async (t) => {
   assert.equal(gone.json().code, 'REPUTE_EDGE_POSITION_EXPIRED');
   assert.equal(gone.headers['content-type'], 'application/problem+json; charset=utf-8');
   assert.equal((await app.inject({ url: '/v1/filters/file/updates?since=abc', headers: auth })).statusCode, 400);
-  // Past what Redis can hold, or past the newest update: a 400 naming the field, never a 503 or an empty 200.
-  for (const since of ['18446744073709551616-0', '99999999999999999999-99999999999999999999', `${Date.now() + 86_400_000}-0`]) {
+  // Past what Redis can hold: a 400 naming the field; past the newest update: a 409 with the
+  // snapshot to start again from. Never a 503 or an empty 200.
+  for (const [since, status] of [['18446744073709551616-0', 400], ['99999999999999999999-99999999999999999999', 400], [`${Date.now() + 86_400_000}-0`, 409]] as const) {
     const res = await app.inject({ url: `/v1/filters/file/updates?since=${since}`, headers: auth });
-    assert.equal(res.statusCode, 400, `${since}: ${res.body}`);
+    assert.equal(res.statusCode, status, `${since}: ${res.body}`);
     assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(res.json().errors[0].field, 'querystring.since');
   }
 });
 

@@ -18,7 +18,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startIngest(env: Record<string, string> = {}, bus?: Bus): Promise<Harness> {
+/** `before` runs on the server ahead of the app, as the launcher registers its docs plugin. */
+export async function startIngest(env: Record<string, string> = {}, bus?: Bus, before?: (fastify: FastifyInstance) => Promise<void>): Promise<Harness> {
   const url = await testRedisUrl();
   const config = loadIngestConfig({
     env: { REDIS_URL: url, REDIS_KEY_PREFIX: `${uniqueName('ingest')}:`, BUS_KIND: 'redis', LOG_LEVEL: 'silent', BUS_PUBLISH_TIMEOUT_MS: '1000', ...env },
@@ -29,6 +30,7 @@ export async function startIngest(env: Record<string, string> = {}, bus?: Bus): 
   const fastify = Fastify({ logger: false });
   const ownBus = bus === undefined;
   const theBus = bus ?? createBus(config);
+  await before?.(fastify);
   await fastify.register(app, { config, keys, bus: theBus });
   await fastify.ready();
   return {

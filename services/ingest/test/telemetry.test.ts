@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
+import swagger from '@fastify/swagger';
 import { RedisBus } from '@repute/bus';
 import { startRedis } from '@repute/infra';
 import { closeTestServices } from '@repute/infra/testkit';
@@ -92,6 +93,40 @@ test('malformed or oversized bodies are refused as problem+json and nothing is p
   assert.equal(bare.statusCode, 400, bare.body);
   assert.equal(bare.json().code, 'REPUTE_INGEST_EMPTY_BODY');
   assert.equal((await published(h)).length, 0);
+});
+
+test('the document says a telemetry request has a body (JSON or NDJSON events, each judged on its own) and what its refusals are', async (t) => {
+  const h = await startIngest({ INGEST_MAX_EVENTS: '50' }, undefined, async (fastify) => {
+    await fastify.register(swagger, { openapi: { openapi: '3.0.3', info: { title: 'ingest', version: '1' } } });
+    fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());
+  });
+  t.after(() => h.close());
+  const doc = (await h.app.inject({ url: '/openapi.json' })).json();
+  const operation = doc.paths['/v1/telemetry'].post;
+  assert.equal(operation.requestBody?.required, true, JSON.stringify(operation.requestBody));
+  assert.deepEqual(Object.keys(operation.requestBody.content).sort(), ['application/json', 'application/x-ndjson']);
+  for (const media of Object.values(operation.requestBody.content) as { schema: { type: string; minItems: number } }[]) {
+    assert.equal(media.schema.type, 'array');
+    assert.equal(media.schema.minItems, 1);
+  }
+  for (const status of ['400', '401', '403', '413', '415', '429', '503']) assert.ok(operation.responses[status], `${status} is not documented`);
+
+  // Every body of the documented form is taken: an item that is not a valid event is a rejection.
+  const res = await post(h, JSON.stringify([0, 'x', null, [], {}, event(0)]));
+  assert.equal(res.statusCode, 202, res.body);
+  assert.equal(res.json().accepted, 1);
+  assert.equal(res.json().rejected, 5);
+  const ndjson = await post(h, `${JSON.stringify(event(1))}\n7\n`, { 'content-type': 'application/x-ndjson' });
+  assert.equal(ndjson.statusCode, 202, ndjson.body);
+  assert.equal(ndjson.json().rejected, 1);
+  // A request without one is refused as the document now says it may be.
+  const bare = await h.app.inject({ method: 'POST', url: '/v1/telemetry', headers: { authorization: `Bearer ${h.key}` } });
+  assert.equal(bare.statusCode, 400, bare.body);
+  assert.match(String(bare.headers['content-type']), /^application\/problem\+json/);
+  assert.equal(bare.json().code, 'REPUTE_INGEST_EMPTY_BODY');
+  const unauthorised = await post(h, '[]', {}, null);
+  assert.equal(unauthorised.statusCode, 401);
+  assert.equal(unauthorised.json().code, 'REPUTE_AUTH_UNAUTHORIZED');
 });
 
 test('keys: none is 401, a key without the ingest scope is 403, and the per-key rate limit answers 429', async (t) => {

@@ -5,7 +5,7 @@ import { IndicatorError } from './indicator-error.ts';
 import { ipNetwork, parseIp } from './ip.ts';
 import { digestOf, sha256 } from './keys.ts';
 import { assertIpIndicator, parseIndicator } from './parse-indicator.ts';
-import { expressionsOfCanonical } from './url-expressions.ts';
+import { expressionAnswersFor, expressionsOfCanonical } from './url-expressions.ts';
 
 /** The kinds a lookup answers for. */
 export type LookupKind = 'file' | 'url' | 'domain' | 'ip';
@@ -100,7 +100,10 @@ export function lookupCandidates(kind: LookupKind, raw: string): LookupCandidate
     case 'url': {
       const value = canonicalizeUrl(raw);
       const expressions = expressionsOfCanonical(value);
-      expressions.forEach((e, i) => candidates.push({ kind: 'url', digest: sha256(e), label: e, role: i === 0 ? 'exact' : 'expression' }));
+      // A host root other than the URL's own page is no candidate (expressionAnswersFor).
+      expressions.forEach((e, i) => {
+        if (i === 0 || expressionAnswersFor(e, expressions[0]!)) candidates.push({ kind: 'url', digest: sha256(e), label: e, role: i === 0 ? 'exact' : 'expression' });
+      });
       const first = expressions[0] ?? '';
       const slash = first.indexOf('/');
       const host = slash === -1 ? first : first.slice(0, slash);

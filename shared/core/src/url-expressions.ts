@@ -70,3 +70,19 @@ export function mostSpecificExpression(canonicalUrl: string): string {
   const end = canonicalUrl.indexOf('?') === canonicalUrl.length - 1 ? canonicalUrl.length - 1 : canonicalUrl.length;
   return canonicalUrl.slice(start, end);
 }
+
+/**
+ * Whether a broader expression of a URL (its most specific expression `exact`) may answer for
+ * it. Every one may except a host's root page (`host/`, with or without a query) that is not
+ * the URL's own page: as a prefix of every page on the host and its subdomains, it would make
+ * the verdict on one page the verdict on the whole host. A root page convicted on a
+ * compromised or shared site is common (the page a lure or a download linked to); a whole host
+ * is convicted through its domain record, which needs evidence about the host. A root answers
+ * for itself with any query (per-recipient tokens).
+ */
+export function expressionAnswersFor(expression: string, exact: string): boolean {
+  const slash = expression.indexOf('/');
+  if (slash + 1 < expression.length && expression.charCodeAt(slash + 1) !== 63) return true;
+  const root = expression.slice(0, slash + 1);
+  return exact.startsWith(root) && (exact.length === root.length || exact.charCodeAt(root.length) === 63);
+}

@@ -5,8 +5,13 @@ import { digestOf, IndicatorError, lookupCandidates, parseIndicator, recordKey, 
 test('a URL is decided by its expressions, then its host and the parents up to the registrable domain', () => {
   const p = lookupCandidates('url', 'HTTP://a.b.Evil.co.uk/x/y.exe?q=1');
   assert.equal(p.value, 'http://a.b.evil.co.uk/x/y.exe?q=1');
+  // Every expression but the host roots (`a.b.evil.co.uk/` ...): those speak for their own page only.
   const expressions = urlExpressions(p.value);
-  assert.deepEqual(p.candidates.filter((c) => c.kind === 'url').map((c) => c.label), expressions);
+  assert.deepEqual(p.candidates.filter((c) => c.kind === 'url').map((c) => c.label), expressions.filter((e) => !e.endsWith('uk/')));
+  assert.ok(expressions.includes('evil.co.uk/'));
+  // The root page itself, with or without a query, is decided by its root.
+  assert.deepEqual(lookupCandidates('url', 'http://evil.co.uk/?id=7').candidates.filter((c) => c.kind === 'url').map((c) => c.label), ['evil.co.uk/?id=7', 'evil.co.uk/']);
+  assert.deepEqual(lookupCandidates('url', 'http://www.evil.co.uk/').candidates.filter((c) => c.kind === 'url').map((c) => c.label), ['www.evil.co.uk/']);
   assert.deepEqual(p.candidates.filter((c) => c.kind === 'domain').map((c) => `${c.role}:${c.label}`), ['domain:a.b.evil.co.uk', 'parent:b.evil.co.uk', 'parent:evil.co.uk']);
   for (const c of p.candidates) assert.deepEqual(c.digest, sha256(c.label));
 });

@@ -40,6 +40,21 @@ export function validationProblems(error: FastifyError): FieldProblem[] {
 /** The methods a route may have, for the Allow header of a 405. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
+/**
+ * The methods of the resource a path names. Routes of different templates may match one path
+ * (`/v1/watchlists/events` and `/v1/watchlists/:name`); the router serves a static route before
+ * a parametric one, so when a method matches statically (no parameters) the static template owns
+ * the path and only the methods it has are listed.
+ */
+function allowedMethods(fastify: FastifyInstance, path: string): string[] {
+  const matches = METHODS.flatMap((method) => {
+    const route = fastify.findRoute({ method, url: path });
+    return route === null ? [] : [{ method, static: Object.keys(route.params ?? {}).length === 0 }];
+  });
+  const owned = matches.some((m) => m.static) ? matches.filter((m) => m.static) : matches;
+  return owned.map((m) => m.method);
+}
+
 /** Fastify's own error codes that are the client's fault, mapped to our stable codes. */
 const FASTIFY_CLIENT_ERRORS: Record<string, { code: string; title: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'REPUTE_HTTP_BODY_TOO_LARGE', title: 'Request body too large' },
@@ -124,7 +139,7 @@ async function problemPlugin(fastify: FastifyInstance): Promise<void> {
   const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = request.url.split('?')[0] ?? '';
     // A path that exists for other methods answers 405 naming them (RFC 9110 §15.5.6).
-    const allowed = METHODS.filter((method) => method !== request.method && fastify.findRoute({ method, url: path }) !== null);
+    const allowed = allowedMethods(fastify, path).filter((method) => method !== request.method);
     if (allowed.length > 0) {
       const code = 'REPUTE_HTTP_METHOD_NOT_ALLOWED';
       return sendProblem(reply, { type: problemType(code), title: 'Method not allowed', status: 405, code, detail: `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, instance: String(request.id) }, { allow: allowed.join(', ') });

@@ -130,11 +130,53 @@ test('errors raised before any route runs are problem+json too: 414, 400 bad URL
   assert.equal(wrongType.json().code, 'REPUTE_HTTP_UNSUPPORTED_MEDIA_TYPE');
 
   // These never reach Fastify: Node's parser refuses them on the socket.
-  const huge = await raw(port, `GET /things/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
+  const huge = await raw(port, `GET /things/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(70_000)}\r\n\r\n`);
   assert.match(huge, /^HTTP\/1\.1 431 /);
   assert.match(huge, /content-type: application\/problem\+json/i);
   assert.equal(JSON.parse(huge.slice(huge.indexOf('\r\n\r\n') + 4)).code, 'REPUTE_HTTP_HEADERS_TOO_LARGE');
+  const hugeLine = await raw(port, `GET /things/x?q=${'c'.repeat(70_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  assert.match(hugeLine, /^HTTP\/1\.1 431 /);
+  assert.equal(JSON.parse(hugeLine.slice(hugeLine.indexOf('\r\n\r\n') + 4)).code, 'REPUTE_HTTP_HEADERS_TOO_LARGE');
   const badLength = await raw(port, 'POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}');
   assert.match(badLength, /^HTTP\/1\.1 400 /);
   assert.equal(JSON.parse(badLength.slice(badLength.indexOf('\r\n\r\n') + 4)).code, 'REPUTE_HTTP_BAD_CONTENT_LENGTH');
+});
+
+test('a URL of the contract’s 4096 characters reaches its route however it is encoded, in the path or the query', async (t) => {
+  const app = Fastify({ logger: false, ...SERVER_OPTIONS });
+  await app.register(problemPlugin);
+  app.get('/things/:value', async (request) => ({ length: (request.params as { value: string }).value.length }));
+  app.get('/things', async (request) => ({ length: ((request.query as { url?: string }).url ?? '').length }));
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  // The worst case: every UTF-16 unit a three-byte character, nine bytes once percent-encoded.
+  const url = `https://x.test/${'\u20ac'.repeat(4096 - 15)}`;
+  assert.equal(url.length, 4096);
+  const encoded = encodeURIComponent(url);
+  assert.ok(encoded.length > 36_000, String(encoded.length));
+  for (const path of [`/things/${encoded}`, `/things?url=${encoded}`]) {
+    const res = await fetch(`${address}${path}`);
+    assert.equal(res.status, 200, `${path.slice(0, 12)}: ${await res.clone().text()}`);
+    assert.deepEqual(await res.json(), { length: 4096 });
+  }
+});
+
+test('a 405 names the methods of the route that owns the path: a static route outranks a parametric one', async (t) => {
+  const app = Fastify({ logger: false });
+  await app.register(problemPlugin);
+  app.get('/lists/events', async () => 'stream');
+  app.get('/lists/:name', async () => 'list');
+  app.put('/lists/:name', async () => 'saved');
+  app.delete('/lists/:name', async () => 'gone');
+  t.after(() => app.close());
+  for (const method of ['OPTIONS', 'POST', 'PATCH'] as const) {
+    const res = await app.inject({ method, url: '/lists/events' });
+    assert.equal(res.statusCode, 405, method);
+    assert.equal(res.headers['allow'], 'GET, HEAD', `${method} /lists/events is served by the static route, whatever /lists/:name allows`);
+    assert.equal(res.json().code, 'REPUTE_HTTP_METHOD_NOT_ALLOWED');
+  }
+  // Any other name is the parametric route's, with every method it has.
+  const other = await app.inject({ method: 'OPTIONS', url: '/lists/mine' });
+  assert.equal(other.statusCode, 405);
+  assert.equal(other.headers['allow'], 'GET, HEAD, PUT, DELETE');
 });

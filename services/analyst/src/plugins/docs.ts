@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { INDICATOR_SYNTAX, isIndicatorKind, PATH_SYNTAX, syntaxSchema, type IndicatorKind } from '@repute/core';
 
 const TAXII = 'application/taxii+json;version=2.1';
 
@@ -63,13 +64,82 @@ function documentRoute({ schema, url, route }: { schema: FastifySchema; url: str
       // Under /taxii2/ errors are TAXII error resources, except those Node's parser answers
       // before any route runs (431, a malformed request line), which are problem documents.
       const types = url.startsWith('/taxii2') ? (code.startsWith('4') ? [TAXII, 'application/problem+json'] : [TAXII])
-        : Number(code) >= 400 || code === '4xx' || code === '5xx' ? ['application/problem+json']
+        : /^[45]/.test(code) ? ['application/problem+json']
           : SUCCESS_TYPES[url] ?? ['application/json'];
       typed[code] = { description: r.description ?? (Number(code) >= 400 ? 'Problem' : 'Answer'), content: Object.fromEntries(types.map((t) => [t, { schema: response }])) };
     }
     out['response'] = typed;
   }
   return { schema: out as FastifySchema, url };
+}
+
+type Json = Record<string, unknown>;
+
+/** The kinds a schema allows when it is the indicator-kind enum (either spelling), else null. */
+function kindsOf(schema: unknown): IndicatorKind[] | null {
+  if (typeof schema !== 'object' || schema === null) return null;
+  const s = schema as { enum?: unknown[]; anyOf?: { enum?: unknown[]; const?: unknown }[] };
+  const values = s.enum ?? s.anyOf?.flatMap((branch) => branch.enum ?? (branch.const === undefined ? [undefined] : [branch.const]));
+  if (values === undefined || values.length === 0 || !values.every((v) => typeof v === 'string' && isIndicatorKind(v))) return null;
+  return values as IndicatorKind[];
+}
+
+/**
+ * An indicator's value is valid only for its kind (a hash, a URL, a domain ...), which one
+ * `{kind}/{value}` schema cannot say. The document therefore spells each kind out: a path
+ * `…/{kind}/{value}…` becomes one path per kind with that kind's value pattern, and a body
+ * object of `kind` and `value` becomes a oneOf of one object per kind. The routes stay
+ * generic; they check the same patterns (INDICATOR_SYNTAX), so the document is exact.
+ */
+function spellOutKinds(document: Json): Json {
+  const paths = document['paths'] as Record<string, Record<string, Json>>;
+  const out: Record<string, Record<string, Json>> = {};
+  for (const [path, item] of Object.entries(paths)) {
+    const first = Object.values(item).find((op) => Array.isArray(op['parameters'])) as { parameters?: Json[] } | undefined;
+    const kinds = path.includes('{kind}') && path.includes('{value}') ? kindsOf(first?.parameters?.find((p) => p['name'] === 'kind' && p['in'] === 'path')?.['schema']) : null;
+    if (kinds === null) {
+      out[path] = Object.fromEntries(Object.entries(item).map(([method, op]) => [method, spellOutBody(op)]));
+      continue;
+    }
+    for (const kind of kinds) {
+      const perKind: Record<string, Json> = {};
+      for (const [method, op] of Object.entries(item)) {
+        const parameters = ((op['parameters'] ?? []) as Json[])
+          .filter((p) => !(p['name'] === 'kind' && p['in'] === 'path'))
+          .map((p) => (p['name'] === 'value' && p['in'] === 'path' ? { ...p, schema: syntaxSchema(PATH_SYNTAX[kind]), description: syntaxSchema(PATH_SYNTAX[kind]).description } : p));
+        perKind[method] = spellOutBody({ ...op, parameters });
+      }
+      out[path.replace('{kind}', kind)] = perKind;
+    }
+  }
+  return { ...document, paths: out };
+}
+
+function spellOutBody(op: Json): Json {
+  const body = op['requestBody'] as { content?: Record<string, { schema?: unknown }> } | undefined;
+  if (body?.content === undefined) return op;
+  const content = Object.fromEntries(Object.entries(body.content).map(([type, media]) => [type, { ...media, schema: spellOutSchema(media.schema) }]));
+  return { ...op, requestBody: { ...body, content } };
+}
+
+function spellOutSchema(schema: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const s = schema as Json & { properties?: Record<string, Json>; items?: unknown };
+  const props = s.properties;
+  const kinds = props !== undefined && props['value'] !== undefined ? kindsOf(props['kind']) : null;
+  if (kinds !== null && props !== undefined) {
+    const { properties: _p, type: _t, ...rest } = s;
+    return {
+      oneOf: kinds.map((kind) => ({
+        type: 'object', ...rest,
+        properties: { ...props, kind: { type: 'string', enum: [kind] }, value: syntaxSchema(INDICATOR_SYNTAX[kind]) },
+      })),
+    };
+  }
+  const out: Json = { ...s };
+  if (props !== undefined) out['properties'] = Object.fromEntries(Object.entries(props).map(([name, p]) => [name, spellOutSchema(p)]));
+  if (s.items !== undefined) out['items'] = spellOutSchema(s.items);
+  return out;
 }
 
 /**
@@ -92,6 +162,7 @@ async function docsPlugin(fastify: FastifyInstance): Promise<void> {
       security: [{ bearer: [] }],
     },
     transform: documentRoute,
+    transformObject: (documentObject) => spellOutKinds((documentObject as { openapiObject: Json }).openapiObject),
   });
   await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger());

@@ -1,3 +1,4 @@
+import { INDICATOR_KINDS } from '@repute/core';
 import { isoTime, type AnalyticsReader } from './analytics-reader.ts';
 
 export interface FeedItem {
@@ -21,18 +22,26 @@ export interface FeedCursor {
   d: string;
 }
 
+/**
+ * A cursor as clients hold it: `<epoch ms>.<kind>.<digest hex>`, the position after an item.
+ * Plain text so that the document can state its form exactly: any string of this form names a
+ * position and pages resume from there, whoever wrote it. Thirteen digits reach the year 2286,
+ * within the verdict log's DateTime64 range.
+ */
+export const CURSOR_PATTERN = `^([0-9]{1,13})\\.(${INDICATOR_KINDS.join('|')})\\.([0-9a-f]{64})$`;
+/** The latest time a position can name: thirteen digits of milliseconds. */
+export const LATEST_POSITION_MS = 9_999_999_999_999;
+export const CURSOR_MAX_LENGTH = 13 + 1 + Math.max(...INDICATOR_KINDS.map((k) => k.length)) + 1 + 64;
+const CURSOR = new RegExp(CURSOR_PATTERN);
+
 export function encodeCursor(c: FeedCursor): string {
-  return Buffer.from(JSON.stringify([c.t, c.k, c.d])).toString('base64url');
+  return `${c.t}.${c.k}.${c.d}`;
 }
 
+/** The position a cursor names, or null when it is not of the cursor form. */
 export function decodeCursor(text: string): FeedCursor | null {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 3 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && typeof v[2] === 'string') return { t: v[0] as number, k: v[1], d: v[2] };
-  } catch {
-    // Falls through to "not a cursor".
-  }
-  return null;
+  const m = CURSOR.exec(text);
+  return m === null ? null : { t: Number(m[1]), k: m[2]!, d: m[3]! };
 }
 
 /**
@@ -88,14 +97,17 @@ function auditRow(r: AuditSql): AuditRow {
 /**
  * The override audit trail, newest first. A tenant sees its own overrides and every global one
  * (they decide its lookups too, so it may know who set them and why); `tenant` '' sees all.
+ * `kind` ('' for any) narrows by kind; `identities`, when given, to those indicators
+ * (`kind:digest`; an empty list matches nothing).
  */
-export async function overrideAudit(reader: AnalyticsReader, q: { tenant: string; kind: string; digest: string; limit: number; offset: number }): Promise<AuditRow[]> {
+export async function overrideAudit(reader: AnalyticsReader, q: { tenant: string; kind: string; identities: string[] | null; limit: number; offset: number }): Promise<AuditRow[]> {
   const rows = await reader.rows<AuditSql>(
     `SELECT ${AUDIT_COLUMNS} FROM {db}.overrides
-     WHERE ({kind:String} = '' OR (kind = {kind:String} AND digest = {digest:String}))
+     WHERE ({kind:String} = '' OR kind = {kind:String})
+       AND ({anyIdentity:UInt8} = 1 OR concat(kind, ':', digest) IN {identities:Array(String)})
        AND ({tenant:String} = '' OR scope = 'global' OR tenant = {tenant:String})
      ORDER BY time DESC, version DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-    q,
+    { tenant: q.tenant, kind: q.kind, anyIdentity: q.identities === null ? 1 : 0, identities: q.identities ?? [], limit: q.limit, offset: q.offset },
   );
   return rows.map(auditRow);
 }

@@ -1,4 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { MAX_API_URL_LENGTH } from '@repute/core';
 
 export const Problem = Type.Object(
   {
@@ -19,12 +20,24 @@ export const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem
 
 export const Kind = Type.Union(['file', 'url', 'domain', 'ip', 'email'].map((k) => Type.Literal(k)), { description: 'Indicator kind.' });
 
-export const IndicatorParams = Type.Object({
-  kind: Kind,
-  value: Type.String({ minLength: 1, maxLength: 4096, description: 'The indicator, URL-encoded: a hash (MD5/SHA-1 resolve to a known SHA-256), URL, domain, IP or CIDR, e-mail.' }),
-});
+/**
+ * An indicator's text. Its pattern depends on the kind (INDICATOR_SYNTAX; the document spells
+ * each kind out and the routes check it), so the schema bounds only the length: the longest
+ * kind's, a URL's.
+ */
+export const IndicatorValue = Type.String({ minLength: 1, maxLength: MAX_API_URL_LENGTH, description: 'The indicator in its kind\'s syntax: a hash (MD5/SHA-1 resolve to a known SHA-256), URL, domain, IP or CIDR, e-mail.' });
 
-export const Time = Type.String({ minLength: 1, maxLength: 40, description: 'ISO 8601 time or epoch milliseconds.' });
+export const IndicatorParams = Type.Object({ kind: Kind, value: IndicatorValue });
+
+/**
+ * A time: epoch milliseconds, or an ISO 8601 date or date-time (UTC or with an offset) from
+ * 1971 to 2199, the range every answer can carry; the pattern is what parseTime accepts.
+ */
+export const Time = Type.String({
+  minLength: 1, maxLength: 40,
+  pattern: '^(?:[0-9]{1,13}|(?:197[1-9]|19[89][0-9]|2[01][0-9]{2})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,9})?)?(?:Z|[+-](?:0[0-9]|1[0-4]):[0-5][0-9])?)?)$',
+  description: 'Epoch milliseconds, or an ISO 8601 date or date-time (UTC or with an offset), 1971-2199.',
+});
 
 export const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 export const NullableString = Type.Union([Type.String(), Type.Null()]);

@@ -1,4 +1,4 @@
-import { isIndicatorError, isIndicatorKind } from '@repute/core';
+import { indicatorSyntaxProblem, isIndicatorError, isIndicatorKind } from '@repute/core';
 import { prepareLookup, type PreparedLookup } from './candidates.ts';
 import { fileDigest } from './file-digest.ts';
 import type { FilterSet } from './filter-set.ts';
@@ -27,13 +27,20 @@ export interface PreparedBatch {
 
 const BAD_ITEM = 'REPUTE_EDGE_BAD_ITEM';
 
-/** The invalid-item answer for an indicator the parser refused (same reason as a single lookup). */
+/** A value outside its kind's API syntax (INDICATOR_SYNTAX); the message is the reason. */
+export class IndicatorSyntaxError extends Error {
+  readonly code = 'REPUTE_INDICATOR_SYNTAX';
+}
+
+/** Why an indicator was refused, as a code and a reason: the same for a batch item and a single lookup. */
+export function invalidReason(kind: string, err: unknown): { code: string; reason: string } {
+  if (err instanceof IndicatorSyntaxError) return { code: err.code, reason: `value ${err.message}` };
+  return { code: isIndicatorError(err) ? err.code : 'REPUTE_INDICATOR_INVALID', reason: isIndicatorError(err) ? err.message : 'not a valid indicator' };
+}
+
+/** The invalid-item answer for an indicator refused by its syntax or its parser. */
 export function invalidIndicator(kind: string, err: unknown): InvalidItem {
-  return {
-    kind,
-    code: isIndicatorError(err) ? err.code : 'REPUTE_INDICATOR_INVALID',
-    reason: isIndicatorError(err) ? err.message : 'not a valid indicator',
-  };
+  return { kind, ...invalidReason(kind, err) };
 }
 
 function unservedKind(kind: string): InvalidItem {
@@ -90,6 +97,11 @@ export function prepareBatch(items: readonly unknown[], filters: FilterSet, prob
     if (fileFilter !== undefined && kind === 'file' && fileDigest(value, digest) && !fileFilter.has(digest)) {
       negatives++;
       negativesByKind['file'] = (negativesByKind['file'] ?? 0) + 1;
+      continue;
+    }
+    const problem = indicatorSyntaxProblem(kind, value);
+    if (problem !== null) {
+      invalid[i] = invalidIndicator(kind, new IndicatorSyntaxError(problem));
       continue;
     }
     let p: PreparedLookup;

@@ -4,7 +4,7 @@ import { hasScope } from '@repute/auth';
 import { conflict, forbidden, notFound, tenantLimit } from '../../analyst-error.ts';
 import type { Dispute } from '../../disputes/dispute-store.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
-import { Kind, Page, problems } from '../schemas.ts';
+import { IndicatorValue, Kind, Page, problems } from '../schemas.ts';
 import { isAdmin } from '../request-scope.ts';
 import { OverrideResult, setOverride } from '../overrides/index.ts';
 
@@ -56,7 +56,7 @@ export default async function disputeRoutes(fastify: FastifyInstance): Promise<v
       tags: ['disputes'], summary: 'Files a dispute of a verdict (keys with lookup, partner or analyst scope).',
       body: Type.Object({
         kind: Kind,
-        value: Type.String({ minLength: 1, maxLength: 4096 }),
+        value: IndicatorValue,
         requested_verdict: Verdict,
         reason: Type.String({ minLength: 3, maxLength: 2000 }),
       }, { additionalProperties: false }),

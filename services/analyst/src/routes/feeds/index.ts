@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { badField } from '../../analyst-error.ts';
-import { decodeCursor, encodeCursor, maliciousFeed, type FeedItem } from '../../queries/feed-queries.ts';
+import { CURSOR_MAX_LENGTH, CURSOR_PATTERN, decodeCursor, encodeCursor, maliciousFeed, type FeedItem } from '../../queries/feed-queries.ts';
 import { stixBundle, toStixIndicator } from '../../stix/stix-indicator.ts';
 import { Kind, problems, Time } from '../schemas.ts';
 import { parseTime } from '../request-scope.ts';
@@ -28,7 +28,10 @@ export default async function feedRoutes(fastify: FastifyInstance): Promise<void
         since: Type.Optional(Time),
         format: Type.Union([Type.Literal('text'), Type.Literal('csv'), Type.Literal('stix')], { default: 'text' }),
         limit: Type.Integer({ minimum: 1, maximum: pageMax, default: pageMax }),
-        cursor: Type.Optional(Type.String({ maxLength: 512, description: 'The `next` of the previous page.' })),
+        cursor: Type.Optional(Type.String({
+          pattern: CURSOR_PATTERN, maxLength: CURSOR_MAX_LENGTH,
+          description: 'Where to resume: the X-Repute-Next-Cursor of the previous page, `<epoch ms>.<kind>.<digest>`, the position after the last item it served.',
+        })),
       }, { additionalProperties: false }),
       response: {
         200: Type.Union([
@@ -43,7 +46,8 @@ export default async function feedRoutes(fastify: FastifyInstance): Promise<void
     let after = { t: parseTime('querystring.since', q.since, 0), k: '', d: '' };
     if (q.cursor !== undefined) {
       const c = decodeCursor(q.cursor);
-      if (c === null) throw badField('querystring.cursor', 'is not a cursor this feed gave out');
+      // The schema admits only the cursor form; kept so that the handler never serves from nowhere.
+      if (c === null) throw badField('querystring.cursor', 'is not a feed cursor');
       after = c;
     }
     const items: FeedItem[] = await maliciousFeed(reader, { kind: request.params.kind, after, limit: q.limit, includeRevoked: false });

@@ -139,7 +139,7 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
   app.get('/v1/indicators/:kind/:value/sightings', {
     config: { scope: 'analyst' },
     schema: {
-      tags: ['analyst'], summary: 'Sightings over time: the caller’s own per bucket, and cross-tenant totals where k tenants contributed.',
+      tags: ['analyst'], summary: 'Sightings over time: the caller’s own per bucket, and cross-tenant totals where k tenants contributed. The window is at most 31 days of hours or 366 of days (a longer one is cut to its latest part); from and to in the answer say which was read.',
       params: IndicatorParams,
       querystring: Type.Object({
         bucket: Type.Union([Type.Literal('hour'), Type.Literal('day')], { default: 'hour' }),
@@ -162,12 +162,12 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
     const stepS = q.bucket === 'day' ? 86_400 : 3_600;
     const now = Date.now();
     const to = parseTime('querystring.to', q.to, now);
-    const from = parseTime('querystring.from', q.from, to - (q.bucket === 'day' ? 30 * DAY : 7 * DAY));
-    if (from >= to) throw badField('querystring.from', 'must be before to');
+    // A window longer than the bucket allows is cut to its latest part, and one that ends
+    // before it starts is empty: the answer's from and to say which window was read.
     const maxSpan = q.bucket === 'day' ? 366 * DAY : 31 * DAY;
-    if (to - from > maxSpan) throw badField('querystring.from', `is too far before to: at most ${maxSpan / DAY} days with bucket=${q.bucket}`);
+    const from = Math.min(to, Math.max(parseTime('querystring.from', q.from, to - (q.bucket === 'day' ? 30 * DAY : 7 * DAY)), to - maxSpan));
     const admin = isAdmin(request);
-    const s = await sightings(reader, ref, { tenant: tenantScope(request) }, { from, to, stepS });
+    const s = from < to ? await sightings(reader, ref, { tenant: tenantScope(request) }, { from, to, stepS }) : { own: [], global: [] };
     return {
       kind: ref.kind, value: ref.value, digest: ref.digest, bucket: q.bucket, from: new Date(from).toISOString(), to: new Date(to).toISOString(), k_anonymity: k,
       own: s.own,

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hasScope } from '@repute/auth';
-import { recordForTenant } from '@repute/core';
+import { INDICATOR_KINDS, recordForTenant, type IndicatorKind } from '@repute/core';
+import { ReputeError } from '@repute/http';
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { applyOverride, type IndicatorRef, type OverrideInput, type OverrideLift } from '@repute/verdicts';
 import { badField, forbidden, notFound } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import { currentOverride, overrideAudit } from '../../queries/feed-queries.ts';
-import { IndicatorParams, Kind, Page, problems } from '../schemas.ts';
+import { IndicatorParams, IndicatorValue, Kind, Page, problems } from '../schemas.ts';
 import { tenantScope } from '../request-scope.ts';
 
 const Verdict = Type.Union(['malicious', 'suspicious', 'clean', 'unknown'].map((v) => Type.Literal(v)));
@@ -105,8 +106,8 @@ export default async function overrideRoutes(fastify: FastifyInstance): Promise<
   app.get('/v1/overrides/audit', {
     config: { scope: 'analyst' },
     schema: {
-      tags: ['overrides'], summary: 'The override audit log, newest first: the caller’s tenant’s overrides and every global one, with the key and person behind each (all for admin keys).',
-      querystring: Type.Object({ kind: Type.Optional(Kind), value: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })), ...Page(pageMax) }, { additionalProperties: false }),
+      tags: ['overrides'], summary: 'The override audit log, newest first: the caller’s tenant’s overrides and every global one, with the key and person behind each (all for admin keys). `kind` and `value` narrow it; a value that is no indicator matches nothing.',
+      querystring: Type.Object({ kind: Type.Optional(Kind), value: Type.Optional(IndicatorValue), ...Page(pageMax) }, { additionalProperties: false }),
       response: {
         200: Type.Object({
           limit: Type.Integer(), offset: Type.Integer(),
@@ -120,9 +121,20 @@ export default async function overrideRoutes(fastify: FastifyInstance): Promise<
     },
   }, async (request) => {
     const q = request.query;
-    if ((q.kind === undefined) !== (q.value === undefined)) throw badField(q.kind === undefined ? 'querystring.kind' : 'querystring.value', 'is required when the other of kind and value is given');
-    const ref = q.kind !== undefined && q.value !== undefined ? await resolveIndicator(store, q.kind, q.value, 'querystring.value') : undefined;
-    const rows = await overrideAudit(reader, { tenant: tenantScope(request), kind: ref?.kind ?? '', digest: ref?.digest ?? '', limit: q.limit, offset: q.offset });
+    // Filters narrow a search, they name nothing: a value that is no indicator (of the kind,
+    // when one is given) matches no entry rather than failing the request.
+    let identities: string[] | null = null;
+    if (q.value !== undefined) {
+      identities = [];
+      for (const kind of q.kind === undefined ? INDICATOR_KINDS : [q.kind as IndicatorKind]) {
+        const ref = await resolveIndicator(store, kind, q.value, 'querystring.value').catch((err: unknown) => {
+          if (err instanceof ReputeError && err.status < 500) return null;
+          throw err;
+        });
+        if (ref !== null) identities.push(`${ref.kind}:${ref.digest}`);
+      }
+    }
+    const rows = await overrideAudit(reader, { tenant: tenantScope(request), kind: q.kind ?? '', identities, limit: q.limit, offset: q.offset });
     return {
       limit: q.limit, offset: q.offset,
       items: rows.map((r) => ({ time: r.time, kind: r.kind, value: r.value, verdict: r.verdict, scope: r.scope, analyst: r.analyst, actor: r.actor, tenant: r.tenant, reason: r.comment, action: r.active ? 'set' : 'lift' })),

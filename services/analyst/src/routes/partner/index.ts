@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ipNetwork, isIndicatorError, parseIndicator, recordKey, sha256, urlExpressions, type IndicatorKind, type ReputationRecord } from '@repute/core';
+import { expressionAnswersFor, indicatorSyntaxProblem, ipNetwork, isIndicatorError, parseIndicator, recordKey, sha256, urlExpressions, type IndicatorKind, type ReputationRecord } from '@repute/core';
 import { badField } from '../../analyst-error.ts';
 import { IndicatorParams, NullableString, problems, Reason } from '../schemas.ts';
 
@@ -22,15 +22,22 @@ export default async function partnerRoutes(fastify: FastifyInstance): Promise<v
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const store = fastify.analystStore;
 
-  async function lookup(kind: IndicatorKind, raw: string) {
+  async function lookup(kind: IndicatorKind, raw: string, field: string) {
+    // The API syntax the document publishes, then the canonical form.
+    const problem = indicatorSyntaxProblem(kind, raw);
+    if (problem !== null) throw badField(field, problem, 'REPUTE_INDICATOR_SYNTAX');
     let parsed;
     try {
       parsed = parseIndicator(kind, raw);
     } catch (err) {
-      throw badField('params.value', isIndicatorError(err) ? err.message : 'is not a valid indicator', isIndicatorError(err) ? err.code : 'REPUTE_INDICATOR_INVALID');
+      throw badField(field, isIndicatorError(err) ? err.message : 'is not a valid indicator', isIndicatorError(err) ? err.code : 'REPUTE_INDICATOR_INVALID');
     }
     const candidates: { key: string; label: string | null }[] = [{ key: parsed.key, label: null }];
-    if (kind === 'url') for (const e of urlExpressions(parsed.value).slice(1)) candidates.push({ key: recordKey('url', sha256(e)), label: e });
+    // Broader expressions, but not a host root other than the URL's own page, as the edge does.
+    if (kind === 'url') {
+      const [exact, ...broader] = urlExpressions(parsed.value);
+      for (const e of broader) if (expressionAnswersFor(e, exact!)) candidates.push({ key: recordKey('url', sha256(e)), label: e });
+    }
     if (kind === 'ip' && !parsed.value.includes('/')) {
       const net = ipNetwork(parsed.value);
       candidates.push({ key: recordKey('ip', sha256(net)), label: net });
@@ -54,7 +61,7 @@ export default async function partnerRoutes(fastify: FastifyInstance): Promise<v
   app.get('/v1/partner/reputation/:kind/:value', {
     config: { scope: 'partner' },
     schema: { tags: ['partner'], summary: 'Reputation of one indicator for a partner key (daily quota applies).', params: IndicatorParams, response: { 200: Answer, ...problems } },
-  }, async (request) => lookup(request.params.kind as IndicatorKind, request.params.value));
+  }, async (request) => lookup(request.params.kind as IndicatorKind, request.params.value, 'params.value'));
 
   app.post('/v1/partner/reputation/batch', {
     config: { scope: 'partner' },
@@ -65,13 +72,7 @@ export default async function partnerRoutes(fastify: FastifyInstance): Promise<v
     },
   }, async (request) => {
     const results = [];
-    for (const [n, i] of request.body.indicators.entries()) {
-      try {
-        results.push(await lookup(i.kind as IndicatorKind, i.value));
-      } catch (err) {
-        throw badField(`body.indicators[${n}].value`, (err as Error).message.replace(/^params\.value /, ''));
-      }
-    }
+    for (const [n, i] of request.body.indicators.entries()) results.push(await lookup(i.kind as IndicatorKind, i.value, `body.indicators[${n}].value`));
     return { results };
   });
 }

@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ReputeError } from '@repute/http';
 import { badField, notFound } from '../../analyst-error.ts';
-import { decodeCursor, encodeCursor, maliciousFeed, type FeedCursor, type FeedItem } from '../../queries/feed-queries.ts';
+import { decodeCursor, encodeCursor, LATEST_POSITION_MS, maliciousFeed, type FeedCursor, type FeedItem } from '../../queries/feed-queries.ts';
 import { stixIndicatorId, stixTime, toStixIndicator, uuidV5 } from '../../stix/stix-indicator.ts';
 import { acceptsTaxii21 } from './accept.ts';
+import { CollectionParams, ObjectParams, ObjectsQuery, RootParams, VersionsQuery } from './parameters.ts';
 import { sendTaxiiError, TAXII_TYPE, taxiiErrorHandler, taxiiErrors } from './taxii-error.ts';
 
 export { TAXII_TYPE } from './taxii-error.ts';
@@ -33,20 +34,6 @@ const Manifest = Type.Object({
   more: Type.Boolean(), next: Type.Optional(Type.String()),
   objects: Type.Array(Type.Object({ id: Type.String(), date_added: Type.String(), version: Type.String(), media_type: Type.String() })),
 });
-const CollectionParams = Type.Object({ root: Type.String({ maxLength: 64 }), id: Type.String({ maxLength: 64 }) });
-const ObjectParams = Type.Object({ root: Type.String({ maxLength: 64 }), id: Type.String({ maxLength: 64 }), objectId: Type.String({ maxLength: 128 }) });
-const VersionsQuery = Type.Object({
-  added_after: Type.Optional(Type.String({ maxLength: 40 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-  next: Type.Optional(Type.String({ maxLength: 512 })),
-}, { additionalProperties: true });
-const ObjectsQuery = Type.Object({
-  added_after: Type.Optional(Type.String({ maxLength: 40 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-  next: Type.Optional(Type.String({ maxLength: 512 })),
-  'match[type]': Type.Optional(Type.String({ maxLength: 200 })),
-  'match[id]': Type.Optional(Type.String({ maxLength: 4000 })),
-}, { additionalProperties: true });
 
 /**
  * A read-only TAXII 2.1 server (OASIS TAXII 2.1 CS01): discovery, one API root, a collection
@@ -103,7 +90,9 @@ async function taxiiApi(fastify: FastifyInstance): Promise<void> {
       const t = Date.parse(q.added_after);
       if (Number.isNaN(t)) throw badField('querystring.added_after', 'must be an RFC 3339 timestamp');
       // added_after is exclusive at millisecond precision: step past the whole millisecond.
-      after = { t, k: '\u{10ffff}', d: '' };
+      // Held between the epoch and the latest time a cursor can name (2286), where every item lies:
+      // the query turns it into a DateTime64, whose range ends in 2299.
+      after = { t: Math.min(Math.max(t, -1), LATEST_POSITION_MS), k: '\u{10ffff}', d: '' };
     }
     if (q.next !== undefined) {
       const c = decodeCursor(q.next);
@@ -172,7 +161,7 @@ async function taxiiApi(fastify: FastifyInstance): Promise<void> {
   app.get('/:root/', {
     ...common,
     schema: {
-      tags: ['taxii'], summary: 'TAXII 2.1 API root.', params: Type.Object({ root: Type.String({ maxLength: 64 }) }),
+      tags: ['taxii'], summary: 'TAXII 2.1 API root.', params: RootParams,
       response: { 200: Type.Object({ title: Type.String(), description: Type.String(), versions: Type.Array(Type.String()), max_content_length: Type.Integer() }), ...taxiiErrors },
     },
   }, async (request, reply) => {
@@ -182,7 +171,7 @@ async function taxiiApi(fastify: FastifyInstance): Promise<void> {
 
   app.get('/:root/collections/', {
     ...common,
-    schema: { tags: ['taxii'], summary: 'TAXII 2.1 collections.', params: Type.Object({ root: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ collections: Type.Array(Collection) }), ...taxiiErrors } },
+    schema: { tags: ['taxii'], summary: 'TAXII 2.1 collections.', params: RootParams, response: { 200: Type.Object({ collections: Type.Array(Collection) }), ...taxiiErrors } },
   }, async (request, reply) => {
     if (request.params.root !== API_ROOT) throw notFound(`no API root ${request.params.root}`, 'REPUTE_TAXII_NO_API_ROOT');
     return taxii(reply).send(json({ collections: COLLECTIONS.map(describe) }));

@@ -1,18 +1,30 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { IndicatorKind } from '@repute/core';
+import { HTTP_URL_SYNTAX, syntaxSchema, type IndicatorKind } from '@repute/core';
+import { ReputeError } from '@repute/http';
 import { refusedWebhookHost } from '../../watchlists/webhook-target.ts';
 import { badField, notFound, tenantLimit } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import type { WatchEvent } from '../../watchlists/watch-dispatcher.ts';
 import type { WatchedIndicator } from '../../watchlists/watchlist-store.ts';
-import { Kind, problems } from '../schemas.ts';
+import { IndicatorValue, Kind, problems } from '../schemas.ts';
 
 /** Keys that may use these routes: a tenant's lookup key, a partner's or an analyst's. */
 const CALLERS = ['lookup', 'partner', 'analyst'] as const;
 
-const Name = Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'Watchlist name, unique per tenant.' });
+const Name = Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'Watchlist name, unique per tenant; `events` is reserved (the event stream).' });
 const NameParams = Type.Object({ name: Name });
+
+/**
+ * `/v1/watchlists/events` is the event stream (GET); the router would hand PUT and DELETE on it
+ * to the watchlist routes, which must not make a list the stream's path hides. The methods the
+ * path has are the stream's, as its 405 answers say.
+ */
+async function reservedName(request: FastifyRequest<{ Params: { name: string } }>): Promise<void> {
+  if (request.params.name !== 'events') return;
+  const code = 'REPUTE_HTTP_METHOD_NOT_ALLOWED';
+  throw new ReputeError({ code, status: 405, title: 'Method not allowed', detail: `${request.method} is not allowed on /v1/watchlists/events; allowed: GET, HEAD`, headers: { allow: 'GET, HEAD' } });
+}
 
 const WatchlistView = Type.Object({
   name: Type.String(),
@@ -45,8 +57,12 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw badField('body.webhook.url', 'must be http or https');
     if (parsed.username !== '' || parsed.password !== '') throw badField('body.webhook.url', 'must not carry credentials');
     if (config.ANALYST_WEBHOOK_ALLOW_PRIVATE) return;
+    // A well-formed target the operator's policy forbids: 403, naming the field.
     const refused = await refusedWebhookHost(parsed.hostname);
-    if (refused !== undefined) throw badField('body.webhook.url', `must not point at a loopback, private, link-local or metadata address (${refused})`);
+    if (refused !== undefined) {
+      const reason = `must not point at a loopback, private, link-local or metadata address (${refused})`;
+      throw new ReputeError({ code: 'REPUTE_ANALYST_WEBHOOK_REFUSED', status: 403, title: 'Webhook target refused', detail: `body.webhook.url ${reason}`, extra: { errors: [{ field: 'body.webhook.url', reason }] } });
+    }
   }
 
   async function viewOf(tenant: string, name: string) {
@@ -63,13 +79,14 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
 
   app.put('/v1/watchlists/:name', {
     config: { scope: CALLERS },
+    preValidation: reservedName,
     schema: {
       tags: ['watchlists'], summary: 'Creates or replaces a watchlist of the caller’s tenant.',
       params: NameParams,
       body: Type.Object({
-        indicators: Type.Array(Type.Object({ kind: Kind, value: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }), { maxItems: config.ANALYST_WATCHLIST_MAX_INDICATORS }),
+        indicators: Type.Array(Type.Object({ kind: Kind, value: IndicatorValue }, { additionalProperties: false }), { maxItems: config.ANALYST_WATCHLIST_MAX_INDICATORS }),
         webhook: Type.Optional(Type.Object({
-          url: Type.String({ minLength: 8, maxLength: 2048 }),
+          url: Type.Unsafe<string>(syntaxSchema(HTTP_URL_SYNTAX)),
           secret: Type.String({ minLength: 16, maxLength: 256, description: 'HMAC-SHA256 key for the X-Repute-Signature header; never returned.' }),
         }, { additionalProperties: false })),
       }, { additionalProperties: false }),
@@ -136,6 +153,7 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
 
   app.delete('/v1/watchlists/:name', {
     config: { scope: CALLERS },
+    preValidation: reservedName,
     schema: { tags: ['watchlists'], summary: 'Deletes a watchlist.', params: NameParams, response: { 204: Type.Null(), ...problems } },
   }, async (request, reply) => {
     if (!(await lists.remove(request.principal!.tenant, request.params.name))) throw notFound(`no watchlist ${request.params.name}`, 'REPUTE_ANALYST_NO_WATCHLIST');

@@ -73,9 +73,9 @@ export default async function filterRoutes(fastify: FastifyInstance): Promise<vo
   app.get('/v1/filters/:kind/updates', {
     config,
     schema: {
-      summary: 'Additions and removals of a kind after a stream position (410: take a new snapshot)',
+      summary: 'Additions and removals of a kind after a stream position (409 past the newest, 410 no longer kept: take a new snapshot)',
       params: Type.Object({ kind: Kind }),
-      querystring: Type.Object({ since: Type.String({ maxLength: 48, pattern: '^[0-9]{1,20}(?:-[0-9]{1,20})?$', description: 'A stream position from a snapshot or an earlier answer.' }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })) }),
+      querystring: Type.Object({ since: Type.String({ maxLength: 39, pattern: '^[0-9]{1,19}(?:-[0-9]{1,19})?$', description: 'A stream position from a snapshot or an earlier answer.' }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })) }),
       response: {
         200: Type.Object({
           kind: Type.String(),
@@ -86,6 +86,7 @@ export default async function filterRoutes(fastify: FastifyInstance): Promise<vo
           removals: Type.Array(Type.String({ description: 'Hex digest whose record was removed.' })),
         }),
         ...problems,
+        409: Problem,
         410: Problem,
         503: Problem,
       },
@@ -101,10 +102,11 @@ export default async function filterRoutes(fastify: FastifyInstance): Promise<vo
     try {
       const range = await fastify.edgeStore.updatesRange();
       // A position the stream has not reached was never handed out: answering it with nothing
-      // would leave the agent waiting for updates it already missed.
+      // would leave the agent waiting for updates it already missed. Well-formed, but at odds
+      // with the stream as it stands: 409, and the snapshot to start again from.
       if (compareStreamIds(since, range.last) > 0) {
         throw new ReputeError({
-          code: 'REPUTE_EDGE_POSITION_AHEAD', status: 400, title: 'Position ahead of the stream',
+          code: 'REPUTE_EDGE_POSITION_AHEAD', status: 409, title: 'Position ahead of the stream',
           detail: `${since} is past the newest update (${range.last}); take positions from a snapshot or an earlier answer`,
           extra: { errors: [{ field: 'querystring.since', reason: 'is past the newest update' }], snapshot: `/v1/filters/${kind}`, newest_position: range.last },
         });

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { decodeRecord, isIndicatorError, recordForTenant } from '@repute/core';
+import { decodeRecord, INDICATOR_SYNTAX, indicatorSyntaxProblem, recordForTenant, syntaxSchema } from '@repute/core';
 import { ReputeError } from '@repute/http';
-import { prepareBatch, type PreparedBatch } from '../../lookup/batch-items.ts';
+import { IndicatorSyntaxError, invalidReason, prepareBatch, type PreparedBatch } from '../../lookup/batch-items.ts';
 import { prepareLookup, type LookupKind, type PreparedLookup } from '../../lookup/candidates.ts';
 import { fileDigest } from '../../lookup/file-digest.ts';
 import type { LookupResult } from '../../lookup/lookup-service.ts';
@@ -15,10 +15,9 @@ import { cacheControl } from './shape.ts';
 const problems = { 400: Problem, 401: Problem, 403: Problem, 429: Problem };
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function invalidIndicator(kind: string, value: string, err: unknown): ReputeError {
-  const code = isIndicatorError(err) ? err.code : 'REPUTE_INDICATOR_INVALID';
-  const reason = isIndicatorError(err) ? err.message : 'not a valid indicator';
-  return new ReputeError({ code, status: 400, title: 'Invalid indicator', detail: reason, extra: { item: { kind, value: value.slice(0, 200) }, reason } });
+function invalidIndicator(kind: string, value: string, field: string, err: unknown): ReputeError {
+  const { code, reason } = invalidReason(kind, err);
+  return new ReputeError({ code, status: 400, title: 'Invalid indicator', detail: `${field} ${reason}`, extra: { item: { kind, value: value.slice(0, 200) }, reason, errors: [{ field, reason }] } });
 }
 
 /**
@@ -70,9 +69,15 @@ export default async function reputationRoutes(fastify: FastifyInstance, opts: {
       .send(answerJson(prepared.kind, prepared.value, result, updates.asOfJson(), k));
   }
 
-  function single(kind: LookupKind, raw: string, request: FastifyRequest, reply: FastifyReply): void {
+  function single(kind: LookupKind, raw: string, field: string, request: FastifyRequest, reply: FastifyReply): void {
     const started = performance.now();
     const tenant = request.principal?.tenant;
+    // The kind's API syntax, the pattern the document publishes; refused as a batch item is.
+    const problem = indicatorSyntaxProblem(kind, raw);
+    if (problem !== null) {
+      timer(kind, 'invalid').observe((performance.now() - started) / 1000);
+      throw invalidIndicator(kind, raw, field, new IndicatorSyntaxError(problem));
+    }
     // The commonest request, an unknown file hash, is answered from the digest bytes alone.
     if (kind === 'file' && fileDigest(raw, digest) && !lookup.hasOverlay(tenant) && !filters.mightHave('file', digest)) {
       counts.filterNegatives['file']!++;
@@ -86,7 +91,7 @@ export default async function reputationRoutes(fastify: FastifyInstance, opts: {
       prepared = prepareLookup(kind, raw);
     } catch (err) {
       timer(kind, 'invalid').observe((performance.now() - started) / 1000);
-      throw invalidIndicator(kind, raw, err);
+      throw invalidIndicator(kind, raw, field, err);
     }
     const result = lookup.answerOne(prepared, tenant);
     if (result instanceof Promise) {
@@ -133,33 +138,34 @@ export default async function reputationRoutes(fastify: FastifyInstance, opts: {
 
   const config = { scope: 'lookup' as const };
   const ok = { 200: Answer, ...problems };
-  // Params and query strings of the single lookups are bounded strings: checked by hand.
+  // Params and query strings of the single lookups are strings of the kind's API syntax (the
+  // patterns the document publishes): checked by hand.
   const validatorCompiler = ({ schema }: { schema: unknown }): ReturnType<typeof stringFieldsValidator> =>
     stringFieldsValidator(schema as Parameters<typeof stringFieldsValidator>[0]);
 
   app.get('/v1/reputation/file/:hash', {
     config,
     validatorCompiler,
-    schema: { summary: 'File reputation by MD5, SHA-1 or SHA-256', params: Type.Object({ hash: Type.String({ maxLength: 256, pattern: '^(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$', description: 'MD5, SHA-1 or SHA-256 as hex.' }) }), response: ok },
-  }, (request, reply) => single('file', request.params.hash, request, reply));
+    schema: { summary: 'File reputation by MD5, SHA-1 or SHA-256', params: Type.Object({ hash: Type.Unsafe<string>(syntaxSchema(INDICATOR_SYNTAX.file)) }), response: ok },
+  }, (request, reply) => single('file', request.params.hash, 'params.hash', request, reply));
 
   app.get('/v1/reputation/url', {
     config,
     validatorCompiler,
-    schema: { summary: 'URL reputation over all its Safe Browsing expressions and its host', querystring: Type.Object({ url: Type.String({ minLength: 1, maxLength: 16384 }) }), response: ok },
-  }, (request, reply) => single('url', request.query.url, request, reply));
+    schema: { summary: 'URL reputation over all its Safe Browsing expressions and its host', querystring: Type.Object({ url: Type.Unsafe<string>(syntaxSchema(INDICATOR_SYNTAX.url)) }), response: ok },
+  }, (request, reply) => single('url', request.query.url, 'querystring.url', request, reply));
 
   app.get('/v1/reputation/domain/:name', {
     config,
     validatorCompiler,
-    schema: { summary: 'Domain reputation, also from its parents up to the registrable domain', params: Type.Object({ name: Type.String({ maxLength: 1024 }) }), response: ok },
-  }, (request, reply) => single('domain', request.params.name, request, reply));
+    schema: { summary: 'Domain reputation, also from its parents up to the registrable domain', params: Type.Object({ name: Type.Unsafe<string>(syntaxSchema(INDICATOR_SYNTAX.domain)) }), response: ok },
+  }, (request, reply) => single('domain', request.params.name, 'params.name', request, reply));
 
   app.get('/v1/reputation/ip/:address', {
     config,
     validatorCompiler,
-    schema: { summary: 'IP reputation, also from its /24 or /64 network', params: Type.Object({ address: Type.String({ maxLength: 256, anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }], description: 'IPv4 as four decimal octets, or IPv6.' }) }), response: ok },
-  }, (request, reply) => single('ip', request.params.address, request, reply));
+    schema: { summary: 'IP reputation, also from its /24 or /64 network', params: Type.Object({ address: Type.Unsafe<string>(syntaxSchema(INDICATOR_SYNTAX.ip)) }), response: ok },
+  }, (request, reply) => single('ip', request.params.address, 'params.address', request, reply));
 
   const batchShape = batchShapeValidator();
   app.post('/v1/reputation/batch', {

@@ -28,7 +28,33 @@ const AcceptedSchema = Type.Object({
   ),
 });
 
+const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  code: Type.String(),
+  detail: Type.Optional(Type.String()),
+  instance: Type.Optional(Type.String()),
+  retriable: Type.Optional(Type.Boolean()),
+}, { additionalProperties: true, description: 'RFC 9457 problem document (application/problem+json).' });
+
+/** The refusals this route gives, each a problem document. */
+const problems = { 400: Problem, 401: Problem, 403: Problem, 413: Problem, 415: Problem, 429: Problem, 503: Problem };
+
 const FORMATS: Record<string, BodyFormat> = { 'application/json': 'json', 'application/x-ndjson': 'ndjson' };
+
+/**
+ * The body as the route validates it, once decoded: one or more items, any JSON each. An item
+ * is judged on its own (the event schema lies in @repute/telemetry), so one that is not a valid
+ * event is a rejection in a 202 and does not fail the request. For NDJSON the items are its
+ * lines, as OpenAPI 3.2 would say with `itemSchema`; 3.0 has no other way to say it.
+ */
+function eventsBody(config: IngestConfig) {
+  return Type.Array(Type.Unknown(), {
+    minItems: 1,
+    description: `Telemetry events: a JSON array, or NDJSON (one event a line, blank lines skipped); gzip or deflate with Content-Encoding. More than ${config.INGEST_MAX_EVENTS} events or ${config.INGEST_MAX_BODY_BYTES} bytes (${config.INGEST_MAX_DECOMPRESSED_BYTES} decompressed) is a 413.`,
+  });
+}
 
 /**
  * POST /v1/telemetry. Delivery contract (at least once): the 202 is sent only after the bus
@@ -42,6 +68,7 @@ export default async function telemetryRoutes(fastify: FastifyInstance, options:
   const limits = { maxDecompressedBytes: config.INGEST_MAX_DECOMPRESSED_BYTES, maxEvents: config.INGEST_MAX_EVENTS };
   const topic = config.TELEMETRY_TOPIC;
   const validation = { maxFutureSkewMs: config.INGEST_MAX_FUTURE_SKEW_MS, maxAgeMs: config.INGEST_MAX_EVENT_AGE_MS };
+  const events = eventsBody(config);
 
   // Encapsulated: only this plugin's routes read bodies this way.
   fastify.removeAllContentTypeParsers();
@@ -57,7 +84,9 @@ export default async function telemetryRoutes(fastify: FastifyInstance, options:
       config: { scope: 'ingest' },
       schema: {
         summary: 'Send telemetry events (JSON array or NDJSON, optionally gzip).',
-        response: { 202: AcceptedSchema },
+        // By content type, so the document lists both formats and marks the body required.
+        body: { content: Object.fromEntries(Object.keys(FORMATS).map((type) => [type, { schema: events }])) },
+        response: { 202: AcceptedSchema, ...problems },
       },
     },
     async (request, reply) => {
