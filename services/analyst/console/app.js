@@ -4,7 +4,7 @@
 import { ApiError, apiKey, get, indicatorPath } from './api.js';
 import { byId, h, indicatorHref, replace, when } from './dom.js';
 import { disputeForm, disputesPanel, overrideForm } from './analyst-forms.js';
-import { guessKind } from './indicator-kind.js';
+import { apiText, guessKind } from './indicator-kind.js';
 import { followVerdicts } from './live-feed.js';
 import { problemView } from './problem-view.js';
 import { relationsGraph } from './relations-graph.js';
@@ -233,7 +233,8 @@ searchForm.addEventListener('submit', (event) => {
   const value = String(data.get('value') ?? '').trim();
   if (value === '') return;
   const chosen = String(data.get('kind') ?? 'auto');
-  const target = indicatorHref(chosen === 'auto' ? guessKind(value) : chosen, value);
+  const kind = chosen === 'auto' ? guessKind(value) : chosen;
+  const target = indicatorHref(kind, apiText(kind, value));
   // The same hash fires no hashchange: load it again explicitly.
   if (location.hash === target) void route();
   else location.hash = target;

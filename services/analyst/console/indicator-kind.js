@@ -13,3 +13,21 @@ export function guessKind(raw) {
   if (/^[^\s/]+\/\S*/.test(v)) return 'url';
   return 'domain';
 }
+
+/**
+ * The text the API takes for what an analyst pasted: URLs as RFC 3986 text (an IDN host in
+ * Punycode, anything else non-ASCII percent-encoded; the browser's own URL parser does it) and
+ * domains as A-labels. Anything the parser refuses goes as typed, and the API says why.
+ * @param {string} kind @param {string} raw @returns {string}
+ */
+export function apiText(kind, raw) {
+  const v = raw.trim();
+  if (!/[^\x21-\x7e]/.test(v)) return v;
+  try {
+    if (kind === 'url') return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`).href;
+    if (kind === 'domain') return new URL(`http://${v}/`).hostname;
+  } catch {
+    // Not a URL the browser reads: the API names the problem.
+  }
+  return v;
+}
