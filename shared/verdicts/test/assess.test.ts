@@ -172,10 +172,15 @@ test("a platform's place in a top-sites list does not cover its customers' subdo
   for (const own of ['weebly.com', 'www.weebly.com']) assert.ok(assess(state({ kind: 'domain', value: own }), policy, NOW).reasons.some((r) => r.rule === 'allow.tranco10k'), own);
 });
 
-test('a tenant with a record of confirmed early reports convicts for everyone, except what is widespread', () => {
+test('a record of confirmed early reports lifts no tenant above the others by default: a poisoner builds one first', () => {
   const words = [word('av1', 'acme'), word('av2', 'acme'), { ...word('sb', 'acme'), source: 'sandbox' as const }];
   const record = (confirmed: number, contradicted: number) => new Map([['reporter|acme', { tpr: 0.9, fpr: 0.1, labelledMalicious: confirmed, labelledBenign: contradicted }]]);
-  const established = assess(state({ sensors: 3, words }), policy, NOW, record(40, 1));
+  const byDefault = assess(state({ sensors: 3, words }), policy, NOW, record(40, 1));
+  assert.equal(byDefault.verdict, 'suspicious', 'one tenant convicts in its own view only, whatever its record');
+  assert.equal(byDefault.views?.['acme']?.verdict, 'malicious');
+  // An operator who trusts records more than poisoning resistance may turn `malicious.reporters` on.
+  const opted = buildPolicy({ ...policy.doc, malicious: { ...policy.doc.malicious, reporters: { minConfirmed: 10, minShare: 0.9 } } }, new URL('../policy/', import.meta.url).pathname);
+  const established = assess(state({ sensors: 3, words }), opted, NOW, record(40, 1));
   assert.equal(established.verdict, 'malicious');
   assert.equal(established.views, undefined);
   const reason = established.reasons.find((r) => r.rule === 'consensus.reporter');
@@ -183,12 +188,12 @@ test('a tenant with a record of confirmed early reports convicts for everyone, e
   assert.ok(!JSON.stringify(established.reasons).includes('acme'), 'answers never name the tenant');
   // Too short a record, too many contradicted reports, or another tenant's record: its own view only.
   for (const map of [record(3, 0), record(40, 30), new Map([['reporter|other', { tpr: 0.9, fpr: 0.1, labelledMalicious: 40, labelledBenign: 0 }]])]) {
-    const a = assess(state({ sensors: 3, words }), policy, NOW, map);
+    const a = assess(state({ sensors: 3, words }), opted, NOW, map);
     assert.equal(a.verdict, 'suspicious');
     assert.equal(a.views?.['acme']?.verdict, 'malicious');
   }
   // What is widespread needs independent tenants whatever the reporter's record.
-  const popular = assess(state({ sensors: 400, tenants: 9, words }), policy, NOW, record(40, 1));
+  const popular = assess(state({ sensors: 400, tenants: 9, words }), opted, NOW, record(40, 1));
   assert.notEqual(popular.verdict, 'malicious');
 });
 
