@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadCliConfig } from './cli-config.ts';
 import { CliError, EXIT } from './cli-error.ts';
@@ -14,6 +15,11 @@ import { LIST_FORMATS } from './list-formats.ts';
 
 // Exit codes: 0 ok, 1 failure, 2 usage error, 3 partial (rejects, or a simulation below its bounds) when --strict asks for it.
 
+/** The version in this package's package.json, which `npm version` keeps. */
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 const program = new Command('repute')
   .description('Operate a Repute deployment: API keys, lookups, telemetry, list imports, filters, status, dead letters, simulations.\n'
     + 'Admin commands talk to its Redis (REDIS_URL, else the one `npm start` runs for REPUTE_DATA_DIR);\n'
@@ -21,6 +27,7 @@ const program = new Command('repute')
   .option('--json', 'print results as JSON', false)
   .option('--progress', 'show progress bars even when stderr is not a terminal', false)
   .option('--strict', 'exit 3 when some input was rejected (simulate: when quality is below its bounds)', false)
+  .version(cliVersion(), '-V, --version', 'print the version of repute')
   .showHelpAfterError()
   .exitOverride();
 
@@ -103,7 +110,7 @@ program.command('simulate')
   .action(run((ctx, options: SimulateOptions) => simulate(ctx, options)));
 
 const dlq = program.command('dlq').description('dead letters of the telemetry topic');
-dlq.command('list').option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)').option('--limit <n>', 'at most this many', '1000')
+dlq.command('list').description('unsettled dead letters: id, time, reason').option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)').option('--limit <n>', 'at most this many', '1000')
   .action(run((ctx, options: { topic?: string; limit: string }) => dlqList(ctx, options)));
 dlq.command('show <id>').description('one dead letter: its reason, headers and message').option('--topic <topic>', 'dead-letter topic (default: <TELEMETRY_TOPIC>.dlq)')
   .action(run((ctx, id: string, options: { topic?: string }) => dlqShow(ctx, id, options)));

@@ -94,6 +94,15 @@ test('usage errors exit 2 and say what is wrong', async () => {
   assert.equal((await repute(['teleport'], env)).code, 2);
   assert.equal((await repute(['import', '--as', 'maybe', 'x.txt'], env)).code, 2);
   assert.equal((await repute(['--help'], env)).code, 0);
+  const version = await repute(['--version'], env);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+  // Every subcommand says what it does.
+  for (const [sub, says] of [['list', /unsettled dead letters/], ['show', /one dead letter/], ['drop', /settles one dead letter/], ['replay', /sends dead letters back/]] as const) {
+    const help = await repute(['dlq', sub, '--help'], env);
+    assert.equal(help.code, 0, sub);
+    assert.match(help.stdout, says, `dlq ${sub} --help says what it does`);
+  }
   const noKey = await repute(['lookup', 'example.com'], env);
   assert.equal(noKey.code, 2);
   assert.match(noKey.stderr, /--key or set REPUTE_API_KEY/);

@@ -10,6 +10,10 @@ test('simulate: wrong flags are usage errors, and no running system is reported 
   assert.match(bad.stderr, /--seed must be a non-negative integer/);
   const bound = await repute(['simulate', '--min-recall', '1.5'], {});
   assert.equal(bound.code, 2, bound.stderr);
+  // A lists folder asked for by name and missing is an error, not a quiet switch to generated data.
+  const missing = await repute(['simulate', '--data', '/nonexistent/repute-lists'], {});
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /--data \/nonexistent\/repute-lists: no indicator lists there/);
   const nothing = await repute(['simulate'], {});
   assert.equal(nothing.code, 1, nothing.stderr);
   assert.match(nothing.stderr, /npm start/);

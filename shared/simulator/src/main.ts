@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSimulation } from './run-simulation.ts';
 
@@ -58,6 +60,7 @@ if (values.help === true) {
 }
 if (values.url === undefined) fail('--url is required');
 if (values.key === undefined) fail('--key is required');
+if (values.data !== undefined && !existsSync(join(values.data, 'SOURCES.md'))) fail(`--data ${values.data}: no indicator lists there (expected SOURCES.md); leave it out or pass --generated`);
 const hours = int('duration', values.duration);
 const metricsUrl = values['metrics-url'];
 const report = await runSimulation({

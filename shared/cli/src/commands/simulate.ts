@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createKeyStore, type KeyStore } from '@repute/auth';
 import { createBus } from '@repute/bus';
@@ -102,6 +103,10 @@ export async function simulate(ctx: CommandContext, options: SimulateOptions): P
   const minPrecision = fraction('--min-precision', options.minPrecision);
   const minRecall = fraction('--min-recall', options.minRecall);
   if (options.generated === true && options.data !== undefined) throw usageError('--data and --generated exclude each other');
+  // A folder asked for by name and missing (or not the lists) must not quietly become generated data.
+  if (options.data !== undefined && !existsSync(join(resolve(options.data), 'SOURCES.md'))) {
+    throw usageError(`--data ${options.data}: no indicator lists there (expected SOURCES.md and the lists beside it); leave --data out or pass --generated for generated indicators`);
+  }
   const outDir = resolve(options.out ?? join(ctx.config.REPUTE_DATA_DIR, 'simulation'));
   const base = apiUrlOf(ctx.config, options.url);
   const config = ctx.config;
