@@ -109,6 +109,14 @@ test('one command runs it all: the SDK filter-first and offline against `npm sta
   const url = system.url;
   assert.match(system.adminKey ?? '', /^rpk_/, system.output());
 
+  // One document for every service mounted: each operation under a tag (none as "default"),
+  // and the edge's lookups with their kind's pattern.
+  const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[]; parameters?: { name: string; schema?: { pattern?: string } }[] }>> };
+  const untagged = Object.entries(document.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => (op.tags ?? []).length === 0).map(([method]) => `${method} ${path}`));
+  assert.deepEqual(untagged, []);
+  assert.deepEqual(document.paths['/v1/reputation/file/{hash}']?.['get']?.tags, ['lookups']);
+  assert.ok(document.paths['/v1/reputation/domain/{name}']?.['get']?.parameters?.find((p) => p.name === 'name')?.schema?.pattern !== undefined);
+
   // An agent's key, made the way an operator makes one.
   const created = await repute(dataDir, ['--json', 'keys', 'create', '--tenant', 'agents', '--scopes', 'lookup,ingest']);
   assert.equal(created.code, 0, created.stderr);

@@ -23,6 +23,13 @@ function lenientQuery(query: Record<string, unknown>): Record<string, unknown> {
   return { ...rest, ...(required.length > 0 ? { required } : {}) };
 }
 
+/** Tags by path for the routes of services that set none (the edge, its filters, ingest). */
+const UNTAGGED: readonly (readonly [string, string])[] = [
+  ['/v1/reputation', 'lookups'],
+  ['/v1/filters', 'filters'],
+  ['/v1/telemetry', 'telemetry'],
+];
+
 /** What a route's successful answers are, where it is not JSON. */
 const SUCCESS_TYPES: Record<string, string[]> = {
   '/v1/feed/verdicts': ['text/event-stream'],
@@ -40,6 +47,11 @@ function documentRoute({ schema, url, route }: { schema: FastifySchema; url: str
   if (schema === undefined || (schema as { hide?: boolean }).hide === true) return { schema, url };
   const out: Record<string, unknown> = { ...schema };
   if ((route.config as { scope?: unknown } | undefined)?.scope === undefined) out['security'] = [];
+  // Services that tag none of their routes are grouped by what they serve, not as "default".
+  if ((schema as { tags?: string[] }).tags === undefined) {
+    const tag = UNTAGGED.find(([prefix]) => url.startsWith(prefix))?.[1];
+    if (tag !== undefined) out['tags'] = [tag];
+  }
   // Unknown query parameters are ignored (a cache-buster must not fail a lookup), and one with
   // a default may be left out: the document says so.
   const query = (schema as { querystring?: Record<string, unknown> }).querystring;
