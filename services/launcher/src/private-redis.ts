@@ -1,8 +1,10 @@
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { readRedisPort, writeRedisPort } from '@repute/cli';
-import { freePort, pingRedis, startRedis, type RedisServer } from '@repute/infra';
+import { ensureRedisServer, freePort, pingRedis } from '@repute/infra';
 import { createRedis } from '@repute/store';
+import { spawnRedisServer } from './redis-process.ts';
+import { superviseRedis } from './redis-supervisor.ts';
 
 export interface PrivateRedisOptions {
   /** The deployment's data folder; the server keeps its AOF under `<dataDir>/redis`. */
@@ -10,6 +12,21 @@ export interface PrivateRedisOptions {
   /** A fixed port, or 0 for the recorded one (a free one on first start). */
   port: number;
   log: (line: string) => void;
+  /** The server died and could not be started again: the system cannot serve and should stop. */
+  onLost: (err: Error) => void;
+}
+
+/** The deployment's own redis-server, kept running until `stop()`. */
+export interface PrivateRedis {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  /** Folder of its append-only files. */
+  readonly dataDir: string;
+  /** The server's pid; undefined while it is being restarted. */
+  pid(): number | undefined;
+  /** Stops it (its AOF flushed) for good. */
+  stop(): Promise<void>;
 }
 
 async function portIsFree(port: number): Promise<boolean> {
@@ -47,12 +64,14 @@ async function shutdown(port: number): Promise<void> {
 
 /**
  * Starts the deployment's own redis-server (append-only, data under `<dataDir>/redis`) on a port
- * that stays the same across restarts, so the CLI and the data stay where they were. A server
- * a killed launcher left behind on the same data folder is shut down (flushing its AOF) and
- * started afresh under this process; a recorded port another program took is replaced by a
- * free one.
+ * that stays the same across restarts, so the CLI and the data stay where they were, and starts
+ * it again when it dies. The caller holds the data folder (`lockDataDir`), so a server found on
+ * the recorded port with this folder's data is one a killed launcher left behind: it is shut
+ * down (flushing its AOF) and started afresh under this process. A recorded port another program
+ * took is replaced by a free one.
  */
-export async function startPrivateRedis(options: PrivateRedisOptions): Promise<RedisServer> {
+export async function startPrivateRedis(options: PrivateRedisOptions): Promise<PrivateRedis> {
+  const binary = ensureRedisServer(options.log);
   const dir = resolve(join(options.dataDir, 'redis'));
   const recorded = readRedisPort(options.dataDir);
   let port = options.port !== 0 ? options.port : recorded ?? (await freePort());
@@ -70,5 +89,18 @@ export async function startPrivateRedis(options: PrivateRedisOptions): Promise<R
     options.log(`the recorded redis port ${taken} is taken by another program; using ${port}`);
   }
   writeRedisPort(options.dataDir, port);
-  return await startRedis({ dataDir: dir, port, appendOnly: true, log: options.log });
+  const supervisor = await superviseRedis({
+    start: async () => await spawnRedisServer({ binary, dir, port }),
+    log: options.log,
+    onGiveUp: options.onLost,
+  });
+  options.log(`redis-server listening on 127.0.0.1:${port} (data in ${dir})`);
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dataDir: dir,
+    pid: () => supervisor.current()?.pid,
+    stop: async () => await supervisor.stop(),
+  };
 }

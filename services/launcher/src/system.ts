@@ -3,11 +3,10 @@ import { analystDocsPlugin, analystTaxiiBasicAuthPlugin } from '@repute/analyst'
 import { authPlugin, createKeyStore } from '@repute/auth';
 import { createBus, type Bus } from '@repute/bus';
 import { loggerOptions, observabilityPlugin, problemPlugin, SERVER_OPTIONS } from '@repute/http';
-import type { RedisServer } from '@repute/infra';
 import { createRedis, type RedisClient } from '@repute/store';
 import { ensureAdminKey } from './admin-key.ts';
 import type { LauncherConfig } from './config.ts';
-import { startPrivateRedis } from './private-redis.ts';
+import { startPrivateRedis, type PrivateRedis } from './private-redis.ts';
 import { SERVICES, type MountedService } from './services.ts';
 
 /** The whole system running in this process. */
@@ -17,7 +16,7 @@ export interface RunningSystem {
   url: string;
   redisUrl: string;
   /** The private redis-server, when this process started one. */
-  redisServer: RedisServer | undefined;
+  redisServer: PrivateRedis | undefined;
   /** Set on the first start only: the admin key, shown once. */
   adminKey: { id: string; key: string } | undefined;
   services: readonly MountedService[];
@@ -32,6 +31,11 @@ export interface StartSystemOptions {
   /** Progress lines for a person (redis-server started, and so on). */
   note?: (line: string) => void;
   services?: readonly MountedService[];
+  /**
+   * The private redis-server died and could not be started again; the system cannot serve
+   * until something outside restarts it, so the owner should stop it and exit non-zero.
+   */
+  onRedisLost?: (err: Error) => void;
 }
 
 /** Starts Redis (unless external), then every service mounted in one Fastify instance on one port. */
@@ -39,7 +43,8 @@ export async function startSystem(config: LauncherConfig, options: StartSystemOp
   const note = options.note ?? (() => {});
   const services = options.services ?? SERVICES;
   const external = config.REDIS_URL !== '' || config.REDIS_CLUSTER_NODES !== '';
-  const redisServer = external ? undefined : await startPrivateRedis({ dataDir: config.REPUTE_DATA_DIR, port: config.REPUTE_REDIS_PORT, log: note });
+  const onRedisLost = options.onRedisLost ?? ((err: Error) => note(`redis-server lost: ${err.message}`));
+  const redisServer = external ? undefined : await startPrivateRedis({ dataDir: config.REPUTE_DATA_DIR, port: config.REPUTE_REDIS_PORT, log: note, onLost: onRedisLost });
   const redisUrl = redisServer?.url ?? config.REDIS_URL;
   const effective: LauncherConfig = { ...config, REDIS_URL: redisUrl };
 

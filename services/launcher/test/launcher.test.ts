@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createClickHouse } from '@repute/analytics';
 import { pingRedis } from '@repute/infra';
-import { baseEnv, CLI, launch, ROOT, shutdown, START, until, type Launched } from './launched-system.ts';
+import { alive, baseEnv, CLI, launch, redisPid, ROOT, shutdown, spawnLauncher, START, until, type Launched } from './launched-system.ts';
 
 const run = promisify(execFile);
 
@@ -77,7 +77,7 @@ test('npm start serves every API on one port, stops cleanly on SIGINT and keeps 
   assert.match(await consolePage.text(), /<title>Repute console<\/title>/);
   assert.match((await fetch(`${url}/console/app.js`)).headers.get('content-type') ?? '', /^(text|application)\/javascript/, 'browsers run modules only with a JavaScript type');
   const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-  for (const path of ['/v1/reputation/file/{hash}', '/v1/telemetry', '/v1/indicators/{kind}/{value}', '/v1/feed/verdicts']) assert.ok(path in openapi.paths, `${path} is missing from the one OpenAPI document: ${Object.keys(openapi.paths).join(' ')}`);
+  for (const path of ['/v1/reputation/file/{hash}', '/v1/telemetry', '/v1/indicators/file/{value}', '/v1/feed/verdicts']) assert.ok(path in openapi.paths, `${path} is missing from the one OpenAPI document: ${Object.keys(openapi.paths).join(' ')}`);
 
   const { hostname, port } = new URL(system.redisUrl);
   assert.equal(await stop(system), 0, system.output());
@@ -113,4 +113,221 @@ test('a configuration problem is reported before anything starts, with exit code
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+/** What the system printed once `marker` appeared: the stop's own lines. */
+function after(output: string, marker: string): string[] {
+  const at = output.indexOf(marker);
+  assert.notEqual(at, -1, `no "${marker}" in:\n${output}`);
+  return output.slice(output.lastIndexOf('\n', at) + 1).split('\n').filter((line) => line !== '');
+}
+
+/** A stop is quiet when it prints its own progress lines and nothing from the services. */
+function assertQuietStop(output: string, marker: string): void {
+  const noise = after(output, marker).filter((line) => !line.startsWith('repute: '));
+  assert.deepEqual(noise, [], output);
+}
+
+async function runsDead(pid: number, what: string): Promise<void> {
+  await until(what, () => !alive(pid), 30_000);
+}
+
+test('a second start on the same data folder refuses at once and touches nothing; a killed instance does not block the next', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
+  let first: Launched | undefined;
+  let third: Launched | undefined;
+  t.after(async () => {
+    await shutdown(first);
+    await shutdown(third);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  first = await launch(dataDir);
+  const serverBefore = await redisPid(first.redisUrl);
+  const stateBefore = readFileSync(join(dataDir, 'launcher.json'), 'utf8');
+
+  const second = spawnLauncher(dataDir);
+  let out = '';
+  second.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  second.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const refused = new Promise<number | null>((resolve) => second.once('exit', (code) => resolve(code)));
+  const killer = setTimeout(() => second.kill('SIGKILL'), 20_000);
+  const code = await refused;
+  clearTimeout(killer);
+  assert.equal(code, 1, out);
+  assert.match(out, new RegExp(`already running.*pid ${first.launcherPid}`), out);
+  assert.ok(out.includes(dataDir), out);
+  assert.doesNotMatch(out, /redis-server|listening/, 'the refused start began starting anyway');
+
+  // The running instance is as it was: the same redis-server, ready, its record intact.
+  assert.equal(await redisPid(first.redisUrl), serverBefore, 'the second start replaced the running redis-server');
+  assert.equal((await fetch(`${first.url}/readyz`)).status, 200);
+  assert.equal(readFileSync(join(dataDir, 'launcher.json'), 'utf8'), stateBefore);
+
+  // kill -9 leaves a stale record and the redis-server behind; neither blocks the next start,
+  // which takes the server's data over.
+  const { launcherPid, redisUrl } = first;
+  process.kill(launcherPid, 'SIGKILL');
+  await first.exited;
+  await runsDead(launcherPid, 'the killed launcher gone');
+  first = undefined;
+  third = await launch(dataDir);
+  assert.match(third.output(), /a redis-server from an earlier run still holds/);
+  assert.equal(third.redisUrl, redisUrl);
+  assert.equal(third.adminKey, undefined, 'the data was lost across the takeover');
+  assert.equal(await shutdown(third), 0, third.output());
+  third = undefined;
+});
+
+test('Ctrl-C stops in order and quietly with exit code 0: redis-server outlives the drain', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
+  let system: Launched | undefined;
+  t.after(async () => {
+    await shutdown(system);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  // Long enough to look at redis-server while the services drain.
+  system = await launch(dataDir, { env: { SHUTDOWN_DRAIN_MS: '3000' } });
+  const { url, redisUrl } = system;
+  const server = await redisPid(redisUrl);
+
+  // A terminal's Ctrl-C: SIGINT to every process of the foreground group.
+  process.kill(-system.child.pid!, 'SIGINT');
+  await until('/readyz turned not ready', async () => (await fetch(`${url}/readyz`)).status === 503);
+  assert.ok(alive(server), 'redis-server stopped before the services drained');
+  const { hostname, port } = new URL(redisUrl);
+  assert.equal(await pingRedis(hostname, Number(port)), true, 'redis-server stopped answering before the services drained');
+
+  assert.equal(await system.exited, 0, system.output());
+  assert.match(system.output(), /repute: stopped/);
+  assertQuietStop(system.output(), 'repute: SIGINT');
+  assert.equal(alive(server), false, 'redis-server still runs after the launcher stopped');
+});
+
+test('a second Ctrl-C a while after the first stops at once with 130, and redis-server still stops', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
+  let system: Launched | undefined;
+  t.after(async () => {
+    await shutdown(system);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  system = await launch(dataDir, { env: { SHUTDOWN_DRAIN_MS: '20000' } });
+  const { url } = system;
+  const server = await redisPid(system.redisUrl);
+  process.kill(-system.child.pid!, 'SIGINT');
+  const first = Date.now();
+  await until('/readyz turned not ready', async () => (await fetch(`${url}/readyz`)).status === 503);
+  // A repeat within a second is the same Ctrl-C (npm forwards it); past that it is a second one.
+  await until('a second past the first Ctrl-C', () => Date.now() - first > 1500);
+  process.kill(-system.child.pid!, 'SIGINT');
+  assert.equal(await system.exited, 130, system.output());
+  assert.match(system.output(), /SIGINT again: stopping at once/);
+  await runsDead(server, 'redis-server gone');
+});
+
+test('a normal start prints no warning', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
+  let system: Launched | undefined;
+  t.after(async () => {
+    await shutdown(system);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  system = await launch(dataDir);
+  // The edge's tail reads the update stream from the start; give it one read.
+  await until('the update stream read', async () => /repute_edge_updates_lag_seconds 0$/m.test(await (await fetch(`${system!.url}/metrics`)).text()));
+  const warnings = system.output().split('\n').filter((line) => line.startsWith('{') && (JSON.parse(line) as { level: number }).level >= 40);
+  assert.deepEqual(warnings, []);
+});
+
+// npm runs the script through its script shell: Debian's sh (dash) stays in between and dies of
+// a SIGTERM without passing it on; bash (and the sh of macOS and Fedora) execs node, which then
+// gets a Ctrl-C twice, from the terminal and forwarded by npm.
+for (const shell of ['sh', 'bash']) {
+  test(`SIGTERM to \`npm start\` stops the launcher and its redis-server (script shell ${shell})`, async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
+    let system: Launched | undefined;
+    t.after(async () => {
+      await shutdown(system);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    system = await launch(dataDir, { via: 'npm', env: { npm_config_script_shell: shell } });
+    const server = await redisPid(system.redisUrl);
+    assert.notEqual(system.launcherPid, system.child.pid, 'npm runs the launcher as a child of its own');
+
+    // What a script holding `$!`, a process manager or a container runtime does: npm alone.
+    system.child.kill('SIGTERM');
+    await runsDead(system.launcherPid, 'the launcher gone');
+    await runsDead(server, 'redis-server gone');
+    const code = await system.exited;
+    assert.match(system.output(), /repute: stopped/);
+    assertQuietStop(system.output(), ': stopping (');
+    // Through dash npm reports the signal its shell died of; through bash the launcher's code.
+    if (shell === 'bash') assert.equal(code, 0, system.output());
+  });
+
+  test(`Ctrl-C on \`npm start\` stops the launcher and its redis-server quietly (script shell ${shell})`, async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
+    let system: Launched | undefined;
+    t.after(async () => {
+      await shutdown(system);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    system = await launch(dataDir, { via: 'npm', env: { npm_config_script_shell: shell } });
+    const server = await redisPid(system.redisUrl);
+    process.kill(-system.child.pid!, 'SIGINT');
+    await runsDead(system.launcherPid, 'the launcher gone');
+    await runsDead(server, 'redis-server gone');
+    const code = await system.exited;
+    assert.match(system.output(), /repute: stopped/);
+    assertQuietStop(system.output(), 'repute: SIGINT');
+    assert.doesNotMatch(system.output(), /again: stopping at once/);
+    if (shell === 'bash') assert.equal(code, 0, system.output());
+  });
+}
+
+test('a killed redis-server is started again on the same data and the system is ready again by itself', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
+  let system: Launched | undefined;
+  t.after(async () => {
+    await shutdown(system);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  system = await launch(dataDir);
+  const { url, redisUrl } = system;
+  const created = await cli(dataDir, ['keys', 'create', '--tenant', 'sensors', '--scopes', 'lookup']);
+  assert.match(created.stdout.trim().split('\n').at(-1)!, /^rpk_/);
+
+  const killed = await redisPid(redisUrl);
+  process.kill(killed, 'SIGKILL');
+  await until('a new redis-server on the same port', async () => {
+    const now = await redisPid(redisUrl).catch(() => killed);
+    return now !== killed;
+  });
+  await until('/readyz ready again', async () => (await fetch(`${url}/readyz`)).status === 200);
+  assert.match(system.output(), /redis-server .*exited.*restarting/i);
+  const listed = JSON.parse((await cli(dataDir, ['--json', 'keys', 'list'])).stdout) as { tenant: string }[];
+  assert.deepEqual(listed.map((k) => k.tenant).sort(), ['admin', 'sensors'], 'the data did not survive the restart');
+  assert.equal(await shutdown(system), 0, system.output());
+  system = undefined;
+});
+
+test('a redis-server that cannot be started again makes the launcher exit non-zero', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'repute-launcher-'));
+  let system: Launched | undefined;
+  t.after(async () => {
+    await shutdown(system);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  system = await launch(dataDir);
+  const server = await redisPid(system.redisUrl);
+  // Frozen, its data made unreadable, then killed: every restart now fails the same way.
+  process.kill(server, 'SIGSTOP');
+  const manifest = join(dataDir, 'redis', 'appendonlydir', 'appendonly.aof.manifest');
+  assert.ok(existsSync(manifest), manifest);
+  writeFileSync(manifest, 'not a manifest\n');
+  process.kill(server, 'SIGKILL');
+  const launcher = system.child;
+  await until('the launcher exited', () => launcher.exitCode !== null || launcher.signalCode !== null, 90_000);
+  assert.equal(await system.exited, 1, system.output());
+  assert.match(system.output(), /redis-server.*(gave up|giving up)/i);
 });

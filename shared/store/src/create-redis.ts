@@ -66,15 +66,18 @@ export function createRedis(config: RedisConnectionConfig, options: CreateRedisO
 
 /**
  * A second connection for blocking reads (XREAD BLOCK): a blocked connection cannot serve
- * lookups, and the lookup client's short command timeout would cut the block short.
+ * lookups, and the lookup client's short command timeout would cut the block short. Its
+ * commands wait for the connection (offline queue): the reader's first XREAD goes out while
+ * the new connection is still connecting, and failing it fast only reported a stream outage
+ * that was not there.
  */
 export function duplicateForBlocking(redis: RedisClient, blockMs: number): RedisClient {
   if (isCluster(redis)) {
-    const dup = redis.duplicate([], { redisOptions: { ...redis.options.redisOptions, commandTimeout: blockMs + 2000 } });
+    const dup = redis.duplicate([], { enableOfflineQueue: true, redisOptions: { ...redis.options.redisOptions, commandTimeout: blockMs + 2000 } });
     dup.on('error', () => {});
     return dup;
   }
-  const dup = redis.duplicate({ commandTimeout: blockMs + 2000 });
+  const dup = redis.duplicate({ commandTimeout: blockMs + 2000, enableOfflineQueue: true });
   dup.on('error', () => {});
   return dup;
 }
