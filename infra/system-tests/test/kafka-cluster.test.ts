@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, type Admin } from 'kafkajs';
 import { createBus, type Bus, type Subscription } from '@repute/bus';
 import { startKafkaCluster, type KafkaCluster } from '@repute/infra';
 import { waitFor } from '@repute/infra';
@@ -45,6 +45,7 @@ function kafkaBus(): Bus {
     KAFKA_CLIENT_ID: 'repute-test',
     KAFKA_TOPIC_PARTITIONS: 6,
     KAFKA_REPLICATION_FACTOR: 3,
+    KAFKA_MIN_INSYNC_REPLICAS: 2,
     BUS_PUBLISH_TIMEOUT_MS: 15_000,
   });
 }
@@ -56,15 +57,21 @@ test('telemetry.v1 is created by the bus with replication factor 3 and min.insyn
   } finally {
     await bus.close();
   }
-  // The bus sets the replication factor only; the topic-level min ISR is an admin step (or the
-  // broker default, as here), so it is set explicitly, as an operator's topic spec would.
-  await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: TOPIC, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] });
-  const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
-  const partitions = meta.topics[0]?.partitions ?? [];
-  assert.equal(partitions.length, 6);
-  for (const p of partitions) assert.equal(p.replicas.length, 3, `partition ${p.partitionId} replicas`);
-  const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: TOPIC, configNames: ['min.insync.replicas'] }] });
-  assert.equal(described.resources[0]?.configEntries[0]?.configValue, '2');
+  // The bus sets min.insync.replicas on the topic as it creates it. Metadata and configs
+  // reach each broker a moment after the controller applied them, and the admin client asks
+  // any broker: wait until what is asserted shows, rather than read once.
+  const replicas = await waitFor('the topic\'s 6 partitions with 3 replicas each', async () => {
+    const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+    const partitions = meta.topics[0]?.partitions ?? [];
+    return partitions.length === 6 && partitions.every((p) => p.replicas.length === 3) ? partitions.length : undefined;
+  }, 30_000, 100);
+  assert.equal(replicas, 6);
+  const minIsr = await waitFor('min.insync.replicas 2 set on the topic', async () => {
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: TOPIC, configNames: ['min.insync.replicas'] }] });
+    const entry = described.resources[0]?.configEntries[0];
+    return entry?.configValue === '2' && entry.configSource === kafkajs.ConfigSource.TOPIC_CONFIG ? entry : undefined;
+  }, 30_000, 100);
+  assert.equal(minIsr.configValue, '2', 'set by the bus on the topic, not the brokers\' default');
 });
 
 test('a broker killed during ingest loses no accepted event', async (t) => {

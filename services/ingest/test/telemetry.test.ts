@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
 import swagger from '@fastify/swagger';
 import { RedisBus } from '@repute/bus';
-import { startRedis } from '@repute/infra';
+import { startRedis, waitFor } from '@repute/infra';
 import { closeTestServices } from '@repute/infra/testkit';
 import { decodeEnvelope } from '@repute/telemetry';
 import { event, SHA, startIngest, type Harness } from './helpers.ts';
@@ -173,6 +173,8 @@ test('with the bus down the answer is 503 with Retry-After and /readyz fails; on
   assert.match(metrics, /repute_ingest_requests_total\{outcome="bus_unavailable"[^}]*\} 1/);
   assert.match(metrics, /repute_bus_publish_errors_total\{[^}]*code="REPUTE_BUS_UNAVAILABLE"[^}]*\} 1/);
   await server.start();
+  // Refused at once while known down; a background probe notices the bus is back.
+  await waitFor('ready again', async () => ((await h.app.inject({ url: '/readyz' })).statusCode === 200 ? true : undefined), 10_000, 100);
   const retried = await post(h, body);
   assert.equal(retried.statusCode, 202, retried.body);
   assert.deepEqual(retried.json().acceptedIds, ['evt-0', 'evt-1']);

@@ -6,6 +6,7 @@ export { RedisBus, type RedisBusOptions } from './redis-bus.ts';
 export { KafkaBus, type KafkaBusOptions } from './kafka-bus.ts';
 export type { KafkaCompression } from './kafka-compression.ts';
 export { instrumentBus } from './metrics.ts';
+export { failFastWhileDown, type FailFastOptions } from './fail-fast.ts';
 export type { BusLogger } from './log.ts';
 export {
   dropDeadLetter, listDeadLetters, readDeadLetter, replayDeadLetter, replayDeadLetters, REPLAY_GROUP, settledTopic,

@@ -5,6 +5,7 @@ import { BusError } from './errors.ts';
 import { abortableDelay, deadLetterUndecodable, deliver, type DeliveryHooks } from './deliver.ts';
 import { compressionType, type KafkaCompression } from './kafka-compression.ts';
 import { decodeRecord } from './kafka-record.ts';
+import { provisionTopic } from './kafka-topic.ts';
 import { keyPartitioner } from './key-partitioner.ts';
 import type { BusLogger } from './log.ts';
 import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription } from './types.ts';
@@ -20,9 +21,10 @@ export interface KafkaBusOptions {
   /** Replication factor of topics this bus creates (default 1; 3 on a real cluster). */
   replicationFactor?: number;
   /**
-   * min.insync.replicas of topics this bus creates (default 1): with acks=all a write needs
-   * this many in-sync replicas, so 2 with replication factor 3 survives one broker lost
-   * without acknowledging writes only one broker holds.
+   * min.insync.replicas of topics this bus creates, and the least it leaves on an existing
+   * topic (default 1): with acks=all a write needs this many in-sync replicas, so 2 with
+   * replication factor 3 survives one broker lost without acknowledging writes only one
+   * broker holds.
    */
   minInSyncReplicas?: number;
   /** A publish that is not acknowledged within this time fails (default 10 s). */
@@ -76,12 +78,12 @@ function unknownTopic(err: unknown): boolean {
 }
 
 // Right after a broker (re)starts, group coordinators answer "loading" for a moment.
-async function retriable<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
+async function retriable<T>(fn: () => Promise<T>, attempts = 20, worthRetrying: (err: unknown) => boolean = () => true): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
-      if (i >= attempts || (err as { retriable?: unknown }).retriable !== true) throw err;
+      if (i >= attempts || (err as { retriable?: unknown }).retriable !== true || !worthRetrying(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, Math.min(100 * i, 1_000)));
     }
   }
@@ -171,21 +173,16 @@ export class KafkaBus implements Bus {
     return await this.#adminReady;
   }
 
-  /** Creates the topic (configured partitions, replication factor, min ISR) when it does not exist. */
+  /**
+   * Creates the topic (configured partitions, replication factor, min ISR) when it does not
+   * exist; raises the min ISR of an existing one to the configured value (see kafka-topic.ts).
+   */
   async ensureTopic(topic: string): Promise<void> {
     let done = this.#topics.get(topic);
     if (done === undefined) {
       done = (async () => {
-        const admin = await this.#adminClient();
-        await admin.createTopics({
-          topics: [{
-            topic,
-            numPartitions: this.#opts.partitions,
-            replicationFactor: this.#opts.replicationFactor,
-            configEntries: [{ name: 'min.insync.replicas', value: String(this.#opts.minInSyncReplicas) }],
-          }],
-          waitForLeaders: true,
-        });
+        const spec = { partitions: this.#opts.partitions, replicationFactor: this.#opts.replicationFactor, minInSyncReplicas: this.#opts.minInSyncReplicas };
+        await provisionTopic(await this.#adminClient(), topic, spec, this.#log);
       })();
       this.#topics.set(topic, done);
       done.catch(() => this.#topics.delete(topic));
@@ -439,14 +436,31 @@ export class KafkaBus implements Bus {
 
   async lag(topic: string, group: string): Promise<number> {
     const admin = await this.#adminClient();
-    const [ends, committed] = await retriable(() => Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })]));
+    let ends: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+    let committed: Awaited<ReturnType<Admin['fetchOffsets']>>;
+    try {
+      [ends, committed] = await retriable(async () => {
+        // Both settle before this returns: a request left running after one failed would go on
+        // retrying, and reconnect, after the bus was closed.
+        const [e, c] = await Promise.allSettled([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })]);
+        if (e.status === 'rejected') throw e.reason;
+        if (c.status === 'rejected') throw c.reason;
+        return [e.value, c.value] as const;
+      }, 20, (err) => !unknownTopic(err));
+    } catch (err) {
+      // As on Redis Streams, a topic nobody wrote to has nothing left to consume.
+      if (unknownTopic(err)) return 0;
+      throw err;
+    }
     const done = new Map<number, bigint>();
     for (const t of committed) for (const p of t.partitions) done.set(p.partition, BigInt(p.offset));
     let lag = 0n;
     for (const end of ends) {
+      // What lies below the low watermark was deleted (retention, deleteRecords) and will never
+      // be read: a group committed below it, or not at all, has only [low, high) left.
+      const low = BigInt(end.low);
       const at = done.get(end.partition) ?? -1n;
-      const from = at < 0n ? BigInt(end.low) : at;
-      const behind = BigInt(end.high) - from;
+      const behind = BigInt(end.high) - (at > low ? at : low);
       if (behind > 0n) lag += behind;
     }
     return Number(lag);

@@ -4,6 +4,7 @@ import { BusError } from './errors.ts';
 import { abortableDelay, deadLetterUndecodable, deliver } from './deliver.ts';
 import type { BusLogger } from './log.ts';
 import { decodeEntry } from './redis-entry.ts';
+import { redisGroupLag } from './redis-lag.ts';
 import type { Bus, BusMessage, OutgoingMessage, SubscribeOptions, Subscription } from './types.ts';
 import type { Undecodable } from './undecodable.ts';
 
@@ -121,14 +122,21 @@ export class RedisBus implements Bus {
     if (client.status === 'wait') {
       client.connect().catch(() => {});
     }
-    await withTimeout(
-      new Promise<void>((resolve) => {
-        if (client.status === 'ready') return resolve();
-        client.once('ready', () => resolve());
-      }),
-      this.#opts.publishTimeoutMs,
-      'connecting to redis',
-    );
+    let onReady: (() => void) | undefined;
+    try {
+      await withTimeout(
+        new Promise<void>((resolve) => {
+          if (client.status === 'ready') return resolve();
+          onReady = resolve;
+          client.once('ready', onReady);
+        }),
+        this.#opts.publishTimeoutMs,
+        'connecting to redis',
+      );
+    } finally {
+      // Through a long outage every wait that timed out would leave its listener behind.
+      if (onReady !== undefined) client.off('ready', onReady);
+    }
   }
 
   // The script is not cached on a fresh or restarted server: load it with EVAL once.
@@ -392,23 +400,8 @@ export class RedisBus implements Bus {
   }
 
   async lag(topic: string, group: string): Promise<number> {
-    const key = this.streamKey(topic);
     await this.#connected();
-    let groups: unknown[][];
-    try {
-      groups = (await this.#redis.xinfo('GROUPS', key)) as unknown[][];
-    } catch (err) {
-      if (String((err as Error).message).includes('no such key')) return 0;
-      throw err;
-    }
-    const info = groups.map(flatToRecord).find((g) => String(g['name']) === group);
-    if (info === undefined) return await this.#redis.xlen(key);
-    const pending = Number(info['pending'] ?? 0);
-    const lag = info['lag'];
-    if (lag !== null && lag !== undefined) return pending + Number(lag);
-    // Redis cannot always tell the lag (after deletions); count what lies past the group's position.
-    const after = await this.#redis.xrange(key, `(${String(info['last-delivered-id'])}`, '+', 'COUNT', 100_000);
-    return pending + after.length;
+    return await redisGroupLag(this.#redis, this.streamKey(topic), group);
   }
 
   async ready(): Promise<boolean> {

@@ -98,6 +98,45 @@ test('kafka: topics the bus creates carry min.insync.replicas, the dead-letter t
   }
 });
 
+test('kafka: an existing topic gets the configured min.insync.replicas when it has none or less, keeps its other settings, and keeps a stricter one', async (t) => {
+  const brokers = await testKafkaBrokers();
+  const warnings: string[] = [];
+  const log = { ...silent, warn: (_: object, msg?: string) => { warnings.push(String(msg)); } };
+  const admin = new kafkajs.Kafka({ brokers, clientId: uniqueName('min-isr-admin'), logLevel: kafkajs.logLevel.NOTHING }).admin();
+  const buses: KafkaBus[] = [];
+  const bus = (minInSyncReplicas: number): KafkaBus => {
+    const b = new KafkaBus({ brokers, clientId: uniqueName('min-isr'), partitions: 1, replicationFactor: 1, minInSyncReplicas, log });
+    buses.push(b);
+    return b;
+  };
+  t.after(async () => { await Promise.allSettled(buses.map((b) => b.close())); await admin.disconnect(); });
+  await admin.connect();
+  const [plain, strict, short] = [uniqueName('existing-plain'), uniqueName('existing-strict'), uniqueName('existing-short')];
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: plain, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] },
+      { topic: strict, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'min.insync.replicas', value: '2' }] },
+      { topic: short, numPartitions: 1, replicationFactor: 1 },
+    ],
+  });
+  const own = async (topic: string): Promise<Record<string, string>> => {
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic }] });
+    const entries = described.resources[0]?.configEntries ?? [];
+    return Object.fromEntries(entries.filter((e) => e.configSource === kafkajs.ConfigSource.TOPIC_CONFIG).map((e) => [e.configName, e.configValue]));
+  };
+
+  // ensureTopic resolves once describeConfigs shows the value: read once, right away.
+  await bus(1).ensureTopic(plain);
+  assert.deepEqual(await own(plain), { 'min.insync.replicas': '1', 'retention.ms': '3600000' });
+  await bus(1).ensureTopic(strict);
+  assert.deepEqual(await own(strict), { 'min.insync.replicas': '2' }, 'an operator\'s stricter setting stands');
+  // Two in-sync replicas of a one-replica topic would refuse every publish: left alone, said.
+  await bus(2).ensureTopic(short);
+  assert.deepEqual(await own(short), {});
+  assert.ok(warnings.some((w) => /fewer replicas than min.insync.replicas/.test(w)), warnings.join('; '));
+});
+
 test('kafka: createBus refuses a min.insync.replicas above the replication factor', () => {
   assert.throws(
     () => createBus({ BUS_KIND: 'kafka', KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_REPLICATION_FACTOR: 1, KAFKA_MIN_INSYNC_REPLICAS: 2 }),

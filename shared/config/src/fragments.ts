@@ -36,7 +36,7 @@ export const busConfig = {
   }),
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 6, description: 'Partitions of telemetry.v1 when the service creates it.' }),
   KAFKA_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1, description: 'Replication factor of telemetry.v1 when the service creates it.' }),
-  KAFKA_MIN_INSYNC_REPLICAS: Type.Integer({ minimum: 1, default: 1, description: 'min.insync.replicas of telemetry.v1 (and its dead-letter topic) when the service creates it: with acks=all, a publish fails unless this many replicas have it. At most KAFKA_REPLICATION_FACTOR; 2 with a replication factor of 3.' }),
+  KAFKA_MIN_INSYNC_REPLICAS: Type.Integer({ minimum: 1, default: 1, description: 'min.insync.replicas of telemetry.v1 (and its dead-letter topic), set when the service creates it and raised on an existing topic with a lower one (never lowered, never above its replica count): with acks=all, a publish fails unless this many replicas have it. At most KAFKA_REPLICATION_FACTOR; 2 with a replication factor of 3.' }),
   TELEMETRY_TOPIC: Type.String({ default: 'telemetry.v1', pattern: '^[a-zA-Z0-9._-]{1,200}$', description: 'Topic (Kafka) or stream (Redis) of telemetry events.' }),
 };
 

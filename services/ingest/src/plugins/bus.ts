@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createBus, instrumentBus, type Bus } from '@repute/bus';
+import { createBus, failFastWhileDown, instrumentBus, type Bus } from '@repute/bus';
 import type { IngestConfig } from '../config.ts';
 
 declare module 'fastify' {
@@ -16,15 +16,24 @@ export interface IngestBusOptions {
   bus?: Bus;
 }
 
-/** The telemetry bus: created (or taken), instrumented, part of /readyz, closed with the app. */
+/**
+ * The telemetry bus: created (or taken), instrumented, part of /readyz, closed with the app.
+ * Once the bus is known down, telemetry is refused at once (503) rather than after the publish
+ * timeout, and taken again as soon as a background probe finds the bus back.
+ */
 async function busPlugin(fastify: FastifyInstance, options: IngestBusOptions): Promise<void> {
   const { config } = options;
   const owned = options.bus === undefined;
   const raw = options.bus ?? createBus(config, fastify.log, {});
-  const bus = instrumentBus(raw, fastify.metrics);
+  // The probing ends with the app; a bus the launcher shares stays open for the others.
+  const probing = new AbortController();
+  const bus = instrumentBus(failFastWhileDown(raw, { log: fastify.log, signal: probing.signal }), fastify.metrics);
   fastify.decorate('ingest', { bus, config });
   fastify.readiness.add('ingest-bus', () => bus.ready());
-  if (owned) fastify.addHook('onClose', async () => { await bus.close(); });
+  fastify.addHook('onClose', async () => {
+    probing.abort();
+    if (owned) await bus.close();
+  });
 }
 
 export default fp(busPlugin, { name: 'repute-ingest-bus', fastify: '5.x', dependencies: ['repute-observability'] });
