@@ -8,11 +8,16 @@ import { urlExpressions, type ReputationRecord } from '@repute/core';
 import { createKeyStore } from '@repute/auth';
 import { freePort, startRedis, waitFor } from '@repute/infra';
 import { createRedis, createReputationStore, DigestFilter, SNAPSHOT_HEADER_BYTES } from '@repute/store';
+import type { LoadResult, LoadSpec } from './load.ts';
 
 // Load phases are short (a 2-core box shared with others): the figures are indicative, ratios
 // against the baselines measured in the same run are what to compare across runs.
 const PHASE_S = Number(process.env['BENCH_PHASE_S'] ?? 5);
 const CONNECTIONS = 50;
+// The fairness phase's single lookups: a rate far below the maximum, so their latency is the
+// wait behind batches, not a queue of lookups.
+const FAIR_RATE = 200;
+const FAIR_CONNECTIONS = 50;
 const PAIRS = Math.max(1, Number(process.env['BENCH_PAIRS'] ?? 3));
 const FILES = 100_000;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -71,11 +76,23 @@ function cpuTicks(pid: number | undefined): number | undefined {
   }
 }
 
-async function load(id: string, name: string, url: string, paths: string[], options: { method?: 'GET' | 'POST'; bodies?: string[]; headers?: Record<string, string>; pid?: number } = {}): Promise<Phase> {
+// The generator: the load test's net-socket worker, which builds each request once and shares
+// it across connections, so it costs the same per request for hello-world's one path as for a
+// 10,000-indicator mix. BENCH_GENERATOR=autocannon takes the earlier one (bench/load.ts) for
+// the closed-loop phases; its cost grows with the number of distinct requests, so the mix paid
+// for the generator's share of the 2 cores and hello-world did not. Constant-rate phases always
+// take the net-socket worker: autocannon has no constant rate.
+const LOAD_WORKER = join(repoRoot, 'loadtest', 'src', 'load-worker.ts');
+const GENERATOR = process.env['BENCH_GENERATOR'] === 'autocannon' ? join(here, 'load.ts') : LOAD_WORKER;
+
+type Request = LoadSpec['requests'][number];
+interface LoadOptions { headers?: Record<string, string>; pid?: number; rate?: number; connections?: number }
+
+async function load(id: string, name: string, url: string, requests: Request[], options: LoadOptions = {}): Promise<Phase> {
   if (ONLY.size > 0 && !ONLY.has(id)) return { name, rps: 0, p50: 0, p99: 0, errors: 0, non2xx: 0 };
   const ticksBefore = cpuTicks(options.pid);
-  const spec = { url, connections: CONNECTIONS, duration: PHASE_S, method: options.method ?? 'GET', paths, bodies: options.bodies, headers: options.headers ?? {} };
-  const [command, args] = pinned(PIN?.[2], node, ['--conditions=source', join(here, 'load.ts')]);
+  const spec: LoadSpec = { url, connections: options.connections ?? CONNECTIONS, durationS: PHASE_S, requests, headers: options.headers ?? {}, ...(options.rate !== undefined ? { rate: options.rate } : {}) };
+  const [command, args] = pinned(PIN?.[2], node, ['--conditions=source', options.rate === undefined ? GENERATOR : LOAD_WORKER]);
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -83,15 +100,16 @@ async function load(id: string, name: string, url: string, paths: string[], opti
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`load generator for ${name} exited ${code}`);
   const ticksAfter = cpuTicks(options.pid);
-  const r = JSON.parse(out) as Omit<Phase, 'name'>;
-  const phase: Phase = { name, ...r };
+  const r = JSON.parse(out) as LoadResult;
+  const durationS = r.durationS ?? PHASE_S;
+  const phase: Phase = { name, rps: r.rps, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
   if (ticksBefore !== undefined && ticksAfter !== undefined && r.rps > 0) {
     const cpuS = (ticksAfter - ticksBefore) / 100;
-    phase.server_cpu_us_per_req = Math.round((cpuS * 1e7) / (r.rps * PHASE_S)) / 10;
-    phase.server_busy = Math.round((cpuS / PHASE_S) * 100) / 100;
+    phase.server_cpu_us_per_req = Math.round((cpuS * 1e7) / (r.rps * durationS)) / 10;
+    phase.server_busy = Math.round((cpuS / durationS) * 100) / 100;
   }
   const cpu = phase.server_cpu_us_per_req !== undefined ? `  server ${phase.server_cpu_us_per_req} µs CPU/req, ${Math.round((phase.server_busy ?? 0) * 100)}% busy` : '';
-  process.stdout.write(`  ${name.padEnd(34)} ${Math.round(phase.rps).toString().padStart(8)} req/s  p50 ${phase.p50} ms  p99 ${phase.p99} ms${phase.non2xx ? `  non-2xx ${phase.non2xx}` : ''}${cpu}\n`);
+  process.stdout.write(`  ${name.padEnd(40)} ${Math.round(phase.rps).toString().padStart(8)} req/s  p50 ${phase.p50} ms  p99 ${phase.p99} ms${phase.non2xx ? `  non-2xx ${phase.non2xx}` : ''}${phase.errors ? `  errors ${phase.errors}` : ''}${cpu}\n`);
   return phase;
 }
 
@@ -141,6 +159,7 @@ async function main(): Promise<void> {
     const hello = (await helloServer.firstLine).trim();
     const headers = { authorization: `Bearer ${key}` };
     const onEdge = { headers, pid: edgeServer.pid };
+    const get = (paths: string[]): Request[] => paths.map((path) => ({ method: 'GET', path }));
 
     process.stdout.write(`\nload phases: ${PHASE_S} s each, ${CONNECTIONS} connections (${cpus().length} cores shared by server, Redis and load generator)\n`);
     const phases: Phase[] = [];
@@ -149,16 +168,16 @@ async function main(): Promise<void> {
     const mix = (known: string[], unknown: string[]): string[] => Array.from({ length: 10_000 }, (_, i) => (i % 10 === 0 ? known[i % known.length]! : unknown[i % unknown.length]!));
     // Redis round trips over the unknown-only phase, from the edge's own counter.
     const rtBefore = await metric(edge, 'repute_edge_redis_round_trips_total');
-    const fileUnknown = await load('unknown', 'file, unknown', edge, unknownFiles, onEdge);
+    const fileUnknown = await load('unknown', 'file, unknown', edge, get(unknownFiles), onEdge);
     const negativeCalls = (await metric(edge, 'repute_edge_redis_round_trips_total')) - rtBefore;
-    const fileKnown = await load('known', 'file, known-malicious', edge, knownFiles, onEdge);
+    const fileKnown = await load('known', 'file, known-malicious', edge, get(knownFiles), onEdge);
     // The headline ratio: hello-world and the file mix back to back, PAIRS times; the median
     // pair counts, so one phase disturbed by a neighbour on the shared box does not decide it.
     const pairs: { hello: Phase; mix: Phase }[] = [];
-    const mixPaths = mix(knownFiles, unknownFiles);
+    const mixRequests = get(mix(knownFiles, unknownFiles));
     for (let p = 1; p <= PAIRS; p++) {
-      const h = await load('hello', `fastify hello-world (baseline) #${p}`, hello, ['/'], { pid: helloServer.pid });
-      const m = await load('mix', `file, mix (90% unknown) #${p}`, edge, mixPaths, onEdge);
+      const h = await load('hello', `fastify hello-world (baseline) #${p}`, hello, get(['/']), { pid: helloServer.pid });
+      const m = await load('mix', `file, mix (90% unknown) #${p}`, edge, mixRequests, onEdge);
       pairs.push({ hello: h, mix: m });
     }
     const pairRatio = (x: { hello: Phase; mix: Phase }): number => (x.hello.rps > 0 ? x.mix.rps / x.hello.rps : 0);
@@ -167,11 +186,11 @@ async function main(): Promise<void> {
     const fileMix = medianPair.mix;
     phases.push(fileUnknown, fileKnown, ...pairs.flatMap((x) => [x.hello, x.mix]));
     const domainPaths = mix(domains.slice(0, 5000).map((d) => `/v1/reputation/domain/${encodeURIComponent(d)}`), Array.from({ length: 5000 }, (_, i) => `/v1/reputation/domain/host${i}.unlisted-${i % 97}.example`));
-    const domainMix = await load('domain', 'domain, mix (90% unknown)', edge, domainPaths, onEdge);
+    const domainMix = await load('domain', 'domain, mix (90% unknown)', edge, get(domainPaths), onEdge);
     const urlPaths = mix(urls.slice(0, 5000).map((u) => `/v1/reputation/url?url=${encodeURIComponent(u)}`), Array.from({ length: 5000 }, (_, i) => `/v1/reputation/url?url=${encodeURIComponent(`https://www.site${i}.example/path/${i}/page.html?q=${i}`)}`));
-    const urlMix = await load('url', 'url, mix (90% unknown)', edge, urlPaths, onEdge);
+    const urlMix = await load('url', 'url, mix (90% unknown)', edge, get(urlPaths), onEdge);
     const ipPaths = mix(Array.from({ length: 1000 }, (_, i) => `/v1/reputation/ip/198.51.${i % 256}.${i % 200}`), Array.from({ length: 5000 }, (_, i) => `/v1/reputation/ip/10.${i % 256}.${(i >> 8) % 256}.${i % 250}`));
-    const ipMix = await load('ip', 'ip, mix', edge, ipPaths, onEdge);
+    const ipMix = await load('ip', 'ip, mix', edge, get(ipPaths), onEdge);
     phases.push(domainMix, urlMix, ipMix);
 
     const bodies = Array.from({ length: 20 }, (_, b) => JSON.stringify({
@@ -182,13 +201,31 @@ async function main(): Promise<void> {
         return { kind: 'file', value: sha(`absent-batch-${n}`) };
       }),
     }));
+    const batchRequests: Request[] = bodies.map((body) => ({ method: 'POST', path: '/v1/reputation/batch', body }));
     // Repeated like the pairs above; the median phase counts.
     const batches: Phase[] = [];
     for (let p = 1; p <= PAIRS; p++) {
-      batches.push(await load('batch', `batch of 1000 (90% unknown) #${p}`, edge, ['/v1/reputation/batch'], { method: 'POST', bodies, headers: { ...headers, 'content-type': 'application/json' }, pid: edgeServer.pid }));
+      batches.push(await load('batch', `batch of 1000 (90% unknown) #${p}`, edge, batchRequests, onEdge));
     }
     const batch = [...batches].sort((a, b) => a.rps - b.rps)[Math.floor(batches.length / 2)]!;
     phases.push(...batches);
+
+    // Fairness: single file lookups at a constant rate (latency from when each was due), alone
+    // and then while CONNECTIONS connections post those batches as fast as they are answered. A
+    // batch hands the event loop back between slices, so a lookup that arrives behind batches
+    // should wait about one slice, not whole batches; the loop's longest stall comes from
+    // /metrics (prom-client resets it at every scrape).
+    const fairRequests = mixRequests.slice(0, 2000);
+    const fairAlone = await load('fairness', `file at ${FAIR_RATE}/s, alone`, edge, fairRequests, { headers, rate: FAIR_RATE, connections: FAIR_CONNECTIONS });
+    const lagMetric = 'repute_process_nodejs_eventloop_lag_max_seconds';
+    await metric(edge, lagMetric);
+    const [fairBeside, fairBatches] = await Promise.all([
+      load('fairness', `file at ${FAIR_RATE}/s, beside batches`, edge, fairRequests, { headers, rate: FAIR_RATE, connections: FAIR_CONNECTIONS }),
+      load('fairness', 'batch of 1000, beside those lookups', edge, batchRequests, { headers }),
+    ]);
+    const lagMaxMs = Math.round((await metric(edge, lagMetric)) * 1000);
+    if (ONLY.size === 0 || ONLY.has('fairness')) process.stdout.write(`  ${'event loop: longest stall beside batches'.padEnd(40)} ${lagMaxMs} ms\n`);
+    phases.push(fairAlone, fairBeside, fairBatches);
 
     let redisGet = 0;
     try {
@@ -197,7 +234,7 @@ async function main(): Promise<void> {
     } catch (err) {
       process.stderr.write(`redis-benchmark failed: ${(err as Error).message}\n`);
     }
-    process.stdout.write(`  ${'redis-benchmark -t get -c 50'.padEnd(34)} ${Math.round(redisGet).toString().padStart(8)} ops/s\n`);
+    process.stdout.write(`  ${'redis-benchmark -t get -c 50'.padEnd(40)} ${Math.round(redisGet).toString().padStart(8)} ops/s\n`);
 
     // Servers exit on SIGTERM (a CPU profile is written then); wait for them.
     await Promise.all(children.map((c) => new Promise((resolve) => {
@@ -221,11 +258,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < 1_000_000; i++) if (filter.has(absent.subarray(i * 32, i * 32 + 32))) fp++;
     const probeNs = ((performance.now() - probeStart) * 1e6) / 1_000_000;
     const filterBytes = filter.bytes().length + SNAPSHOT_HEADER_BYTES;
-    process.stdout.write(`  ${'filter 10M digests @0.1%'.padEnd(34)} ${(filterBytes / 1e6).toFixed(1)} MB, built in ${buildS.toFixed(2)} s, ${probeNs.toFixed(0)} ns/probe, FP ${(fp / 1e4).toFixed(3)}%\n`);
+    process.stdout.write(`  ${'filter 10M digests @0.1%'.padEnd(40)} ${(filterBytes / 1e6).toFixed(1)} MB, built in ${buildS.toFixed(2)} s, ${probeNs.toFixed(0)} ns/probe, FP ${(fp / 1e4).toFixed(3)}%\n`);
 
     const ratio = (a: number, b: number): number => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
     const results = {
-      machine: { cpus: cpus().length, node: process.version, phase_s: PHASE_S, connections: CONNECTIONS, hello_mix_pairs: PAIRS, pinned: PIN?.[0] ?? null },
+      machine: { cpus: cpus().length, node: process.version, phase_s: PHASE_S, connections: CONNECTIONS, hello_mix_pairs: PAIRS, pinned: PIN?.[0] ?? null, generator: GENERATOR === LOAD_WORKER ? 'loadtest/src/load-worker.ts' : 'autocannon' },
       figures: {
         single_file_rps: Math.round(fileMix.rps),
         single_file_p50_ms: fileMix.p50,
@@ -243,6 +280,14 @@ async function main(): Promise<void> {
         batch_p99_ms: batch.p99,
         batch_indicators_per_s: Math.round(batch.rps * 1000),
         batch_server_cpu_us_per_req: batch.server_cpu_us_per_req ?? null,
+        fairness_single_rate: FAIR_RATE,
+        fairness_single_p50_ms_alone: fairAlone.p50,
+        fairness_single_p99_ms_alone: fairAlone.p99,
+        fairness_single_p50_ms_beside_batches: fairBeside.p50,
+        fairness_single_p99_ms_beside_batches: fairBeside.p99,
+        fairness_batch_indicators_per_s: Math.round(fairBatches.rps * 1000),
+        fairness_batch_p99_ms: fairBatches.p99,
+        fairness_loop_lag_max_ms: lagMaxMs,
         negative_lookup_redis_calls: negativeCalls,
         negative_lookups_measured: Math.round(fileUnknown.rps * PHASE_S),
         filter_10m_bytes: filterBytes,
@@ -259,6 +304,8 @@ async function main(): Promise<void> {
         single_file_vs_hello_pairs: pairs.map((x) => ratio(x.mix.rps, x.hello.rps)),
         single_file_unknown_vs_hello: ratio(fileUnknown.rps, helloPhase.rps),
         single_file_known_vs_hello: ratio(fileKnown.rps, helloPhase.rps),
+        single_file_cpu_vs_hello: fileMix.server_cpu_us_per_req !== undefined && helloPhase.server_cpu_us_per_req ? ratio(fileMix.server_cpu_us_per_req, helloPhase.server_cpu_us_per_req) : null,
+        single_url_vs_single_file: ratio(urlMix.rps, fileMix.rps),
         batch_indicators_vs_single_file: ratio(batch.rps * 1000, fileMix.rps),
         single_file_known_vs_redis_get: ratio(fileKnown.rps, redisGet),
       },
@@ -268,7 +315,8 @@ async function main(): Promise<void> {
     const outDir = join(repoRoot, 'bench-results');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'edge.json'), `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`\nratios: file mix / hello ${results.ratios.single_file_vs_hello} (pairs ${results.ratios.single_file_vs_hello_pairs.join(', ')}), batch indicators/s ${results.figures.batch_indicators_per_s}, negative lookups' Redis calls ${negativeCalls}\n`);
+    process.stdout.write(`\nratios: file mix / hello ${results.ratios.single_file_vs_hello} (pairs ${results.ratios.single_file_vs_hello_pairs.join(', ')}), server CPU per request file mix / hello ${results.ratios.single_file_cpu_vs_hello ?? '?'}, url / file mix ${results.ratios.single_url_vs_single_file}, batch indicators/s ${results.figures.batch_indicators_per_s}, negative lookups' Redis calls ${negativeCalls}\n`);
+    process.stdout.write(`fairness: single p99 ${fairAlone.p99} ms alone, ${fairBeside.p99} ms beside batches (p50 ${fairAlone.p50} / ${fairBeside.p50} ms), loop stall max ${lagMaxMs} ms\n`);
     process.stdout.write(`wrote ${join(outDir, 'edge.json')} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
   } finally {
     for (const c of children) c.kill('SIGKILL');

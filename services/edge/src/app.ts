@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { authPlugin, createKeyStore } from '@repute/auth';
 import { observabilityPlugin, problemPlugin } from '@repute/http';
 import type { EdgeConfig } from './config.ts';
+import { lazyChildLogger } from './http/lazy-child-logger.ts';
+import type { SliceScheduler } from './lookup/slice-scheduler.ts';
 import filtersPlugin from './plugins/filters.ts';
 import lookupPlugin from './plugins/lookup.ts';
 import metricsPlugin from './plugins/metrics.ts';
@@ -12,6 +14,8 @@ import reputationRoutes from './routes/reputation/index.ts';
 
 export interface EdgeAppOptions {
   config: EdgeConfig;
+  /** Runs batches in slices of this scheduler's size (by default half a millisecond). */
+  batchSlices?: SliceScheduler;
 }
 
 /**
@@ -39,7 +43,10 @@ export default async function edgeApp(fastify: FastifyInstance, opts: EdgeAppOpt
   await fastify.register(updatesPlugin, { config });
   await fastify.register(lookupPlugin, { config });
 
+  // Hooks: request loggers are made when a request first logs (this scope's routes only).
+  fastify.setChildLoggerFactory(lazyChildLogger);
+
   // Routes.
-  await fastify.register(reputationRoutes, { kAnonymity: config.EDGE_K_ANONYMITY });
+  await fastify.register(reputationRoutes, { kAnonymity: config.EDGE_K_ANONYMITY, ...(opts.batchSlices !== undefined ? { batchSlices: opts.batchSlices } : {}) });
   await fastify.register(filterRoutes);
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Check } from 'typebox/value';
 import { closeTestServices, testRedisUrl } from '@repute/infra/testkit';
 import type { EdgeConfig } from '../src/config.ts';
+import { SliceScheduler } from '../src/lookup/slice-scheduler.ts';
 import { Answer, BatchItem } from '../src/routes/reputation/schemas.ts';
 import { buildEdge, createKey, edgeConfig, metricTotal, record, sha, until, writer } from './helpers.ts';
 
@@ -125,6 +126,47 @@ for (const [who, headers] of [['without an overlay (fast path)', () => plain], [
       unknown: batch.results.filter((r) => r['status'] === 'unknown').length,
       invalid: refused.length,
     });
+  });
+}
+
+for (const [who, headers] of [['without an overlay (fast path)', () => plain], ['with an overlay', () => overlaid]] as const) {
+  test(`a batch of 1000 is answered across slices in order, and a lookup sent meanwhile first, ${who}`, async (t) => {
+    // Seven items per turn of the event loop: preparing, answering and writing the batch each
+    // take about 143 turns.
+    const scheduler = new SliceScheduler({ sliceMs: 0, chunkItems: 7 });
+    const sliced = await buildEdge(config, { batchSlices: scheduler });
+    t.after(() => sliced.close());
+    const auth = headers();
+    const distinct = [...valid, ...refused];
+    // The same indicators in one short batch of the default app: one slice, checked against
+    // single lookups above.
+    const expected = await batchOf(distinct, auth);
+    const indicators = Array.from({ length: 1000 }, (_, i) => distinct[i % distinct.length]!);
+    const order: string[] = [];
+    const batch = sliced.inject({ method: 'POST', url: '/v1/reputation/batch', headers: auth, payload: { indicators } }).then((res) => {
+      order.push('batch');
+      return res;
+    });
+    // Once the batch is under way (its loops wait for turns), a lookup is answered between them.
+    for (let turns = 0; scheduler.waiting === 0; turns++) {
+      assert.ok(turns < 10_000, 'the batch queued its loops');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const single = sliced.inject({ url: `/v1/reputation/file/${badFile}`, headers: auth }).then((res) => {
+      order.push('single');
+      assert.ok(scheduler.waiting > 0, 'the batch still had slices to run');
+      return res;
+    });
+    const [res, one] = await Promise.all([batch, single]);
+    assert.deepEqual(order, ['single', 'batch']);
+    assert.equal(one.json().verdict, 'malicious');
+    assert.equal(res.statusCode, 200, res.body);
+    const answer = res.json() as { results: unknown[]; counts: Record<string, number> };
+    assert.equal(answer.results.length, 1000);
+    for (let i = 0; i < 1000; i++) assert.deepEqual(answer.results[i], expected.results[i % distinct.length], `item ${i}`);
+    const times = (status: string): number => answer.results.filter((r) => (r as { status: string }).status === status).length;
+    assert.deepEqual(answer.counts, { found: times('found'), unknown: times('unknown'), invalid: times('invalid') });
+    assert.equal(answer.counts['invalid'], (1000 / distinct.length) * refused.length);
   });
 }
 

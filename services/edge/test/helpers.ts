@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { createKeyStore, type Scope } from '@repute/auth';
 import { createOverlayStore, createReputationStore, type OverlayStore, type ReputationStore } from '@repute/store';
 import { uniqueName } from '@repute/infra/testkit';
-import edgeApp from '../src/app.ts';
+import edgeApp, { type EdgeAppOptions } from '../src/app.ts';
 import { loadEdgeConfig, type EdgeConfig } from '../src/config.ts';
 import { SERVER_OPTIONS } from '@repute/http';
 
@@ -24,9 +24,9 @@ export function edgeConfig(redisUrl: string, extra: Record<string, string> = {})
   });
 }
 
-export async function buildEdge(config: EdgeConfig): Promise<FastifyInstance> {
+export async function buildEdge(config: EdgeConfig, options: Omit<EdgeAppOptions, 'config'> = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: config.BODY_LIMIT_BYTES, ...SERVER_OPTIONS });
-  await app.register(edgeApp, { config });
+  await app.register(edgeApp, { config, ...options });
   await app.ready();
   return app;
 }

@@ -1,7 +1,10 @@
 import { indicatorSyntaxProblem, isIndicatorError, isIndicatorKind } from '@repute/core';
+import type { DigestFilter } from '@repute/store';
 import { prepareLookup, type PreparedLookup } from './candidates.ts';
 import { fileDigest } from './file-digest.ts';
 import type { FilterSet } from './filter-set.ts';
+import type { MaybePromise } from './maybe-async.ts';
+import { wholeLoop, type Slicer } from './slice-scheduler.ts';
 
 /** Longest `value` a batch item may carry (a URL can be long; beyond this nothing is one). */
 export const MAX_VALUE_LENGTH = 16384;
@@ -61,71 +64,83 @@ function unservedKind(kind: string): InvalidItem {
  *
  * `probeHere` is false when the tenant has an overlay: its entries can decide an item the
  * filters ruled out, so every valid item then goes to the lookup service.
+ *
+ * `slices` runs the items in slices (see SliceScheduler); the result is then a promise.
  */
-export function prepareBatch(items: readonly unknown[], filters: FilterSet, probeHere: boolean): PreparedBatch {
+export function prepareBatch(items: readonly unknown[], filters: FilterSet, probeHere: boolean, slices: Slicer = wholeLoop): MaybePromise<PreparedBatch> {
   const n = items.length;
-  const prepared: (PreparedLookup | null)[] = new Array(n).fill(null);
-  const invalid: (InvalidItem | null)[] = new Array(n).fill(null);
-  const negativesByKind: Record<string, number> = { file: 0, url: 0, domain: 0, ip: 0 };
-  let negatives = 0;
+  const batch: PreparedBatch = {
+    prepared: new Array<PreparedLookup | null>(n).fill(null),
+    invalid: new Array<InvalidItem | null>(n).fill(null),
+    negatives: 0,
+    negativesByKind: { file: 0, url: 0, domain: 0, ip: 0 },
+  };
   const digest = Buffer.allocUnsafe(32);
-  // A kind without a loaded filter cannot rule anything out: its items take the full path.
-  const fileFilter = probeHere ? filters.filter('file') : undefined;
-  for (let i = 0; i < n; i++) {
-    const item = items[i];
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      invalid[i] = { kind: undefined, reason: 'an indicator must be an object with "kind" and "value"', code: BAD_ITEM };
-      continue;
-    }
-    const { kind, value } = item as { kind?: unknown; value?: unknown };
-    if (typeof kind !== 'string') {
-      invalid[i] = { kind: undefined, reason: 'kind must be a string', code: BAD_ITEM };
-      continue;
-    }
-    if (kind !== 'file' && kind !== 'url' && kind !== 'domain' && kind !== 'ip') {
-      invalid[i] = unservedKind(kind);
-      continue;
-    }
-    if (typeof value !== 'string') {
-      invalid[i] = { kind, reason: 'value must be a string', code: BAD_ITEM };
-      continue;
-    }
-    if (value.length > MAX_VALUE_LENGTH) {
-      invalid[i] = { kind, reason: `value must be at most ${MAX_VALUE_LENGTH} characters`, code: 'REPUTE_INDICATOR_TOO_LONG' };
-      continue;
-    }
-    if (fileFilter !== undefined && kind === 'file' && fileDigest(value, digest) && !fileFilter.has(digest)) {
-      negatives++;
-      negativesByKind['file'] = (negativesByKind['file'] ?? 0) + 1;
-      continue;
-    }
-    const problem = indicatorSyntaxProblem(kind, value);
-    if (problem !== null) {
-      invalid[i] = invalidIndicator(kind, new IndicatorSyntaxError(problem));
-      continue;
-    }
-    let p: PreparedLookup;
-    try {
-      p = prepareLookup(kind, value);
-    } catch (err) {
-      invalid[i] = invalidIndicator(kind, err);
-      continue;
-    }
-    if (probeHere) {
-      let positive = false;
-      for (const c of p.candidates) {
-        if (filters.mightHave(c.kind, c.digest)) {
-          positive = true;
-          break;
-        }
-      }
-      if (!positive) {
-        negatives++;
-        for (const c of p.candidates) negativesByKind[c.kind] = (negativesByKind[c.kind] ?? 0) + 1;
-        continue;
-      }
-    }
-    prepared[i] = p;
+  const done = slices(n, (from, to) => {
+    // Read per slice: a rebuild installs a new filter object, and the stream adds to that one.
+    // A kind without a loaded filter cannot rule anything out: its items take the full path.
+    const fileFilter = probeHere ? filters.filter('file') : undefined;
+    for (let i = from; i < to; i++) prepareItem(batch, i, items[i], filters, fileFilter, probeHere, digest);
+  });
+  return done === undefined ? batch : done.then(() => batch);
+}
+
+function prepareItem(batch: PreparedBatch, i: number, item: unknown, filters: FilterSet, fileFilter: DigestFilter | undefined, probeHere: boolean, digest: Buffer): void {
+  const { invalid, negativesByKind } = batch;
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    invalid[i] = { kind: undefined, reason: 'an indicator must be an object with "kind" and "value"', code: BAD_ITEM };
+    return;
   }
-  return { prepared, invalid, negatives, negativesByKind };
+  const { kind, value } = item as { kind?: unknown; value?: unknown };
+  if (typeof kind !== 'string') {
+    invalid[i] = { kind: undefined, reason: 'kind must be a string', code: BAD_ITEM };
+    return;
+  }
+  if (kind !== 'file' && kind !== 'url' && kind !== 'domain' && kind !== 'ip') {
+    invalid[i] = unservedKind(kind);
+    return;
+  }
+  if (typeof value !== 'string') {
+    invalid[i] = { kind, reason: 'value must be a string', code: BAD_ITEM };
+    return;
+  }
+  if (value.length > MAX_VALUE_LENGTH) {
+    invalid[i] = { kind, reason: `value must be at most ${MAX_VALUE_LENGTH} characters`, code: 'REPUTE_INDICATOR_TOO_LONG' };
+    return;
+  }
+  // A bare hex MD5, SHA-1 or SHA-256 is the whole file syntax: once the digest decoded, the
+  // syntax check (a regular expression that costs more than the probe) has nothing to add.
+  const hexHash = kind === 'file' && fileDigest(value, digest);
+  if (hexHash && fileFilter !== undefined && !fileFilter.has(digest)) {
+    batch.negatives++;
+    negativesByKind['file'] = (negativesByKind['file'] ?? 0) + 1;
+    return;
+  }
+  const problem = hexHash ? null : indicatorSyntaxProblem(kind, value);
+  if (problem !== null) {
+    invalid[i] = invalidIndicator(kind, new IndicatorSyntaxError(problem));
+    return;
+  }
+  let p: PreparedLookup;
+  try {
+    p = prepareLookup(kind, value);
+  } catch (err) {
+    invalid[i] = invalidIndicator(kind, err);
+    return;
+  }
+  if (probeHere) {
+    let positive = false;
+    for (const c of p.candidates) {
+      if (filters.mightHave(c.kind, c.digest)) {
+        positive = true;
+        break;
+      }
+    }
+    if (!positive) {
+      batch.negatives++;
+      for (const c of p.candidates) negativesByKind[c.kind] = (negativesByKind[c.kind] ?? 0) + 1;
+      return;
+    }
+  }
+  batch.prepared[i] = p;
 }

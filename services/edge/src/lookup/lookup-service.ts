@@ -4,6 +4,8 @@ import type { Candidate, CandidateRole, PreparedLookup } from './candidates.ts';
 import type { FilterSet } from './filter-set.ts';
 import type { OverlaySet } from './overlay-set.ts';
 import type { CachedValue, RecordCache } from './record-cache.ts';
+import { andThen, type MaybePromise } from './maybe-async.ts';
+import { wholeLoop, type Slicer } from './slice-scheduler.ts';
 import { edgeRecord, seenBy } from './tenant-records.ts';
 
 /** The answer to one lookup, before it is shaped for HTTP. */
@@ -55,6 +57,7 @@ interface Plan {
   keysPerItem: (string[] | null)[];
   open: string[];
   redisUp: boolean;
+  cacheHits: number;
 }
 
 /**
@@ -115,31 +118,48 @@ export class LookupService {
     return this.complete(plan, follow).then(done);
   }
 
-  /** Many lookups (null items stay null): synchronous unless a record must be read from Redis. */
-  answer(items: readonly (PreparedLookup | null)[], tenant: string | undefined): (LookupResult | null)[] | Promise<(LookupResult | null)[]> {
-    const plan = this.plan(items, true);
-    const done = (stale: boolean): (LookupResult | null)[] => {
+  /**
+   * Many lookups (null items stay null): synchronous unless a record must be read from Redis.
+   * `slices` runs the per-item work (planning, combining) in slices; the Redis read stays one.
+   */
+  answer(items: readonly (PreparedLookup | null)[], tenant: string | undefined, slices: Slicer = wholeLoop): MaybePromise<(LookupResult | null)[]> {
+    const plan = this.newPlan(items.length);
+    const combined = (stale: boolean): MaybePromise<(LookupResult | null)[]> => {
       const out: (LookupResult | null)[] = new Array(items.length);
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i];
-        const keys = plan.keysPerItem[i];
-        out[i] = item == null || keys == null ? null : this.combine(item, keys, plan.resolved, tenant, stale);
-      }
-      return out;
+      const done = slices(items.length, (from, to) => {
+        for (let i = from; i < to; i++) {
+          const item = items[i];
+          const keys = plan.keysPerItem[i];
+          out[i] = item == null || keys == null ? null : this.combine(item, keys, plan.resolved, tenant, stale);
+        }
+      });
+      return done === undefined ? out : done.then(() => out);
     };
-    const follow = plan.open.length === 0 ? this.followAliases(plan) : null;
-    if (plan.open.length === 0 && follow === null) return done(false);
-    return this.complete(plan, follow).then(done);
+    const planned = slices(items.length, (from, to) => this.planItems(plan, items, from, to, true));
+    return andThen(planned, () => {
+      if (plan.cacheHits > 0) this.o.hooks.onCacheHit(plan.cacheHits);
+      const follow = plan.open.length === 0 ? this.followAliases(plan) : null;
+      if (plan.open.length === 0 && follow === null) return combined(false);
+      return this.complete(plan, follow).then(combined);
+    });
   }
 
   private plan(items: readonly (PreparedLookup | null)[], countNegatives: boolean): Plan {
+    const plan = this.newPlan(items.length);
+    this.planItems(plan, items, 0, items.length, countNegatives);
+    if (plan.cacheHits > 0) this.o.hooks.onCacheHit(plan.cacheHits);
+    return plan;
+  }
+
+  private newPlan(n: number): Plan {
+    return { resolved: new Map(), keysPerItem: new Array(n), open: [], redisUp: this.o.redisReady(), cacheHits: 0 };
+  }
+
+  /** Resolves the keys of items [from, to) from the cache, leaving the rest open for one read. */
+  private planItems(plan: Plan, items: readonly (PreparedLookup | null)[], from: number, to: number, countNegatives: boolean): void {
     const { filters, cache, hooks } = this.o;
-    const resolved = new Map<string, Resolved>();
-    const keysPerItem: (string[] | null)[] = new Array(items.length);
-    const open: string[] = [];
-    const redisUp = this.o.redisReady();
-    let cacheHits = 0;
-    for (let i = 0; i < items.length; i++) {
+    const { resolved, keysPerItem, open, redisUp } = plan;
+    for (let i = from; i < to; i++) {
       const item = items[i];
       if (item == null) {
         keysPerItem[i] = null;
@@ -158,7 +178,7 @@ export class LookupService {
         if (resolved.has(key)) continue;
         const hit = cache.get(key, !redisUp);
         if (hit !== undefined) {
-          cacheHits++;
+          plan.cacheHits++;
           resolved.set(key, hit);
         } else {
           resolved.set(key, UNRESOLVED);
@@ -167,8 +187,6 @@ export class LookupService {
       }
       keysPerItem[i] = keys;
     }
-    if (cacheHits > 0) hooks.onCacheHit(cacheHits);
-    return { resolved, keysPerItem, open, redisUp };
   }
 
   /**

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorCodes } from 'fastify';
+import type { Slicer } from '../../lookup/slice-scheduler.ts';
 
 /** Most indicators one batch may carry. */
 export const MAX_BATCH = 1000;
@@ -19,17 +20,19 @@ const MAX_KIND = 32;
 const MAX_VALUE = 16384;
 
 // The documented shape of one item: an object with string `kind` and `value` within bounds.
+// This runs for every item of a batch: nothing is allocated unless the item is refused.
 function itemShapeIssue(item: unknown, i: number): Issue | null {
-  const at = `/indicators/${i}`;
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-    return { instancePath: at, schemaPath: '#/properties/indicators/items/type', keyword: 'type', message: 'must be object', params: { type: 'object' } };
+    return { instancePath: `/indicators/${i}`, schemaPath: '#/properties/indicators/items/type', keyword: 'type', message: 'must be object', params: { type: 'object' } };
   }
-  for (const [name, max] of [['kind', MAX_KIND], ['value', MAX_VALUE]] as const) {
-    const field = (item as Record<string, unknown>)[name];
-    if (field === undefined) return { instancePath: at, schemaPath: '#/properties/indicators/items/required', keyword: 'required', message: `must have required property '${name}'`, params: { missingProperty: name } };
-    if (typeof field !== 'string') return { instancePath: `${at}/${name}`, schemaPath: `#/properties/indicators/items/properties/${name}/type`, keyword: 'type', message: 'must be string', params: { type: 'string' } };
-    if (field.length > max && [...field].length > max) return { instancePath: `${at}/${name}`, schemaPath: `#/properties/indicators/items/properties/${name}/maxLength`, keyword: 'maxLength', message: `must NOT have more than ${max} characters`, params: { limit: max } };
-  }
+  const { kind, value } = item as { kind?: unknown; value?: unknown };
+  return fieldIssue(kind, i, 'kind', MAX_KIND) ?? fieldIssue(value, i, 'value', MAX_VALUE);
+}
+
+function fieldIssue(field: unknown, i: number, name: string, max: number): Issue | null {
+  if (field === undefined) return { instancePath: `/indicators/${i}`, schemaPath: '#/properties/indicators/items/required', keyword: 'required', message: `must have required property '${name}'`, params: { missingProperty: name } };
+  if (typeof field !== 'string') return { instancePath: `/indicators/${i}/${name}`, schemaPath: `#/properties/indicators/items/properties/${name}/type`, keyword: 'type', message: 'must be string', params: { type: 'string' } };
+  if (field.length > max && [...field].length > max) return { instancePath: `/indicators/${i}/${name}`, schemaPath: `#/properties/indicators/items/properties/${name}/maxLength`, keyword: 'maxLength', message: `must NOT have more than ${max} characters`, params: { limit: max } };
   return null;
 }
 
@@ -108,22 +111,33 @@ export function stringFieldsValidator(schema: { properties: Record<string, { min
  * JSON bodies for the routes of this scope, parsed without the prototype-poisoning scan: that
  * scan runs two regular expressions over every body (80 KB for a full batch), and these
  * handlers only read named fields of the parsed items, never merge them into other objects.
+ *
+ * The parse is the first step of the request's slicer: a body waiting behind other batches
+ * waits as its text, one string, not as a thousand parsed objects that each garbage collection
+ * copies until the batch's turn (parsed on arrival, batches cost 15 % more CPU each).
  */
-export function plainJsonParser(fastify: FastifyInstance): void {
+export function plainJsonParser(fastify: FastifyInstance, slicerOf: (request: FastifyRequest) => Slicer): void {
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     if (text.length === 0) {
       done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY(), undefined);
       return;
     }
     let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      done(new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), undefined);
-      return;
-    }
-    done(null, parsed);
+    let valid = true;
+    const finish = (): void => {
+      if (valid) done(null, parsed);
+      else done(new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), undefined);
+    };
+    const ran = slicerOf(request)(1, () => {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        valid = false;
+      }
+    });
+    if (ran === undefined) finish();
+    else ran.then(finish, (err: unknown) => done(err as Error, undefined));
   });
 }
