@@ -35,8 +35,9 @@ interface Task {
  * setImmediate) runs one slice of the queued loop whose request came first. Sockets are read
  * between turns, so a request that arrives behind any number of batches waits for about one
  * slice. Run back to back, batches held it for every batch ready at that moment: with 50
- * connections posting 1000-indicator batches, single lookups at 200/s waited 131 ms (p50) and
- * 216 ms (p99), and the event loop stalled for up to 128 ms; sliced, 1.0 ms and 5.7 ms, 15 ms.
+ * connections posting 1000-indicator batches (bench:edge, four runs each), single lookups at
+ * 200/s waited 113-202 ms (p50) and 184-317 ms (p99), and the event loop stalled for up to
+ * 114-204 ms; sliced, 1.0-1.1 ms and 5.5-10 ms, with stalls of 23-34 ms.
  *
  * Oldest request first, rather than turn by turn, finishes batches in the order they came and
  * keeps one batch's intermediate objects alive at a time; taking turns cost about 10 % more
