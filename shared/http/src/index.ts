@@ -1,4 +1,5 @@
 export { ReputeError, problemType, type ReputeErrorOptions } from './repute-error.ts';
+export { ProblemSchema } from './problem-schema.ts';
 export { default as problemPlugin, sendProblem, fieldName, validationProblems, type FieldProblem, type ProblemBody } from './problem-plugin.ts';
 export { default as observabilityPlugin, type Readiness, type ReadinessCheck, type ObservabilityOptions } from './observability-plugin.ts';
 export { loggerOptions, REDACTED_PATHS } from './logger-options.ts';

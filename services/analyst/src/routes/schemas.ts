@@ -1,19 +1,9 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { MAX_API_URL_LENGTH } from '@repute/core';
+import { ProblemSchema } from '@repute/http';
 
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    code: Type.String(),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-    retriable: Type.Optional(Type.Boolean()),
-    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), reason: Type.String() }))),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem document (application/problem+json).' },
-);
+/** The problem document every refusal is (RFC 9457). */
+export const Problem = ProblemSchema;
 
 /** The error answers every authenticated route may give. */
 export const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem, 503: Problem };

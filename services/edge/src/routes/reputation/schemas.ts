@@ -1,4 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { ProblemSchema } from '@repute/http';
 
 const NullableString = Type.Unsafe<string | null>({ type: ['string', 'null'] });
 
@@ -58,15 +59,8 @@ export const Answer = Type.Object({
   degraded: Type.Boolean({ description: 'True when answered without Redis, from cache and filters only.' }),
 });
 
-export const Problem = Type.Object({
-  type: Type.String(),
-  title: Type.String(),
-  status: Type.Integer(),
-  code: Type.String(),
-  detail: Type.Optional(Type.String()),
-  instance: Type.Optional(Type.String()),
-  retriable: Type.Optional(Type.Boolean()),
-}, { additionalProperties: true });
+/** The problem document every refusal is (RFC 9457). */
+export const Problem = ProblemSchema;
 
 export const BatchBody = Type.Object({
   indicators: Type.Array(

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { isBusError } from '@repute/bus';
+import { ProblemSchema } from '@repute/http';
 import { TELEMETRY_TOPIC } from '@repute/telemetry';
 import { decodeBody, type BodyFormat } from '../../ingest/decode-body.ts';
 import { sortEvents } from '../../ingest/accept-events.ts';
@@ -28,18 +29,9 @@ const AcceptedSchema = Type.Object({
   ),
 });
 
-const Problem = Type.Object({
-  type: Type.String(),
-  title: Type.String(),
-  status: Type.Integer(),
-  code: Type.String(),
-  detail: Type.Optional(Type.String()),
-  instance: Type.Optional(Type.String()),
-  retriable: Type.Optional(Type.Boolean()),
-}, { additionalProperties: true, description: 'RFC 9457 problem document (application/problem+json).' });
 
 /** The refusals this route gives, each a problem document. */
-const problems = { 400: Problem, 401: Problem, 403: Problem, 413: Problem, 415: Problem, 429: Problem, 503: Problem };
+const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
 
 const FORMATS: Record<string, BodyFormat> = { 'application/json': 'json', 'application/x-ndjson': 'ndjson' };
 
