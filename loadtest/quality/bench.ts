@@ -17,6 +17,7 @@ import { writeTrace } from './trace.ts';
 const USAGE = `usage: npm run bench:quality -- [--seeds 1,2] [--tenants 14] [--sensors 500] [--campaigns 40]
   [--phishing 60] [--days 7] [--checkpoint-hours 6] [--events N] [--generated | --data <dir>]
   [--scenario hard-cases|independent] [--out bench-results/quality.json] [--strict] [--trace <dir>]
+  [--policy <file>]
 
 --scenario independent replays the scenario of quality/independent/ instead of the simulator's
   hard cases: written from the event format and the hard cases alone, by someone who had not
@@ -24,7 +25,9 @@ const USAGE = `usage: npm run bench:quality -- [--seeds 1,2] [--tenants 14] [--s
   Its figures go to bench-results/quality-independent.json unless --out says otherwise.
 --strict exits 1 when a goal is missed (the run itself always writes its figures).
 --trace writes, per seed, the scenario and every verdict at every checkpoint to <dir>/seed-<n>.json,
-  for tracing a mistake back to the events behind it.`;
+  for tracing a mistake back to the events behind it.
+--policy scores with that policy file instead of the shipped one (CORRELATOR_POLICY_FILE), to
+  measure a policy change before shipping it.`;
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +44,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     strict: { type: 'boolean', default: false },
     trace: { type: 'string' },
+    policy: { type: 'string' },
     scenario: { type: 'string', default: 'hard-cases' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -94,7 +98,7 @@ for (const seed of seeds) {
     const started = performance.now();
     // Redis Streams claims are timed with Date.now: under a clock that runs a week in minutes
     // the default 30 s would claim (and serialise the consumer) on every read.
-    const d = await startDeployment({ tenants: scenario.tenants, correlatorEnv: { BUS_CLAIM_MIN_IDLE_MS: String(6 * 3_600_000), CORRELATOR_RELIABILITY_INTERVAL_S: '20' } });
+    const d = await startDeployment({ tenants: scenario.tenants, correlatorEnv: { BUS_CLAIM_MIN_IDLE_MS: String(6 * 3_600_000), CORRELATOR_RELIABILITY_INTERVAL_S: '20', ...(values.policy !== undefined ? { CORRELATOR_POLICY_FILE: resolve(process.env['INIT_CWD'] ?? process.cwd(), values.policy) } : {}) } });
     try {
       const replay = await runQualityReplay({
         scenario,
@@ -128,6 +132,7 @@ const bench = buildQualityBench(results, {
   days: options.durationMs / DAY,
   checkpoint_hours: checkpointMs / 3_600_000,
   bus: 'redis',
+  policy: values.policy === undefined ? 'shipped' : resolve(process.env['INIT_CWD'] ?? process.cwd(), values.policy),
   machine: { cpus: cpus().length, node: process.version },
 });
 mkdirSync(dirname(out), { recursive: true });

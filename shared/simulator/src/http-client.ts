@@ -11,6 +11,10 @@ export interface EdgeAnswer {
   reasons: string[];
   /** The record that decided when it is not the indicator's own (`parent domain example.com`). */
   matched?: string;
+  /** The posterior probability of `malicious` in percent, when the answer gives one. */
+  score?: number;
+  /** The weights of `reasons`, in the same order (decibans; 0 for guards and caps). */
+  weights?: number[];
 }
 
 /** Thrown when the system answers something no retry can fix. */
@@ -93,13 +97,15 @@ export class ReputeHttp {
         });
         const text = await res.text();
         if (res.status === 200) {
-          const answer = JSON.parse(text) as { results: { status: string; verdict?: string; reasons?: { rule: string; detail?: string }[]; matched?: { kind: string; value: string; role: string } }[] };
+          const answer = JSON.parse(text) as { results: { status: string; verdict?: string; score?: number; reasons?: { rule: string; detail?: string; weight?: number }[]; matched?: { kind: string; value: string; role: string } }[] };
           for (const r of answer.results) {
             const m = r.matched;
             out.push({
               status: r.status,
               verdict: r.status === 'invalid' ? 'invalid' : ((r.verdict ?? 'unknown') as Verdict),
               reasons: (r.reasons ?? []).slice(0, maxReasons).map((x) => (x.detail !== undefined ? `${x.rule}: ${x.detail}` : x.rule)),
+              ...(r.score !== undefined ? { score: r.score } : {}),
+              ...(r.reasons !== undefined ? { weights: r.reasons.slice(0, maxReasons).map((x) => x.weight ?? 0) } : {}),
               ...(m !== undefined && m.role !== 'exact' ? { matched: `${m.role} ${m.kind} ${m.value}` } : {}),
             });
           }

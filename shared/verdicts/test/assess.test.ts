@@ -193,7 +193,7 @@ test('a record of confirmed early reports lifts no tenant above the others by de
     assert.equal(a.views?.['acme']?.verdict, 'malicious');
   }
   // What is widespread needs independent tenants whatever the reporter's record.
-  const popular = assess(state({ sensors: 400, tenants: 9, words }), opted, NOW, record(40, 1));
+  const popular = assess(state({ sensors: 400, tenants: 9, firstSeen: NOW - 30 * DAY, words }), opted, NOW, record(40, 1));
   assert.notEqual(popular.verdict, 'malicious');
 });
 
@@ -221,7 +221,7 @@ test('reasons: one row per rule and contributor, at most ten, in a stable order'
 
 test('signed or widespread files relay nothing; an override reason names only the rule', () => {
   assert.equal(assess(state({ signed: true }), policy, NOW).relays, false);
-  assert.equal(assess(state({ sensors: 600, tenants: 30 }), policy, NOW).relays, false);
+  assert.equal(assess(state({ sensors: 600, tenants: 30, firstSeen: NOW - 30 * DAY }), policy, NOW).relays, false);
   assert.equal(assess(state({}), policy, NOW).relays, true);
   assert.deepEqual(assess(state({ override: { verdict: 'clean' } }), policy, NOW).reasons, [{ rule: 'override', weight: 0, evidence: 1 }]);
 });
@@ -245,4 +245,45 @@ test('allow lists cap the verdict over a block list; an override wins over both'
 test('an invalid policy is refused with every problem listed', () => {
   assert.throws(() => buildPolicy({ ...policy.doc, thresholds: { malicious: 10, suspicious: 20, clean: 30 } }, '.'), { code: 'REPUTE_VERDICTS_POLICY_INVALID' });
   assert.throws(() => buildPolicy({ version: 'x' }, '.'), (err: Error & { code: string }) => err.code === 'REPUTE_VERDICTS_POLICY_INVALID' && err.message.includes('thresholds'));
+});
+
+test('a sandbox that saw nothing on a URL says less than on a file it ran: phishing kits cloak against crawlers', () => {
+  const clean = (kind: 'file' | 'url') => wordWeight(policy, undefined, kind, { source: 'sandbox', engine: 'sb', category: 'clean' });
+  assert.ok(clean('url') < 0);
+  assert.ok(clean('url') > clean('file') + 3, `url ${clean('url')} vs file ${clean('file')}`);
+  // The URL rate stands even where the engine's rates are measured (mostly on files).
+  const measured = new Map([['sandbox|sb', { tpr: 0.95, fpr: 0.0001 }]]);
+  assert.ok(Math.abs(wordWeight(policy, measured, 'url', { source: 'sandbox', engine: 'sb', category: 'clean' }) - 10 * Math.log10((1 - 0.5) / (1 - 0.0001))) < 1e-9);
+});
+
+test('a URL flagged again and again counts as corroborated whatever class of product flags it', () => {
+  const url = { kind: 'url' as const, value: 'https://docs-share.example/view', sensors: 6, tenants: 1 };
+  const once = assess(state({ ...url, words: [word('mailscan', 't1')] }), policy, NOW);
+  const again = assess(state({ ...url, words: [word('mailscan', 't1', 'malicious', { count: 4 })] }), policy, NOW);
+  assert.ok(again.reasons.some((r) => r.rule === 'corroboration.repeated' && r.detail === 'mailscan' && r.evidence === 4));
+  assert.ok(again.logOdds > once.logOdds);
+  // Files are not corroborated by rescans: the rule covers names and URLs.
+  const file = assess(state({ sensors: 6, words: [word('av1', 't1', 'malicious', { count: 4 })] }), policy, NOW);
+  assert.ok(!file.reasons.some((r) => r.rule === 'corroboration.repeated'));
+});
+
+test('reach gained in a burst is not popularity: widespread needs sightings spread over hours', () => {
+  const seen = { kind: 'domain' as const, value: 'verify-account.example', sensors: 40, tenants: 6, words: [word('dns1', 't1'), word('dns1', 't2')] };
+  const burst = assess(state({ ...seen, firstSeen: NOW - 3 * HOUR }), policy, NOW);
+  const sustained = assess(state({ ...seen, firstSeen: NOW - 3 * DAY }), policy, NOW);
+  assert.ok(!burst.reasons.some((r) => r.rule === 'prevalence.widespread'));
+  assert.ok(sustained.reasons.some((r) => r.rule === 'prevalence.widespread'));
+  assert.ok(burst.logOdds > sustained.logOdds);
+});
+
+test('graph evidence alone never convicts a signed program: malware ran it or injected into it', () => {
+  const neighbours = [edge('aa'.repeat(32), { rel: 'parent', weight: 30 }), edge('bb'.repeat(32), { rel: 'connected_to', weight: 30 })];
+  const unsigned = assess(state({ sensors: 4, tenants: 2, graph: neighbours }), policy, NOW);
+  assert.equal(unsigned.verdict, 'malicious');
+  const signed = assess(state({ sensors: 4, tenants: 2, signed: true, graph: neighbours }), policy, NOW);
+  assert.equal(signed.verdict, 'suspicious');
+  assert.ok(signed.reasons.some((r) => r.rule === 'guard.no_hard_evidence' && r.detail === 'a signed program needs a detection of its own'));
+  // Its own detection convicts it: stolen certificates sign malware too.
+  const detected = assess(state({ sensors: 4, tenants: 2, signed: true, graph: neighbours, words: [word('av1', 't1'), word('av2', 't2')] }), policy, NOW);
+  assert.equal(detected.verdict, 'malicious');
 });

@@ -7,8 +7,8 @@ import { REPORTER_SOURCE, TENANT_OVERRIDE_RULE, type Assessment, type GraphEvide
 
 /**
  * How a cap ranks verdicts: an allow list capped at `unknown` still lets an indicator be called
- * `clean`, so for capping `clean` sits below `unknown` (unlike the severity order in core, where
- * `unknown` is the least severe answer).
+ * `clean`, so for capping `clean` sits below `unknown` (unlike the severity order in core,
+ * `VERDICT_RANK`, where `unknown` is the least severe answer).
  */
 const CAP_ORDER: Record<Verdict, number> = { clean: 0, unknown: 1, suspicious: 2, malicious: 3 };
 const HOUR = 3_600_000;
@@ -183,9 +183,11 @@ function assessEvidence(state: IndicatorState, policy: Policy, now: number, reli
   const decide = (lifted: boolean): { verdict: Verdict; guards: Reason[] } => {
     const guards: Reason[] = [];
     let verdict: Verdict = s.logOdds >= t.malicious ? 'malicious' : s.logOdds >= t.suspicious ? 'suspicious' : s.logOdds <= t.clean ? 'clean' : 'unknown';
-    if (verdict === 'malicious' && doc.malicious.requireHardEvidence && !s.hard && s.neighbours < doc.malicious.minGraphNeighbours) {
+    // A signed program convicted by its neighbours alone is what malware ran or injected into
+    // (a script host, rundll32, a vendor's updater): it needs a detection of its own.
+    if (verdict === 'malicious' && doc.malicious.requireHardEvidence && !s.hard && (s.neighbours < doc.malicious.minGraphNeighbours || (state.kind === 'file' && state.signed))) {
       verdict = 'suspicious';
-      guards.push({ rule: 'guard.no_hard_evidence', weight: 0, evidence: s.neighbours });
+      guards.push({ rule: 'guard.no_hard_evidence', weight: 0, evidence: s.neighbours, ...(state.signed && state.kind === 'file' ? { detail: 'a signed program needs a detection of its own' } : {}) });
     }
     if (verdict === 'malicious' && !independent && !lifted) {
       verdict = 'suspicious';
@@ -350,13 +352,13 @@ function score(state: IndicatorState, policy: Policy, now: number, reliability: 
     }
   }
 
-  // A gateway that blocked the same URL or name on visit after visit (several hosts, hours
-  // apart) has classified it again each time: not a one-off misclassification.
+  // A product that flagged the same URL or name on visit after visit (several hosts, hours
+  // apart) has classified it again each time: not a one-off misclassification. Whatever the
+  // class of the product: a mail gateway's retro-scan alerts arrive as plain detections.
   const repeated = rule('corroboration.repeated');
   if (repeated !== undefined) {
     let best: { weight: number; word: Word; tenants: string[]; count: number } | undefined;
-    for (const [source, list] of byClass) {
-      if (source !== 'webfilter' && source !== 'dnsfw' && source !== 'mailgw') continue;
+    for (const list of byClass.values()) {
       for (const x of list) if (x.weight > 0 && x.count >= (repeated.min ?? 3) && (best === undefined || x.count > best.count)) best = x;
     }
     if (best !== undefined) add({ rule: 'corroboration.repeated', weight: repeated.weight * fade, evidence: best.count, detail: best.word.engine, tenants: best.tenants });
@@ -386,7 +388,10 @@ function score(state: IndicatorState, policy: Policy, now: number, reliability: 
   if (signed !== undefined && state.signed && state.sensors >= (signed.minSensors ?? 0) && state.tenants >= (signed.minTenants ?? 0)) {
     add({ rule: 'prevalence.widespread_signed', weight: signed.weight, evidence: state.tenants, tenants: [] });
     widespread = true;
-  } else if (wide !== undefined && !explained && state.sensors >= (wide.minSensors ?? 0) && state.tenants >= (wide.minTenants ?? 0)) {
+  } else if (wide !== undefined && !explained && state.sensors >= (wide.minSensors ?? 0) && state.tenants >= (wide.minTenants ?? 0)
+    // Every recipient of a lure clicking within hours, every victim of an outbreak running the
+    // dropper: reach gained in a burst is a campaign's, not a reputation.
+    && state.lastSeen - state.firstSeen >= (wide.minSpanHours ?? 0) * HOUR) {
     // Graded: each doubling of the tenants past the bar lowers the prior again, up to maxTotal.
     const doublings = 1 + Math.log2(state.tenants / Math.max(1, wide.minTenants ?? 1));
     add({ rule: 'prevalence.widespread', weight: Math.max(-(wide.maxTotal ?? Infinity), wide.weight * doublings), evidence: state.tenants, tenants: [] });

@@ -26,10 +26,13 @@ export function reliabilityOf(policy: Policy, reliability: ReliabilityMap | unde
 export function wordWeight(policy: Policy, reliability: ReliabilityMap | undefined, kind: IndicatorKind, word: Pick<Word, 'source' | 'engine' | 'category'>): number {
   const r = reliabilityOf(policy, reliability, word.source, word.engine);
   if (r.kinds !== undefined && !r.kinds.includes(kind)) return 0;
+  // Measured rates come from every kind it judged, mostly files: a kind the policy knows it
+  // misses more often keeps that kind's own detection rate.
+  const tpr = r.tprByKind?.[kind] ?? r.tpr;
   switch (word.category) {
-    case 'malicious': return db(r.tpr / r.fpr);
+    case 'malicious': return db(tpr / r.fpr);
     case 'suspicious':
-    case 'pua': return db(r.tpr / r.fpr) / 2;
-    case 'clean': return db((1 - r.tpr) / (1 - r.fpr));
+    case 'pua': return db(tpr / r.fpr) / 2;
+    case 'clean': return db((1 - tpr) / (1 - r.fpr));
   }
 }

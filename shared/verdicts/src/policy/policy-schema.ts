@@ -16,6 +16,12 @@ const Reliability = Type.Object(
     fpr: Rate,
     /** The kinds its words count for (a web filter's word on a file says little); all when absent. */
     kinds: Type.Optional(Type.Array(Kind)),
+    /**
+     * Its detection rate on a kind where that differs from `tpr`, configured or measured: a
+     * sandbox detonating a URL misses the phishing kits that show a crawler a harmless page, so
+     * its `clean` on a URL says far less than its `clean` on a file it ran.
+     */
+    tprByKind: Type.Optional(Type.Partial(PerKind(Rate))),
   },
   { additionalProperties: false },
 );
@@ -28,6 +34,8 @@ const Rule = Type.Object(
     min: Type.Optional(Type.Integer({ minimum: 1 })),
     maxSensors: Type.Optional(Type.Integer({ minimum: 0 })),
     maxAgeHours: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Hours between the first and the latest sighting it needs (popularity is sustained use, not a burst). */
+    minSpanHours: Type.Optional(Type.Number({ minimum: 0 })),
     minSensors: Type.Optional(Type.Integer({ minimum: 0 })),
     minTenants: Type.Optional(Type.Integer({ minimum: 0 })),
     maxTotal: Type.Optional(Type.Number({ minimum: 0 })),
