@@ -124,6 +124,9 @@ function tidyDots(host: string): string {
   return host.split('.').filter((label) => label.length > 0).join('.');
 }
 
+/** What a host name's labels hold once in Punycode. */
+const HOST_NAME_TEXT = /^[A-Za-z0-9_.-]*$/;
+
 // IDN to Punycode label by label, so that a label that is not a valid IDN (it stays escaped)
 // does not stop its neighbours from converting, and every host suffix canonicalises alone.
 function hostToAscii(host: string): string {
@@ -140,7 +143,13 @@ function hostToAscii(host: string): string {
     // The extra label keeps the host parser from reading a numeric label (fullwidth digits)
     // as a whole IPv4 address; the IPv4 decision is made later on the whole host.
     const ascii = domainToASCII(`${text}.a`);
-    if (ascii.endsWith('.a')) labels[i] = ascii.slice(0, -2);
+    if (!ascii.endsWith('.a')) continue;
+    // Mapping may also turn a letter into ASCII punctuation no host name holds (U+037E into
+    // `;`): such a label stays escaped, as one that is no IDN does, so that the canonical form
+    // is admitted by the API again. Punctuation the sender wrote as such is left as browsers
+    // leave it.
+    if (!HOST_NAME_TEXT.test(ascii) && [...ascii].some((c) => !HOST_NAME_TEXT.test(c) && !text.includes(c))) continue;
+    labels[i] = ascii.slice(0, -2);
   }
   return tidyDots(labels.join('.'));
 }

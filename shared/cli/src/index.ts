@@ -1,1 +1,0 @@
-export { readRuntimeState, writeRuntimeState, clearRuntimeState, readRedisPort, writeRedisPort, type RuntimeState } from './runtime-state.ts';
