@@ -3,6 +3,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createKeyStore } from '@repute/auth';
+import { recordKey } from '@repute/core';
 import { migrate } from '@repute/analytics';
 import { dropDatabase, removeTestClickHouseData, testClickHouse, testClickHouseConfig } from '@repute/analytics/testkit';
 import { createBus, type Bus } from '@repute/bus';
@@ -175,7 +176,7 @@ async function runOn(kind: 'redis' | 'kafka', brokers: string): Promise<Figures>
         await producer.publish(topic, [envelope('t2', event(d, { sensor: 'x2', type: 'sandbox_report', file: { sha256: sha(d) }, relations: undefined, verdict: { engine: 'sb', category: 'malicious' } }))]);
         const path = `/v1/reputation/file/${sha(d)}`;
         await until(async () => (await served(path)) === 'malicious').catch(async (err: unknown) => {
-          throw new Error(`freshness: ${await explain(path, `rep:file:${sha(d)}`)}`, { cause: err });
+          throw new Error(`freshness: ${await explain(path, recordKey('file', sha(d)))}`, { cause: err });
         });
         freshness.push(performance.now() - t);
       }

@@ -56,13 +56,16 @@ export class ReputeUnavailableError extends ReputeClientError {
 }
 
 /**
- * A filter snapshot was rejected: `REPUTE_CLIENT_SNAPSHOT_INVALID` (not a snapshot, or another
- * kind), `..._CORRUPT` (bits do not match their hash), `..._SIGNATURE` (not signed by the key),
- * `..._ROLLBACK` (older than the filter already held). The previous filter stays in use.
+ * The filters could not be verified. A snapshot was rejected: `REPUTE_CLIENT_SNAPSHOT_INVALID`
+ * (not a snapshot, or another kind), `..._CORRUPT` (bits do not match their hash),
+ * `..._SIGNATURE` (not signed by the key), `..._ROLLBACK` (older than the filter already held);
+ * the previous filter stays in use. Or the signing key is unusable:
+ * `REPUTE_CLIENT_PUBLIC_KEY_INVALID` (not an Ed25519 public key in an accepted form), thrown by
+ * `createClient` for a pinned key and by `syncFilters` for one the service returned.
  */
 export class FilterVerificationError extends ReputeClientError {
-  constructor(code: string, message: string) {
-    super(code, message);
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'FilterVerificationError';
   }
 }

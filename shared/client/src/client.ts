@@ -1,4 +1,4 @@
-import { isIndicatorError } from '@repute/core';
+import { isIndicatorError, LOOKUP_KINDS } from '@repute/core';
 import { AnswerCache, cacheKey } from './answer-cache.ts';
 import { prepareIndicator, type Candidate, type PreparedIndicator } from './candidates.ts';
 import { isUnavailable, ReputeClientError } from './client-error.ts';
@@ -74,8 +74,6 @@ interface Unanswered {
   stale: Answer | undefined;
 }
 
-const ALL_KINDS: readonly LookupKind[] = ['file', 'url', 'domain', 'ip'];
-
 function offlineOptions(option: ClientOptions['offline']): OfflineOptions | undefined {
   if (option === undefined || option === false) return undefined;
   return option === true ? {} : option;
@@ -111,7 +109,7 @@ export function createClient(options: ClientOptions): ReputeClient {
   const filterOptions = options.filters === false ? undefined : options.filters;
   const filters: FilterSync | undefined = filterOptions === undefined ? undefined : createFilterSync({
     transport,
-    kinds: filterOptions.kinds ?? ALL_KINDS,
+    kinds: filterOptions.kinds ?? LOOKUP_KINDS,
     publicKey: filterOptions.publicKey,
   });
   // Set when the service was found away: lookups answer locally at once instead of each
@@ -322,7 +320,7 @@ export function createClient(options: ClientOptions): ReputeClient {
         const n = await recheckOnce();
         down = false;
         // Filters that failed to load while the service was away need not wait for the timer.
-        if (filters !== undefined && filters.status().length < (filterOptions?.kinds ?? ALL_KINDS).length) filters.sync().catch(noteFailure);
+        if (filters !== undefined && filters.status().length < (filterOptions?.kinds ?? LOOKUP_KINDS).length) filters.sync().catch(noteFailure);
         return n;
       } catch (err) {
         if (isUnavailable(err)) down = true;

@@ -1,9 +1,9 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { parseCidr, parseIp } from '@repute/core';
+import type { KeyObject } from 'node:crypto';
+import { compareStreamIds, inIpBlock, parseIp, parseIpBlock, type DigestFilter, type IpBlock } from '@repute/core';
 import { FilterVerificationError, ReputeApiError } from './client-error.ts';
-import type { DigestFilter } from './digest-filter.ts';
 import { verifySnapshot } from './filter-snapshot.ts';
 import type { Transport } from './http-transport.ts';
+import { readPublicKey, type PublicKeyInput } from './public-key.ts';
 import type { FilterStatus, LookupKind } from './types.ts';
 
 interface KindState {
@@ -16,7 +16,7 @@ interface KindState {
 /** The caller tenant's own block entries of a kind (`GET /v1/filters/{kind}/tenant`). */
 interface TenantState {
   block: Set<string>;
-  networks: { bytes: Uint8Array; prefix: number }[];
+  networks: IpBlock[];
   etag: string | undefined;
 }
 
@@ -35,7 +35,8 @@ interface UpdatesPage {
 export interface FilterSyncOptions {
   transport: Transport;
   kinds: readonly LookupKind[];
-  publicKey: string | KeyObject | undefined;
+  /** Pinned; read at once, so a malformed key fails here. */
+  publicKey: PublicKeyInput | undefined;
 }
 
 /** The local filters: verified snapshots kept current by the delta updates. */
@@ -57,13 +58,6 @@ export interface FilterSync {
   status(): FilterStatus[];
 }
 
-function compareStreamIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
-  return d === 0n ? 0 : d < 0n ? -1 : 1;
-}
-
 /**
  * Downloads, verifies and tracks the filters. Updates are not signed; they can only add bits,
  * so a forged one can cost lookups but never hide an indicator. Snapshots older than the
@@ -74,17 +68,13 @@ export function createFilterSync(options: FilterSyncOptions): FilterSync {
   const { transport } = options;
   const states = new Map<LookupKind, KindState>();
   const tenants = new Map<LookupKind, TenantState>();
-  let key: KeyObject | undefined = typeof options.publicKey === 'string' ? createPublicKey(options.publicKey) : options.publicKey;
+  let key: KeyObject | undefined = options.publicKey === undefined ? undefined : readPublicKey(options.publicKey);
   let running: Promise<void> | undefined;
 
   async function publicKey(): Promise<KeyObject> {
     if (key !== undefined) return key;
     const res = await transport.send({ path: '/v1/filters/public-key' });
-    const doc = JSON.parse(res.body.toString('utf8')) as { algorithm?: string; public_key?: string };
-    if (doc.algorithm !== 'Ed25519' || typeof doc.public_key !== 'string') {
-      throw new FilterVerificationError('REPUTE_CLIENT_SNAPSHOT_INVALID', 'the service did not return an Ed25519 public key');
-    }
-    key = createPublicKey(doc.public_key);
+    key = readPublicKey(res.body.toString('utf8'));
     return key;
   }
 
@@ -161,8 +151,7 @@ export function createFilterSync(options: FilterSyncOptions): FilterSync {
     const networks: TenantState['networks'] = [];
     for (const cidr of page.block_networks ?? []) {
       try {
-        const c = parseCidr(cidr);
-        networks.push({ bytes: parseIp(c.network).bytes, prefix: c.prefix });
+        networks.push(parseIpBlock(cidr));
       } catch {
         // Not a range this client can read: the service still applies it to positives.
       }
@@ -204,7 +193,7 @@ export function createFilterSync(options: FilterSyncOptions): FilterSync {
       } catch {
         return false;
       }
-      return networks.some((n) => n.bytes.length === bytes.length && inRange(bytes, n.bytes, n.prefix));
+      return networks.some((n) => inIpBlock(bytes, n));
     },
     async sync(snapshots = false) {
       // Callers that arrive during a sync share it rather than racing it on the same state.
@@ -220,14 +209,4 @@ export function createFilterSync(options: FilterSyncOptions): FilterSync {
       return [...states].map(([kind, s]) => ({ kind, position: s.position, entries: s.filter.count, syncedAt: s.syncedAt }));
     },
   };
-}
-
-function inRange(ip: Uint8Array, network: Uint8Array, prefix: number): boolean {
-  let bits = prefix;
-  for (let i = 0; i < network.length && bits > 0; i++) {
-    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-    if ((ip[i]! & mask) !== (network[i]! & mask)) return false;
-    bits -= 8;
-  }
-  return true;
 }

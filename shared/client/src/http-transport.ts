@@ -38,6 +38,25 @@ export interface Transport {
 }
 
 /**
+ * The client's signal joined with a per-request timeout, for the fetch and the body read.
+ * `AbortSignal.any` came in Node 20.3; on earlier 20.x the two are joined by hand, the same
+ * way: the timeout runs its course whatever the request did (an unref'd timer, which holds no
+ * process open), and then drops the listener it put on the long-lived client signal.
+ */
+function requestSignal(client: AbortSignal, timeoutMs: number): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([client, AbortSignal.timeout(timeoutMs)]);
+  const joined = new AbortController();
+  const onClient = (): void => joined.abort(client.reason);
+  if (client.aborted) return AbortSignal.abort(client.reason);
+  client.addEventListener('abort', onClient, { once: true });
+  setTimeout(() => {
+    client.removeEventListener('abort', onClient);
+    joined.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, timeoutMs).unref();
+  return joined.signal;
+}
+
+/**
  * The HTTP side of the client. Network errors, timeouts, 429 and 502-504 are retried with
  * exponential back-off and full jitter; a Retry-After is honoured for every later request too
  * (the service asked this client, not this request, to wait), and one longer than
@@ -90,7 +109,7 @@ export function createTransport(options: TransportOptions): Transport {
             method: request.method ?? 'GET',
             headers,
             ...(body !== undefined ? { body } : {}),
-            signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
+            signal: requestSignal(options.signal, options.timeoutMs),
           });
         } catch (err) {
           if (options.signal.aborted) throw new ReputeClientError('REPUTE_CLIENT_CLOSED', 'the client was closed', { cause: err });

@@ -1,9 +1,7 @@
-import type { Verdict } from '@repute/core';
+import type { LookupKind, Verdict } from '@repute/core';
+import type { PublicKeyInput } from './public-key.ts';
 
-export type { Verdict } from '@repute/core';
-
-/** Indicator kinds the lookup API answers. */
-export type LookupKind = 'file' | 'url' | 'domain' | 'ip';
+export type { LookupKind, Verdict } from '@repute/core';
 
 /** An indicator to look up: its kind and the value as the caller has it (canonicalised by the client). */
 export interface IndicatorInput {
@@ -147,12 +145,14 @@ export interface FilterOptions {
   /** How often to pull the updates after the filter's position. Default 30 000 ms; 0 turns the timer off. */
   refreshIntervalMs?: number;
   /**
-   * The service's Ed25519 public key (SPKI PEM, or a `KeyObject`), pinned: snapshots signed by
-   * any other key are rejected. Without it the key is fetched once from
-   * `/v1/filters/public-key` over the same connection, which detects corruption but trusts
-   * whoever answers that first request. Pin the key in production.
+   * The service's Ed25519 public key, pinned: snapshots signed by any other key are rejected.
+   * Accepted as what `GET /v1/filters/public-key` returns (its JSON text, or the parsed
+   * document), the SPKI PEM inside it, or a `KeyObject`; anything else makes `createClient`
+   * throw `FilterVerificationError` `REPUTE_CLIENT_PUBLIC_KEY_INVALID`. Without it the key is
+   * fetched once from `/v1/filters/public-key` over the same connection, which detects
+   * corruption but trusts whoever answers that first request. Pin the key in production.
    */
-  publicKey?: string | import('node:crypto').KeyObject;
+  publicKey?: PublicKeyInput;
   /** How often to download a fresh snapshot (conditional on its ETag) to drop stale bits. Default 1 h. */
   snapshotIntervalMs?: number;
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalizeDomain, canonicalizeUrl, parseIndicator, parseIp, urlExpressions } from '../src/index.ts';
+import { canonicalizeDomain, canonicalizeUrl, digestAndKey, parseIndicator, parseIp, sha256, urlExpressions } from '../src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(here, '../../..');
@@ -88,6 +88,9 @@ const expressions = measure(inputs, urlExpressions);
 const parseUrl = measure(inputs, (u) => parseIndicator('url', u));
 const ip = measure(ipHosts.length > 0 ? ipHosts : ['192.0.2.1'], parseIp);
 const domain = measure(nameHosts.length > 0 ? nameHosts : ['example.com'], canonicalizeDomain);
+// The digest every record key starts from: one SHA-256 of a short string per key.
+const digest = measure(inputs, (u) => sha256(u));
+const domainKey = measure(nameHosts.length > 0 ? nameHosts : ['example.com'], (h) => digestAndKey('domain', h).key);
 
 const ratio = (n: number) => Math.round((n / baseline) * 1000) / 1000;
 const result = {
@@ -98,6 +101,8 @@ const result = {
     parse_indicator_url_per_s: parseUrl,
     parse_ip_per_s: ip,
     canonicalize_domain_per_s: domain,
+    sha256_per_s: digest,
+    domain_digest_and_key_per_s: domainKey,
   },
   baseline: { url_parse_per_s: baseline },
   ratios: { canonicalize_vs_url_parse: ratio(canonicalize), expressions_vs_url_parse: ratio(expressions), parse_indicator_url_vs_url_parse: ratio(parseUrl) },
@@ -113,6 +118,8 @@ const rows: [string, number, string][] = [
   ["parseIndicator('url')", parseUrl, ratio(parseUrl).toFixed(3)],
   ['parseIp', ip, '-'],
   ['canonicalizeDomain', domain, '-'],
+  ['sha256', digest, '-'],
+  ["digestAndKey('domain')", domainKey, '-'],
 ];
 console.log(`inputs: ${inputs.length} URLs from ${result.source}`);
 console.log(`${'operation'.padEnd(24)}${'per second'.padStart(14)}${'vs new URL()'.padStart(14)}`);

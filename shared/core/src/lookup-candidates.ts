@@ -3,12 +3,15 @@ import { canonicalizeDomain, registrableDomain } from './domain.ts';
 import { parseFileHash } from './file-hash.ts';
 import { IndicatorError } from './indicator-error.ts';
 import { ipNetwork, parseIp } from './ip.ts';
-import { digestOf, sha256 } from './keys.ts';
+import { ALIAS_KEY_PREFIX, digestOf, sha256, uncheckedRecordKey } from './keys.ts';
 import { assertIpIndicator, parseIndicator } from './parse-indicator.ts';
 import { expressionAnswersFor, expressionsOfCanonical } from './url-expressions.ts';
 
 /** The kinds a lookup answers for. */
 export type LookupKind = 'file' | 'url' | 'domain' | 'ip';
+
+/** Every {@link LookupKind}, in a stable order (e-mail addresses are kept, not looked up). */
+export const LOOKUP_KINDS: readonly LookupKind[] = Object.freeze(['file', 'url', 'domain', 'ip']);
 
 /** Why a record is consulted for a lookup. */
 export type CandidateRole = 'exact' | 'alias' | 'expression' | 'domain' | 'parent' | 'network' | 'ip';
@@ -31,6 +34,16 @@ export interface LookupCandidates {
   candidates: LookupCandidate[];
   /** The address bytes of an IP lookup or of a URL on an IP host, for range matching. */
   ipBytes?: Uint8Array;
+}
+
+/**
+ * The Redis key a candidate is read from: its record, or for the MD5/SHA-1 pointer its alias
+ * key. Candidates come from {@link lookupCandidates}, whose digests and hashes are already
+ * checked, so the key is spelled without checking them again (this runs per candidate on the
+ * edge's lookup path).
+ */
+export function candidateKey(c: LookupCandidate): string {
+  return c.alias !== undefined ? `${ALIAS_KEY_PREFIX}${c.alias}:${c.label}` : uncheckedRecordKey(c.kind, c.digest.toString('hex'));
 }
 
 const MAX_PARENTS = 8;

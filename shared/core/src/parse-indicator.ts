@@ -7,7 +7,7 @@ import type { HashAlgorithm } from './file-hash.ts';
 import { parseFileHash } from './file-hash.ts';
 import type { IndicatorKind } from './indicator-kind.ts';
 import { parseIp } from './ip.ts';
-import { aliasKey, recordKey, sha256, unknownKind } from './keys.ts';
+import { aliasKey, recordKey, sha256, uncheckedRecordKey, unknownKind } from './keys.ts';
 import { mostSpecificExpression } from './url-expressions.ts';
 
 /** A canonical indicator with its record digest and key. */
@@ -50,7 +50,8 @@ export function parseIndicator(kind: IndicatorKind, raw: string): Indicator {
       const { algorithm, hex } = parseFileHash(raw);
       if (algorithm === 'sha256') {
         const digest = Buffer.from(hex, 'hex');
-        return { kind, value: hex, digest, key: `rep:file:${hex}`, hashAlgorithm: algorithm };
+        // parseFileHash has checked the hex: the key needs no second check.
+        return { kind, value: hex, digest, key: uncheckedRecordKey(kind, hex), hashAlgorithm: algorithm };
       }
       return { kind, value: hex, digest: sha256(`${algorithm}:${hex}`), key: aliasKey(algorithm, hex), hashAlgorithm: algorithm };
     }

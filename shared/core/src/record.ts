@@ -4,10 +4,17 @@ import { isIndicatorKind } from './indicator-kind.ts';
 /** A reputation verdict; `unknown` is an answer, not an error. */
 export type Verdict = 'malicious' | 'suspicious' | 'clean' | 'unknown';
 
-/** Severity order of verdicts: the higher rank wins when answers are combined. */
+/**
+ * Severity order of verdicts, and the rank a record stores: the higher rank wins when answers
+ * are combined, so `unknown` (no evidence) ranks below `clean`. `@repute/verdicts` caps
+ * verdicts by a different order (`CAP_ORDER`, `clean` below `unknown`): an allow list capped at
+ * `unknown` must still let an indicator be called `clean`. Neither order can stand in for the
+ * other; this one is also a stored format (record element 3), so it never changes.
+ */
 export const VERDICT_RANK: Readonly<Record<Verdict, number>> = Object.freeze({ unknown: 0, clean: 1, suspicious: 2, malicious: 3 });
 
-const VERDICTS: readonly Verdict[] = ['unknown', 'clean', 'suspicious', 'malicious'];
+/** Every {@link Verdict}, least severe first (the order of {@link VERDICT_RANK}). */
+export const VERDICTS: readonly Verdict[] = Object.freeze(['unknown', 'clean', 'suspicious', 'malicious']);
 
 /** The more severe of two verdicts (malicious > suspicious > clean > unknown). */
 export function worstVerdict(a: Verdict, b: Verdict): Verdict {

@@ -1,4 +1,4 @@
-import { digestOf, type IndicatorKind } from '@repute/core';
+import { ALIAS_KEY_PREFIX, aliasKeyHex, digestOf, type IndicatorKind } from '@repute/core';
 import { DigestFilter } from './digest-filter.ts';
 import { encodeSnapshot, saveSnapshot, type SigningKeys } from './filter-snapshot.ts';
 import type { ReputationStore } from './reputation-store.ts';
@@ -47,10 +47,10 @@ export async function rebuildFilter(store: ReputationStore, kind: IndicatorKind,
     for (const node of nodes) {
       let cursor = '0';
       do {
-        const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}rep:alias:*`, 'COUNT', 1000);
+        const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}${ALIAS_KEY_PREFIX}*`, 'COUNT', 1000);
         cursor = next;
         for (const key of found) {
-          const hex = key.slice(prefix.length + 'rep:alias:'.length).split(':')[1];
+          const hex = aliasKeyHex(key.slice(prefix.length));
           // A key no writer could have made is skipped rather than failing the whole rebuild.
           try {
             if (hex !== undefined) filter.add(digestOf('file', hex));

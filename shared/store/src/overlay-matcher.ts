@@ -1,4 +1,4 @@
-import { parseCidr, parseIp } from '@repute/core';
+import { inIpBlock, parseIpBlock, type IpBlock } from '@repute/core';
 import type { OverlayEntry, OverlayKind } from './overlay-store.ts';
 
 /** A value looked up, in the canonical form overlays are stored under. */
@@ -8,8 +8,7 @@ export interface OverlayProbe {
 }
 
 interface Range {
-  bytes: Uint8Array;
-  prefix: number;
+  block: IpBlock;
   entry: OverlayEntry;
 }
 
@@ -27,8 +26,7 @@ export class OverlayMatcher {
     for (const e of entries) {
       if (e.kind === 'cidr') {
         try {
-          const c = parseCidr(e.value);
-          this.ranges.push({ bytes: parseIp(c.network).bytes, prefix: c.prefix, entry: e });
+          this.ranges.push({ block: parseIpBlock(e.value), entry: e });
         } catch {
           // A stored entry that no longer parses is skipped, not fatal for the tenant.
         }
@@ -52,7 +50,7 @@ export class OverlayMatcher {
     }
     if (ipBytes !== undefined) {
       for (const r of this.ranges) {
-        if (r.bytes.length === ipBytes.length && inRange(ipBytes, r.bytes, r.prefix)) {
+        if (inIpBlock(ipBytes, r.block)) {
           if (r.entry.list === 'block') return r.entry;
           allow ??= r.entry;
         }
@@ -60,14 +58,4 @@ export class OverlayMatcher {
     }
     return allow;
   }
-}
-
-function inRange(ip: Uint8Array, network: Uint8Array, prefix: number): boolean {
-  let bits = prefix;
-  for (let i = 0; i < network.length && bits > 0; i++) {
-    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-    if ((ip[i]! & mask) !== (network[i]! & mask)) return false;
-    bits -= 8;
-  }
-  return true;
 }

@@ -1,4 +1,4 @@
-import { canonicalizeDomain, parseCidr, parseFileHash, parseIp, urlExpressions } from '@repute/core';
+import { canonicalizeDomain, parseCidr, parseFileHash, parseIp, urlExpressions, type LookupKind } from '@repute/core';
 import type { RedisClient } from './create-redis.ts';
 import { storeKeys } from './keys.ts';
 import type { ReputationStore } from './reputation-store.ts';
@@ -6,7 +6,7 @@ import type { ReputationStore } from './reputation-store.ts';
 /** Which list of a tenant's overlay an entry belongs to. */
 export type OverlayList = 'allow' | 'block';
 /** What an overlay entry matches: a file hash, a URL expression, a domain and its subdomains, an IP, or a CIDR range. */
-export type OverlayKind = 'file' | 'url' | 'domain' | 'ip' | 'cidr';
+export type OverlayKind = LookupKind | 'cidr';
 
 /** One of a tenant's own allow or block entries, stored canonical. */
 export interface OverlayEntry {

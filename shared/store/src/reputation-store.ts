@@ -1,4 +1,4 @@
-import { decodeRecord, digestOf, encodeRecord, recordKey, type IndicatorKind, type ReputationRecord } from '@repute/core';
+import { aliasKey, decodeRecord, digestOf, encodeRecord, recordKey, recordKeyPrefix, type IndicatorKind, type ReputationRecord } from '@repute/core';
 import { isCluster, duplicateForBlocking, type RedisClient } from './create-redis.ts';
 import { storeKeys } from './keys.ts';
 import { multiGet } from './multi-get.ts';
@@ -151,7 +151,7 @@ return 1`;
 
     async writeAlias(algorithm, hex, sha256) {
       const lowerHex = hex.toLowerCase();
-      const key = `rep:alias:${algorithm}:${lowerHex}`;
+      const key = aliasKey(algorithm, lowerHex);
       const digest = digestOf('file', lowerHex).toString('hex');
       if (cluster) {
         await redis.set(full(key), sha256.toLowerCase());
@@ -254,8 +254,8 @@ return 1`;
     },
 
     async scanDigests(kind, onDigests, count = 1000) {
-      const match = `${prefix}rep:${kind}:*`;
-      const strip = `${prefix}rep:${kind}:`.length;
+      const match = `${prefix}${recordKeyPrefix(kind)}*`;
+      const strip = `${prefix}${recordKeyPrefix(kind)}`.length;
       let total = 0;
       const nodes = isCluster(redis) ? redis.nodes('master') : [redis];
       for (const node of nodes) {

@@ -1,3 +1,4 @@
+import { STREAM_START, compareStreamIds, isStreamId } from '@repute/core';
 import type { RedisClient } from './create-redis.ts';
 
 /** What an update-stream entry announces. */
@@ -32,28 +33,8 @@ export interface StreamRange {
   added: number;
 }
 
-/** The stream's position before any entry. */
-export const STREAM_START = '0-0';
-
-/** Orders two stream ids ("ms-seq"). */
-export function compareStreamIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  const ms = BigInt(am) - BigInt(bm);
-  if (ms !== 0n) return ms < 0n ? -1 : 1;
-  const seq = BigInt(as) - BigInt(bs);
-  return seq === 0n ? 0 : seq < 0n ? -1 : 1;
-}
-
-/** True when a stream id is well formed ("<ms>-<seq>" or "<ms>"). */
-const U64_MAX = 2n ** 64n - 1n;
-
-/** A Redis stream id, `<ms>[-<seq>]`, each part an unsigned 64-bit integer (a larger one Redis refuses). */
-export function isStreamId(id: string): boolean {
-  if (!/^\d{1,20}(-\d{1,20})?$/.test(id)) return false;
-  const [ms = '0', seq = '0'] = id.split('-');
-  return BigInt(ms) <= U64_MAX && BigInt(seq) <= U64_MAX;
-}
+// Stream ids are read by the SDK too; their order and syntax are @repute/core's.
+export { STREAM_START, compareStreamIds, isStreamId };
 
 export function parseEntry(id: string, fields: string[]): UpdateEntry {
   const entry: UpdateEntry = { id, op: 'put' };

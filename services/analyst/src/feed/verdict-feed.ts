@@ -1,3 +1,4 @@
+import { isReputationKey, streamIdTime } from '@repute/core';
 import type { ReputationStore, UpdateEntry, UpdateTail } from '@repute/store';
 
 /** One record change as the analysts' live feed tells it. */
@@ -42,7 +43,7 @@ export function createVerdictFeed(deps: { store: ReputationStore; blockMs?: numb
   let stopped = false;
 
   async function onEntries(entries: UpdateEntry[]): Promise<void> {
-    const changes = entries.filter((e) => (e.op === 'put' || e.op === 'del') && e.key !== undefined && e.key.startsWith('rep:'));
+    const changes = entries.filter((e) => (e.op === 'put' || e.op === 'del') && e.key !== undefined && isReputationKey(e.key));
     if (changes.length === 0 || listeners.size === 0) return;
     // The stream names the key; the value and score come from the record as it is now.
     const records = await deps.store.getMany(changes.map((e) => e.key!));
@@ -58,7 +59,7 @@ export function createVerdictFeed(deps: { store: ReputationStore; blockMs?: numb
         verdict: entry.op === 'put' ? (entry.verdict ?? record?.verdict ?? 'unknown') : 'unknown',
         score: record?.score ?? null,
         version: entry.version ?? record?.version ?? null,
-        time: new Date(Number(entry.id.split('-')[0])).toISOString(),
+        time: new Date(streamIdTime(entry.id)).toISOString(),
         ...(record?.views !== undefined ? { byTenant: Object.fromEntries(Object.entries(record.views).map(([tenant, v]) => [tenant, v.verdict])) } : {}),
       };
       for (const listener of listeners) listener(event);

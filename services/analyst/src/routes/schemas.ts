@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { MAX_API_URL_LENGTH } from '@repute/core';
+import { INDICATOR_KINDS, MAX_API_URL_LENGTH } from '@repute/core';
 import { ProblemSchema } from '@repute/http';
 
 /** The problem document every refusal is (RFC 9457). */
@@ -8,7 +8,7 @@ export const Problem = ProblemSchema;
 /** The error answers every authenticated route may give. */
 export const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem, 503: Problem };
 
-export const Kind = Type.Union(['file', 'url', 'domain', 'ip', 'email'].map((k) => Type.Literal(k)), { description: 'Indicator kind.' });
+export const Kind = Type.Union(INDICATOR_KINDS.map((k) => Type.Literal(k)), { description: 'Indicator kind.' });
 
 /**
  * An indicator's text. Its pattern depends on the kind (INDICATOR_SYNTAX; the document spells

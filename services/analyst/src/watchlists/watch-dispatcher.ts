@@ -1,3 +1,4 @@
+import { streamIdTime } from '@repute/core';
 import type { RedisClient, ReputationStore, UpdateEntry, UpdateTail } from '@repute/store';
 import type { WatchlistStore } from './watchlist-store.ts';
 import type { WebhookSender } from './webhook-sender.ts';
@@ -50,7 +51,7 @@ export function startWatchDispatcher(deps: { store: ReputationStore; redis: Redi
           value: w.value,
           verdict: entry.op === 'put' ? (entry.verdict ?? 'unknown') : 'unknown',
           version: entry.version ?? null,
-          time: new Date(Number(entry.id.split('-')[0])).toISOString(),
+          time: new Date(streamIdTime(entry.id)).toISOString(),
         };
         for (const listener of listeners.get(w.tenant) ?? []) listener(event);
         const listId = `${w.tenant}\u0000${w.name}`;

@@ -1,4 +1,4 @@
-import { decodeRecord, VERDICT_RANK, type ReputationRecord, type Verdict } from '@repute/core';
+import { candidateKey, decodeRecord, isAliasKey, uncheckedRecordKey, VERDICT_RANK, type ReputationRecord, type Verdict } from '@repute/core';
 import type { OverlayEntry, ReputationStore } from '@repute/store';
 import type { Candidate, CandidateRole, PreparedLookup } from './candidates.ts';
 import type { FilterSet } from './filter-set.ts';
@@ -46,10 +46,6 @@ export interface LookupServiceOptions {
 
 const UNRESOLVED = Symbol('unresolved');
 type Resolved = CachedValue | typeof UNRESOLVED;
-
-function keyOf(c: Candidate): string {
-  return c.alias !== undefined ? `rep:alias:${c.alias}:${c.label}` : `rep:${c.kind}:${c.digest.toString('hex')}`;
-}
 
 /** Per-lookup state between planning and combining. */
 interface Plan {
@@ -173,7 +169,7 @@ export class LookupService {
           keys[j] = '';
           continue;
         }
-        const key = keyOf(c);
+        const key = candidateKey(c);
         keys[j] = key;
         if (resolved.has(key)) continue;
         const hit = cache.get(key, !redisUp);
@@ -198,7 +194,7 @@ export class LookupService {
     let follow: string[] | null = null;
     for (const value of plan.resolved.values()) {
       if (typeof value !== 'string') continue;
-      const target = `rep:file:${value}`;
+      const target = uncheckedRecordKey('file', value);
       if (plan.resolved.has(target)) continue;
       const hit = cache.get(target, !plan.redisUp);
       if (hit !== undefined) plan.resolved.set(target, hit);
@@ -286,7 +282,7 @@ export class LookupService {
       const text = raw[i] ?? null;
       let value: CachedValue = null;
       if (text !== null) {
-        if (key.startsWith('rep:alias:')) value = text;
+        if (isAliasKey(key)) value = text;
         else {
           try {
             value = edgeRecord(decodeRecord(text));
@@ -313,7 +309,7 @@ export class LookupService {
       if (key === '') continue;
       consulted = true;
       let value = resolved.get(key);
-      if (typeof value === 'string') value = resolved.get(`rep:file:${value}`);
+      if (typeof value === 'string') value = resolved.get(uncheckedRecordKey('file', value));
       if (value === UNRESOLVED || value === undefined) {
         degraded = true;
         continue;

@@ -1,12 +1,13 @@
+import type { LookupKind } from '@repute/core';
 import { OverlayMatcher, type OverlayEntry, type OverlayProbe } from '@repute/store';
-import { tenantFilterOf, type TenantFilter, type TenantFilterKind } from './tenant-filter.ts';
+import { tenantFilterOf, type TenantFilter } from './tenant-filter.ts';
 
 /** Every tenant's overlay, held in process and replaced per tenant when the stream says it changed. */
 export class OverlaySet {
   private readonly tenants = new Map<string, OverlayMatcher>();
   private readonly entries = new Map<string, readonly OverlayEntry[]>();
   // Built on first request and dropped when the tenant's overlay changes: agents poll it.
-  private readonly filters = new Map<string, Map<TenantFilterKind, TenantFilter>>();
+  private readonly filters = new Map<string, Map<LookupKind, TenantFilter>>();
 
   replace(tenant: string, entries: readonly OverlayEntry[]): void {
     this.filters.delete(tenant);
@@ -30,7 +31,7 @@ export class OverlaySet {
   }
 
   /** The digests of `tenant`'s overlay entries that agents' filters of `kind` must know about. */
-  filter(tenant: string, kind: TenantFilterKind): TenantFilter {
+  filter(tenant: string, kind: LookupKind): TenantFilter {
     let byKind = this.filters.get(tenant);
     if (byKind === undefined) this.filters.set(tenant, (byKind = new Map()));
     let built = byKind.get(kind);

@@ -1,13 +1,10 @@
 import { createHash } from 'node:crypto';
-import { digestOf } from '@repute/core';
+import { digestOf, type LookupKind } from '@repute/core';
 import type { OverlayEntry } from '@repute/store';
-
-/** Filter kinds a tenant's overlay entries are served for (CIDR entries go with `ip`). */
-export type TenantFilterKind = 'file' | 'url' | 'domain' | 'ip';
 
 /** A tenant's overlay for one filter kind, as agents merge it into their filter decisions. */
 export interface TenantFilter {
-  kind: TenantFilterKind;
+  kind: LookupKind;
   /** Hex digests of block entries: the digests the agent's lookups compute for those values. */
   block: string[];
   allow: string[];
@@ -22,7 +19,7 @@ export interface TenantFilter {
  * records of those values are keyed by (a file hash's own bytes or its alias digest, a URL
  * expression's, a domain's or an address's SHA-256), so an agent can test its candidates.
  */
-export function tenantFilterOf(kind: TenantFilterKind, entries: readonly OverlayEntry[]): TenantFilter {
+export function tenantFilterOf(kind: LookupKind, entries: readonly OverlayEntry[]): TenantFilter {
   const out: TenantFilter = { kind, block: [], allow: [], blockNetworks: [], allowNetworks: [], etag: '' };
   for (const e of entries) {
     if (e.kind === 'cidr') {

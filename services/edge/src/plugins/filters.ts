@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { LOOKUP_KINDS } from '@repute/core';
 import { decodeSnapshot, loadSigningKeys, loadSnapshotBytes, rebuildFilter, type SigningKeys } from '@repute/store';
 import type { EdgeConfig } from '../config.ts';
 import type { LookupKind } from '../lookup/candidates.ts';
 import { FilterSet } from '../lookup/filter-set.ts';
 
 /** Kinds the edge keeps filters for. */
-export const FILTER_KINDS: readonly LookupKind[] = ['file', 'url', 'domain', 'ip'];
+export const FILTER_KINDS: readonly LookupKind[] = LOOKUP_KINDS;
 
 export interface FilterJobs {
   /** Rebuilds kinds from the records, stores signed snapshots and installs them here. */

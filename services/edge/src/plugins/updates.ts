@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
-import type { IndicatorKind } from '@repute/core';
+import { streamIdTime, type IndicatorKind } from '@repute/core';
 import { compareStreamIds, isTrimmedPast, type UpdateEntry, type UpdateTail } from '@repute/store';
 import type { EdgeConfig } from '../config.ts';
 import { OverlaySet } from '../lookup/overlay-set.ts';
@@ -36,7 +36,7 @@ const TAIL_BATCH = 1000;
 export function updatesLagSeconds(now: number, state: { live: boolean; backlog: boolean; confirmedAt: number; position: string }): number {
   if (!state.live) return Math.max(0, now - state.confirmedAt) / 1000;
   if (!state.backlog) return 0;
-  const appended = Number(state.position.split('-')[0]);
+  const appended = streamIdTime(state.position);
   return Number.isFinite(appended) && appended > 0 ? Math.max(0, now - appended) / 1000 : 0;
 }
 

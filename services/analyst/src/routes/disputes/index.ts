@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { hasScope } from '@repute/auth';
+import { VERDICTS, type Verdict as VerdictName } from '@repute/core';
 import { conflict, forbidden, notFound, tenantLimit } from '../../analyst-error.ts';
 import type { Dispute } from '../../disputes/dispute-store.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
@@ -11,7 +12,8 @@ import { OverrideResult, setOverride } from '../overrides/index.ts';
 /** Keys that may use these routes: a tenant's lookup key, a partner's or an analyst's. */
 const CALLERS = ['lookup', 'partner', 'analyst'] as const;
 
-const Verdict = Type.Union(['malicious', 'suspicious', 'clean', 'unknown'].map((v) => Type.Literal(v)));
+// Core's verdicts, most severe first as this API has always listed them.
+const Verdict = Type.Union([...VERDICTS].reverse().map((v) => Type.Literal(v)));
 const Status = Type.Union([Type.Literal('open'), Type.Literal('accepted'), Type.Literal('rejected')]);
 
 const DisputeSchema = Type.Object({
@@ -119,7 +121,7 @@ export default async function disputeRoutes(fastify: FastifyInstance): Promise<v
     if (!accepted) return view(resolved);
     const ref = await resolveIndicator(store, d.kind, d.value, 'value');
     const override = await setOverride(fastify, request, ref, {
-      verdict: d.requested_verdict as 'malicious' | 'suspicious' | 'clean' | 'unknown', analyst: p.keyId, tenant: p.tenant, scope: 'global',
+      verdict: d.requested_verdict as VerdictName, analyst: p.keyId, tenant: p.tenant, scope: 'global',
       ...(request.body.actor !== undefined ? { actor: request.body.actor } : {}), comment: `dispute ${d.id}: ${request.body.note}`,
     });
     return { ...view(resolved), override };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { uncheckedRecordKey } from '@repute/core';
 import { crossTenant } from '../../privacy/k-anonymity.ts';
 import { newAndSpreading, topDetections, type HuntQuery, type HuntRow } from '../../queries/hunts.ts';
 import { CrossTenant, Kind, NullableString, Page, problems } from '../schemas.ts';
@@ -38,7 +39,7 @@ export default async function huntRoutes(fastify: FastifyInstance): Promise<void
   });
 
   async function answer(rows: HuntRow[], q: HuntQuery, admin: boolean) {
-    const records = await store.getMany(rows.map((r) => `rep:${r.kind}:${r.digest}`));
+    const records = await store.getMany(rows.map((r) => uncheckedRecordKey(r.kind, r.digest)));
     return {
       from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), limit: q.limit, offset: q.offset, k_anonymity: k,
       items: rows.map((r, i) => ({

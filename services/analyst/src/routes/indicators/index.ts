@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { recordForTenant, type ReputationRecord } from '@repute/core';
+import { recordForTenant, uncheckedRecordKey, type ReputationRecord } from '@repute/core';
 import { badField } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import { crossTenant, publishable } from '../../privacy/k-anonymity.ts';
@@ -226,7 +226,7 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
     const { depth, limit } = request.query;
     const admin = isAdmin(request);
     const graph = await relationsGraph(reader, ref, { depth, perHop: limit, maxEdges: config.ANALYST_RELATIONS_MAX_EDGES });
-    const records = await store.getMany(graph.nodes.map((n) => `rep:${n.kind}:${n.digest}`));
+    const records = await store.getMany(graph.nodes.map((n) => uncheckedRecordKey(n.kind, n.digest)));
     const viewer = request.principal!.tenant;
     return {
       kind: ref.kind, value: ref.value, digest: ref.digest, depth, truncated: graph.truncated, k_anonymity: k,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hasScope } from '@repute/auth';
-import { INDICATOR_KINDS, recordForTenant, type IndicatorKind } from '@repute/core';
+import { INDICATOR_KINDS, recordForTenant, VERDICTS, type IndicatorKind } from '@repute/core';
 import { ReputeError } from '@repute/http';
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { applyOverride, type IndicatorRef, type OverrideInput, type OverrideLift } from '@repute/verdicts';
@@ -10,7 +10,8 @@ import { currentOverride, overrideAudit } from '../../queries/feed-queries.ts';
 import { IndicatorParams, IndicatorValue, Kind, Page, problems } from '../schemas.ts';
 import { tenantScope } from '../request-scope.ts';
 
-const Verdict = Type.Union(['malicious', 'suspicious', 'clean', 'unknown'].map((v) => Type.Literal(v)));
+// Core's verdicts, most severe first as this API has always listed them.
+const Verdict = Type.Union([...VERDICTS].reverse().map((v) => Type.Literal(v)));
 
 const Scope = Type.Union([Type.Literal('tenant'), Type.Literal('global')], {
   description: '`tenant` (default): the caller’s tenant’s own view, for its lookups only. `global`: for everyone; curator keys only.',

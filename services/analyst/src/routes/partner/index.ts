@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { expressionAnswersFor, indicatorSyntaxProblem, ipNetwork, isIndicatorError, parseIndicator, recordKey, sha256, urlExpressions, type IndicatorKind, type ReputationRecord } from '@repute/core';
+import { expressionAnswersFor, indicatorSyntaxProblem, ipNetwork, isIndicatorError, parseIndicator, recordKey, sha256, uncheckedRecordKey, urlExpressions, type IndicatorKind, type ReputationRecord } from '@repute/core';
 import { badField } from '../../analyst-error.ts';
 import { IndicatorParams, NullableString, problems, Reason } from '../schemas.ts';
 
@@ -44,7 +44,7 @@ export default async function partnerRoutes(fastify: FastifyInstance): Promise<v
     }
     if (parsed.hashAlgorithm !== undefined && parsed.hashAlgorithm !== 'sha256') {
       const [target] = await store.getManyRaw([parsed.key]);
-      candidates[0] = { key: target ? `rep:file:${target}` : parsed.key, label: null };
+      candidates[0] = { key: target ? uncheckedRecordKey('file', target) : parsed.key, label: null };
     }
     const records = await store.getMany(candidates.map((c) => c.key));
     // The most specific record decides: the value itself, then broader expressions or the network.

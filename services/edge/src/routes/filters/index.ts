@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { LOOKUP_KINDS } from '@repute/core';
 import { ReputeError } from '@repute/http';
 import { compareStreamIds, isStreamId, isTrimmedPast } from '@repute/store';
 import { Problem } from '../reputation/schemas.ts';
 
-const Kind = Type.Union([Type.Literal('file'), Type.Literal('url'), Type.Literal('domain'), Type.Literal('ip')]);
+const Kind = Type.Union(LOOKUP_KINDS.map((k) => Type.Literal(k)));
 const problems = { 400: Problem, 401: Problem, 403: Problem, 429: Problem };
 
 /** Filters for agents: signed snapshots, the updates after a snapshot, and the signing key. */

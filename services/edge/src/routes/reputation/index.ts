@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { decodeRecord, INDICATOR_SYNTAX, indicatorSyntaxProblem, recordForTenant, syntaxSchema } from '@repute/core';
+import { decodeRecord, INDICATOR_SYNTAX, indicatorSyntaxProblem, LOOKUP_KINDS, recordForTenant, syntaxSchema, uncheckedRecordKey } from '@repute/core';
 import { ReputeError } from '@repute/http';
 import { IndicatorSyntaxError, invalidReason, prepareBatch } from '../../lookup/batch-items.ts';
 import { prepareLookup, type LookupKind, type PreparedLookup } from '../../lookup/candidates.ts';
@@ -198,7 +198,7 @@ export default async function reputationRoutes(fastify: FastifyInstance, opts: R
     schema: {
       summary: 'Full digests (and verdicts) of the records under a 4 to 32 byte hash prefix',
       params: Type.Object({
-        kind: Type.Union([Type.Literal('file'), Type.Literal('url'), Type.Literal('domain'), Type.Literal('ip')]),
+        kind: Type.Union(LOOKUP_KINDS.map((k) => Type.Literal(k))),
         prefix: Type.String({ pattern: '^(?:[0-9a-fA-F]{2}){4,32}$', description: '4 to 32 bytes as hex (whole bytes: an even number of digits).' }),
       }),
       response: { 200: PrefixAnswer, ...problems, 503: Problem },
@@ -216,7 +216,7 @@ export default async function reputationRoutes(fastify: FastifyInstance, opts: R
       counts.redisRoundTrips++;
       digests = await fastify.edgeStore.digestsWithPrefix(kind, prefix, limit + 1);
       counts.redisRoundTrips++;
-      raw = await fastify.edgeStore.getManyRaw(digests.slice(0, limit).map((d) => `rep:${kind}:${d}`));
+      raw = await fastify.edgeStore.getManyRaw(digests.slice(0, limit).map((d) => uncheckedRecordKey(kind, d)));
     } catch (err) {
       metrics.errors.inc({ area: 'redis' });
       throw new ReputeError({ code: 'REPUTE_EDGE_UNAVAILABLE', status: 503, title: 'Prefix search unavailable', detail: 'the reputation store cannot be reached; retry shortly', retriable: true, cause: err, headers: { 'retry-after': '1' } });
