@@ -2,6 +2,7 @@ import type { TProperties } from 'typebox';
 import { analystConfigSchema } from '@repute/analyst';
 import { describeConfig } from '@repute/config';
 import { correlatorConfig } from '@repute/correlator';
+import { dnsConfigSchema } from '@repute/dns';
 import { edgeConfigSchema } from '@repute/edge';
 import { ingestConfigSchema } from '@repute/ingest';
 import { launcherConfigSchema } from './config.ts';
@@ -12,6 +13,7 @@ const SECTIONS: { title: string; intro: string; schema: TProperties }[] = [
   { title: 'Ingest (`services/ingest`)', intro: 'Telemetry onto the bus, when run as its own deployment.', schema: ingestConfigSchema },
   { title: 'Correlator (`services/correlator`)', intro: 'The worker that scores telemetry, when run as its own deployment.', schema: correlatorConfig },
   { title: 'Analyst (`services/analyst`)', intro: 'The analyst and partner APIs and the console, when run as its own deployment.', schema: analystConfigSchema },
+  { title: 'DNS (`services/dns`)', intro: 'The DNSBL front end (RFC 5782 lists over UDP and TCP), when run as its own deployment.', schema: dnsConfigSchema },
 ];
 
 /**

@@ -4,3 +4,4 @@ export { SERVICES, type MountedService, type MountContext } from './services.ts'
 export { startPrivateRedis, type PrivateRedis, type PrivateRedisOptions } from './private-redis.ts';
 export { lockDataDir, DataDirInUseError, type DataDirLock } from './data-dir-lock.ts';
 export { ensureAdminKey } from './admin-key.ts';
+export { startCorrelatorProcess, type CorrelatorProcess, type CorrelatorProcessOptions } from './correlator-child.ts';

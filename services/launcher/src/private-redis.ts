@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { readRedisPort, writeRedisPort } from '@repute/cli';
+import { readRedisPort, writeRedisPort } from '@repute/runtime-state';
 import { ensureRedisServer, freePort, pingRedis } from '@repute/infra';
 import { createRedis } from '@repute/store';
 import { spawnRedisServer } from './redis-process.ts';

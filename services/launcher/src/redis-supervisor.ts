@@ -1,8 +1,8 @@
 import { describeExit, type RedisExit, type RedisProcess } from './redis-process.ts';
 
-export interface RedisSupervisorOptions {
+export interface RedisSupervisorOptions<P extends RedisProcess = RedisProcess> {
   /** Starts the server; rejects when it does not come up. */
-  start(): Promise<RedisProcess>;
+  start(): Promise<P>;
   log(line: string): void;
   /** Called once when the server cannot be kept running; the owner should stop and exit non-zero. */
   onGiveUp(err: Error): void;
@@ -10,11 +10,13 @@ export interface RedisSupervisorOptions {
   restartDelaysMs?: readonly number[];
   /** How long a restarted server must run before its restarts stop counting as a row. */
   stableMs?: number;
+  /** What the log lines call the process (the correlator's process is kept running the same way). */
+  name?: string;
 }
 
-export interface RedisSupervisor {
+export interface RedisSupervisor<P extends RedisProcess = RedisProcess> {
   /** The running server; undefined while it is being restarted or after giving up. */
-  current(): RedisProcess | undefined;
+  current(): P | undefined;
   /** Stops supervising and stops the server; no restart follows. */
   stop(): Promise<void>;
 }
@@ -32,10 +34,11 @@ const STABLE_MS = 30_000;
  * again on the same port and data whenever it ends without `stop()`, with growing waits; after
  * a row of failed restarts it gives up and says so through `onGiveUp`.
  */
-export async function superviseRedis(options: RedisSupervisorOptions): Promise<RedisSupervisor> {
+export async function superviseRedis<P extends RedisProcess = RedisProcess>(options: RedisSupervisorOptions<P>): Promise<RedisSupervisor<P>> {
   const delays = options.restartDelaysMs ?? RESTART_DELAYS_MS;
   const stableMs = options.stableMs ?? STABLE_MS;
-  let server: RedisProcess | undefined = await options.start();
+  const name = options.name ?? 'redis-server';
+  let server: P | undefined = await options.start();
   let upSince = Date.now();
   let failures = 0;
   let stopping = false;
@@ -52,23 +55,23 @@ export async function superviseRedis(options: RedisSupervisorOptions): Promise<R
 
   const restart = async (exit: RedisExit): Promise<void> => {
     if (Date.now() - upSince >= stableMs) failures = 0;
-    options.log(`redis-server exited (${describeExit(exit)}); restarting it on the same data`);
-    let lastError: Error = new Error(`redis-server exited (${describeExit(exit)})`);
+    options.log(`${name} exited (${describeExit(exit)}); restarting it on the same data`);
+    let lastError: Error = new Error(`${name} exited (${describeExit(exit)})`);
     while (!stopping) {
       if (failures >= delays.length) {
-        options.log(`redis-server could not be kept running (${failures} restarts in a row); giving up`);
+        options.log(`${name} could not be kept running (${failures} restarts in a row); giving up`);
         options.onGiveUp(lastError);
         return;
       }
       await wait(delays[failures]!);
       failures += 1;
       if (stopping) return;
-      let next: RedisProcess;
+      let next: P;
       try {
         next = await options.start();
       } catch (err) {
         lastError = err as Error;
-        options.log(`redis-server restart ${failures} of ${delays.length} failed: ${lastError.message}`);
+        options.log(`${name} restart ${failures} of ${delays.length} failed: ${lastError.message}`);
         continue;
       }
       if (stopping) {
@@ -78,12 +81,12 @@ export async function superviseRedis(options: RedisSupervisorOptions): Promise<R
       server = next;
       upSince = Date.now();
       watch(next);
-      options.log(`redis-server running again (pid ${next.pid})`);
+      options.log(`${name} running again (pid ${next.pid})`);
       return;
     }
   };
 
-  const watch = (proc: RedisProcess): void => {
+  const watch = (proc: P): void => {
     void proc.exited.then((exit) => {
       if (stopping || server !== proc) return;
       server = undefined;

@@ -3,9 +3,12 @@ import { analystApp } from '@repute/analyst';
 import type { KeyStore } from '@repute/auth';
 import type { Bus } from '@repute/bus';
 import { correlatorApp } from '@repute/correlator';
+import { dnsApp } from '@repute/dns';
 import { edgeApp } from '@repute/edge';
 import { ingestApp } from '@repute/ingest';
 import type { LauncherConfig } from './config.ts';
+import type { CorrelatorProcess } from './correlator-child.ts';
+import { mountCorrelatorProcess } from './correlator-mount.ts';
 
 /** What the launcher shares with every mounted service. */
 export interface MountContext {
@@ -14,6 +17,8 @@ export interface MountContext {
   keys: KeyStore;
   /** The telemetry bus, shared by the services that publish. */
   bus: Bus;
+  /** The correlator's own process, when it runs in one (REPUTE_CORRELATOR_PROCESS). */
+  correlator?: CorrelatorProcess | undefined;
 }
 
 /** A service as the launcher mounts it: its plugin and what the banner says about it. */
@@ -47,15 +52,28 @@ export const SERVICES: readonly MountedService[] = [
   {
     name: 'correlator',
     paths: ['(worker on the telemetry bus)'],
+    async mount(app, { config, correlator }) {
+      if (correlator !== undefined) mountCorrelatorProcess(app, correlator);
+      else await app.register(correlatorApp, { config });
+    },
+  },
+  {
+    name: 'dns',
+    paths: ['(DNSBL on UDP and TCP DNS_PORT, 5353 by default)'],
     async mount(app, { config }) {
-      await app.register(correlatorApp, { config });
+      // A busy port (5353 is also mDNS) leaves the HTTP APIs serving and logs a warning instead
+      // of failing the start. The one Redis server is the edge's `redis` readiness check already.
+      await app.register(dnsApp, { config, optionalBind: true, redisReadiness: false });
     },
   },
   {
     name: 'analyst',
     paths: ['/console/', '/v1/indicators/…', '/v1/hunts/…', '/v1/overrides/…', '/v1/feeds/…', '/taxii2/', '/docs'],
-    async mount(app, { config }) {
-      await app.register(analystApp, { config });
+    async mount(app, { config, correlator }) {
+      // The embedded engine is the correlator process's (chDB opens a data folder once per
+      // process): the analyst's ClickHouse clients forward their calls there.
+      const analystConfig = correlator !== undefined && config.CLICKHOUSE_URL === '' ? { ...config, CLICKHOUSE_ENGINE_CHANNEL: correlator.channel } : config;
+      await app.register(analystApp, { config: analystConfig });
     },
   },
 ];

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { clearRuntimeState, writeRuntimeState } from '@repute/cli';
+import { clearRuntimeState, writeRuntimeState } from '@repute/runtime-state';
 import { ConfigError } from '@repute/config';
 import { loadLauncherConfig, type LauncherConfig } from './config.ts';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.ts';
@@ -109,6 +109,7 @@ try {
     note: say,
     // The supervisor has said why; exiting non-zero lets an outer supervisor act.
     onRedisLost: () => requestStop('redis-server lost', 1, 1),
+    onCorrelatorLost: () => requestStop('correlator process lost', 1, 1),
   });
 } catch (err) {
   complain(`cannot start: ${describeError(err)}`);

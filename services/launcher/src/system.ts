@@ -6,6 +6,7 @@ import { loggerOptions, observabilityPlugin, problemPlugin, SERVER_OPTIONS } fro
 import { createRedis, type RedisClient } from '@repute/store';
 import { ensureAdminKey } from './admin-key.ts';
 import type { LauncherConfig } from './config.ts';
+import { startCorrelatorProcess, type CorrelatorProcess } from './correlator-child.ts';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.ts';
 import { SERVICES, type MountedService } from './services.ts';
 
@@ -17,12 +18,14 @@ export interface RunningSystem {
   redisUrl: string;
   /** The private redis-server, when this process started one. */
   redisServer: PrivateRedis | undefined;
+  /** The correlator's own process (with the embedded ClickHouse engine), when it runs in one. */
+  correlator: CorrelatorProcess | undefined;
   /** Set on the first start only: the admin key, shown once. */
   adminKey: { id: string; key: string } | undefined;
   services: readonly MountedService[];
   /**
-   * Stops in order: not ready, drain, close the services (the correlator finishes and
-   * acknowledges its batch), close the shared clients, stop the private redis-server.
+   * Stops in order: not ready, drain, close the services, stop the correlator's process (it
+   * finishes and acknowledges its batch), close the shared clients, stop the private redis-server.
    */
   close(): Promise<void>;
 }
@@ -36,6 +39,8 @@ export interface StartSystemOptions {
    * until something outside restarts it, so the owner should stop it and exit non-zero.
    */
   onRedisLost?: (err: Error) => void;
+  /** The correlator's process died and could not be started again; as for `onRedisLost`. */
+  onCorrelatorLost?: (err: Error) => void;
 }
 
 /** Starts Redis (unless external), then every service mounted in one Fastify instance on one port. */
@@ -47,6 +52,15 @@ export async function startSystem(config: LauncherConfig, options: StartSystemOp
   const redisServer = external ? undefined : await startPrivateRedis({ dataDir: config.REPUTE_DATA_DIR, port: config.REPUTE_REDIS_PORT, log: note, onLost: onRedisLost });
   const redisUrl = redisServer?.url ?? config.REDIS_URL;
   const effective: LauncherConfig = { ...config, REDIS_URL: redisUrl };
+  const onCorrelatorLost = options.onCorrelatorLost ?? ((err: Error) => note(`correlator process lost: ${err.message}`));
+  // Before the services: the analyst's ClickHouse calls go to the engine this process owns.
+  let correlator: CorrelatorProcess | undefined;
+  try {
+    correlator = config.REPUTE_CORRELATOR_PROCESS ? await startCorrelatorProcess({ config: effective, log: note, onLost: onCorrelatorLost }) : undefined;
+  } catch (err) {
+    await redisServer?.stop();
+    throw err;
+  }
 
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL),
@@ -82,7 +96,7 @@ export async function startSystem(config: LauncherConfig, options: StartSystemOp
       // The edge tails the update stream and hands revocations to the shared key cache.
       tailRevocations: false,
     });
-    for (const service of services) await service.mount(app, { config: effective, keys, bus });
+    for (const service of services) await service.mount(app, { config: effective, keys, bus, correlator });
     await app.ready();
     const adminKey = await ensureAdminKey(keys, config.REPUTE_ADMIN_TENANT);
     await app.listen({ host: config.HOST, port: config.PORT });
@@ -96,6 +110,7 @@ export async function startSystem(config: LauncherConfig, options: StartSystemOp
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       redisUrl,
       redisServer,
+      correlator,
       adminKey,
       services,
       close() {
@@ -105,6 +120,7 @@ export async function startSystem(config: LauncherConfig, options: StartSystemOp
           try {
             await app.close();
           } finally {
+            await correlator?.stop();
             await closeShared();
             await redisServer?.stop();
           }
@@ -114,6 +130,7 @@ export async function startSystem(config: LauncherConfig, options: StartSystemOp
     };
   } catch (err) {
     await app.close().catch(() => undefined);
+    await correlator?.stop();
     await closeShared();
     await redisServer?.stop();
     throw err;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readRuntimeState } from '@repute/cli';
+import { readRuntimeState } from '@repute/runtime-state';
 import { pingRedis } from '@repute/infra';
 import { createRedis } from '@repute/store';
 

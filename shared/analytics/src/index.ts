@@ -1,4 +1,4 @@
-export { createClickHouse, isEmbedded, type ClickHouseClient, type ClickHouseConfig } from './clickhouse.ts';
+export { createClickHouse, isEmbedded, type ClickHouseClient, type ClickHouseConfig, type EngineChannelConfig } from './clickhouse.ts';
 export { AnalyticsError } from './analytics-error.ts';
 export { insertEncoded, type EncodedInsert } from './insert-encoded.ts';
 export { migrate, type MigrateOptions, type MigrateResult } from './migrate.ts';
@@ -7,3 +7,6 @@ export { renderMigration, migrationChecksum, type RenderOptions } from './render
 export { clusterSql } from './cluster-sql.ts';
 export type { AddColumnsDef, Migration, SchemaObject, TableDef, TableSettingsDef, ViewDef, ViewQueryDef } from './schema-defs.ts';
 export { TELEMETRY_COLUMNS, telemetryTuple, type TelemetryRow, type VerdictLogRow, type OverrideRow } from './rows.ts';
+export { createForwardingConnection, type Connection, type ForwardingConnectionOptions } from './forwarding-connection.ts';
+export { serveEngine, type EngineServer, type EngineServerOptions } from './engine-server.ts';
+export { ipcChannel, type EngineChannel, type IpcEndpoint } from './engine-channel.ts';

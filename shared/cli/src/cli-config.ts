@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { busConfig, ConfigError, dataConfig, loadConfig, redisConfig, Type, type Static } from '@repute/config';
+import { readRedisPort, readRuntimeState } from '@repute/runtime-state';
 import { CliError, EXIT } from './cli-error.ts';
-import { readRedisPort, readRuntimeState } from './runtime-state.ts';
 
 /** The command's settings, named as the environment variables (or REPUTE_CONFIG_FILE entries). */
 export const cliConfigSchema = {

@@ -4,6 +4,7 @@ import { loadCliConfig } from './cli-config.ts';
 import { CliError, EXIT } from './cli-error.ts';
 import type { CommandContext } from './context.ts';
 import { dlqDrop, dlqList, dlqReplay, dlqShow } from './commands/dlq.ts';
+import { dnsQuery, type DnsQueryOptions } from './commands/dns.ts';
 import { filtersRebuild } from './commands/filters.ts';
 import { importLists } from './commands/import.ts';
 import { ingest } from './commands/ingest.ts';
@@ -50,31 +51,32 @@ keys.command('create')
   .option('--trusted', 'mark the key a trusted source (your own sandbox farm, a vendor feed): the telemetry it sends may convict an indicator for every tenant on its own; other keys\' evidence alone convicts only in their own tenant\'s view', false)
   .action(run((ctx, options: { tenant: string; scopes: string; rateLimit?: string; dailyQuota?: string; trusted: boolean }) => keysCreate(ctx, options)));
 keys.command('list').description('list keys (never the keys themselves)').action(run((ctx) => keysList(ctx)));
-keys.command('revoke').description('revoke a key by id; edges drop it within a second').argument('<id>')
+keys.command('revoke').description('revoke a key by id; edges drop it within a second').argument('<id>', 'key id, as `keys list` shows it')
   .action(run((ctx, id: string) => keysRevoke(ctx, id)));
 
 program.command('lookup')
   .description('look indicators up (kinds detected unless --kind); arguments, --file or stdin')
-  .argument('[indicator...]')
+  .argument('[indicator...]', 'indicators to look up (none: --file, else one a line on stdin)')
   .addOption(new Option('--kind <kind>', 'kind of every indicator').choices(['file', 'url', 'domain', 'ip', 'email']))
-  .option('--file <path>', 'indicators, one a line')
+  .option('--file <path>', 'indicators, one a line (-: standard input)')
   .option('--url <url>', 'API base URL')
   .option('--key <key>', 'API key with the lookup scope')
   .action(run((ctx, values: string[], options: { kind?: string; file?: string; url?: string; key?: string }) => lookup(ctx, values, options)));
 
 program.command('ingest')
-  .description('post telemetry events from an NDJSON file, 1000 a request')
-  .argument('<file.ndjson>')
+  .description('post telemetry events from an NDJSON file, 1000 a request; exits 1 when every event is rejected')
+  .argument('<file.ndjson>', 'one telemetry event a line (-: standard input)')
   .option('--url <url>', 'API base URL')
   .option('--key <key>', 'API key with the ingest scope')
-  .action(run((ctx, file: string, options: { url?: string; key?: string }) => ingest(ctx, file, options)));
+  .option('--restamp', 'move the events to the present, keeping their order and spacing (ingest refuses events older than 30 days): for examples and recorded incidents')
+  .action(run((ctx, file: string, options: { url?: string; key?: string; restamp?: boolean }) => ingest(ctx, file, options)));
 
 program.command('import')
   .description('import threat lists as records: plain lists, CSV, STIX 2.1, MISP warning lists, maltrail, IPsum')
-  .argument('<file...>')
+  .argument('<file...>', 'list files (-: standard input, once)')
   .addOption(new Option('--as <mode>', 'deny: malicious/suspicious records; allow: clean records').choices(['allow', 'deny']).makeOptionMandatory())
   .addOption(new Option('--format <format>', 'list format').choices([...LIST_FORMATS]).default('auto'))
-  .option('--source <name>', 'name of the list in the reasons (default: folder/file)')
+  .option('--source <name>', 'name of the list in the reasons (default: folder/file; stdin for -)')
   .addOption(new Option('--verdict <verdict>', 'deny verdict (default: suspicious for suspicious/scanner/vulnerable lists, else malicious)').choices(['malicious', 'suspicious']))
   .option('--concurrency <n>', 'writes in flight at once', '2000')
   .action(run((ctx, files: string[], options: { as: string; format: string; source?: string; verdict?: string; concurrency: string }) => importLists(ctx, files, options)));
@@ -83,6 +85,14 @@ program.command('filters').description('bloom-filter snapshots').command('rebuil
   .description('rebuild the filter snapshots from the records')
   .addOption(new Option('--kind <kind>', 'one kind only').choices(['file', 'url', 'domain', 'ip']))
   .action(run((ctx, options: { kind?: string }) => filtersRebuild(ctx, options)));
+
+program.command('dns').description('DNS lists (RFC 5782) of the DNS front end').command('query')
+  .description('ask a DNS list about one indicator (an IP, a domain or a file hash), as a mail server would')
+  .argument('<indicator>', 'the indicator')
+  .requiredOption('--zone <zone>', 'list zone (DNS_PUBLIC_ZONE, or a tenant zone of DNS_ZONES)')
+  .option('--server <host:port>', 'DNS server to ask', '127.0.0.1:5353')
+  .option('--timeout <ms>', 'per try', '2000')
+  .action(run((ctx, indicator: string, options: DnsQueryOptions) => dnsQuery(ctx, indicator, options)));
 
 program.command('status')
   .description('readiness of the services, record counts, freshness of updates, bus lag')
@@ -98,7 +108,7 @@ program.command('simulate')
   .option('--sensors <n>', 'endpoint sensors over all tenants', '80')
   .option('--campaigns <n>', 'attack campaigns', '8')
   .option('--duration <hours>', 'simulated window, hours', '6')
-  .option('--events <n>', 'approximate number of events (rescales benign activity)')
+  .option('--events <n>', 'events to send in all, within 10% (benign activity is scaled to reach it; too few for the fleet and its campaigns is an error naming the least)')
   .option('--speedup <n>', 'simulated ms per wall-clock ms (default: as fast as ingest accepts)')
   .option('--out <dir>', 'folder for report.json, report.txt, quality.svg (default: <REPUTE_DATA_DIR>/simulation)')
   .option('--data <dir>', 'folder of public indicator lists (default: ../shared/data beside the checkout, when present)')

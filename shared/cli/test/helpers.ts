@@ -15,13 +15,15 @@ export interface CliRun {
 
 /**
  * Runs `repute` as a user would (through bin/repute.mjs), asynchronously so that an API served
- * by the test process keeps answering meanwhile. Never throws on a non-zero exit.
+ * by the test process keeps answering meanwhile. Never throws on a non-zero exit. `uid` runs it
+ * as another user (only root may), to meet file permissions root would override.
  */
-export async function repute(args: string[], env: Record<string, string>, stdin?: string): Promise<CliRun> {
+export async function repute(args: string[], env: Record<string, string>, stdin?: string, options: { uid?: number } = {}): Promise<CliRun> {
   return await new Promise((resolve) => {
     const child = execFile(process.execPath, [BIN, ...args], {
       env: { PATH: process.env['PATH'] ?? '', REPUTE_DATA_DIR: EMPTY_DATA_DIR, ...env },
       maxBuffer: 64 * 1024 * 1024,
+      ...(options.uid !== undefined ? { uid: options.uid } : {}),
     }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1;
       resolve({ code, stdout, stderr });

@@ -1,8 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
 import { createReputationStore } from '@repute/store';
-import { CliError, EXIT, usageError } from '../cli-error.ts';
+import { EXIT, usageError } from '../cli-error.ts';
 import { emit, withRedis, type CommandContext } from '../context.ts';
 import { importEntries, type ImportMode, type ImportRejection } from '../import-lists.ts';
+import { checkReadable, readInputText, STDIN } from '../input-file.ts';
 import { LIST_FORMATS, parseList, sourceName, tierOfPath, type ListFormat } from '../list-formats.ts';
 import { createProgress } from '../progress.ts';
 
@@ -24,7 +24,8 @@ export interface FileSummary {
 
 /**
  * `import --as allow|deny <file...>`: reads plain lists, CSV, STIX 2.1 bundles, MISP warning
- * lists, maltrail trails and IPsum, and writes their indicators as records.
+ * lists, maltrail trails and IPsum (`-`: from standard input), and writes their indicators as
+ * records.
  */
 export async function importLists(ctx: CommandContext, files: string[], options: { as: string; format: string; source?: string; verdict?: string; concurrency: string }): Promise<number> {
   if (options.as !== 'allow' && options.as !== 'deny') throw usageError(`--as must be allow or deny, got ${options.as}`);
@@ -33,13 +34,8 @@ export async function importLists(ctx: CommandContext, files: string[], options:
   if (options.source !== undefined && files.length > 1) throw usageError('--source names one list; give one file with it');
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError('--concurrency must be a positive integer');
-  for (const file of files) {
-    try {
-      if (!statSync(file).isFile()) throw new Error('not a file');
-    } catch {
-      throw new CliError(`cannot read ${file}`);
-    }
-  }
+  if (files.filter((f) => f === STDIN).length > 1) throw usageError('standard input (-) can be read once; give it once');
+  for (const file of files) checkReadable(file);
   const mode = options.as as ImportMode;
   const summaries: FileSummary[] = [];
   const started = performance.now();
@@ -49,8 +45,9 @@ export async function importLists(ctx: CommandContext, files: string[], options:
     const progress = createProgress({ force: ctx.progress, unit: 'entries' });
     for (const file of files) {
       const t0 = performance.now();
-      const parsed = parseList(file, readFileSync(file, 'utf8'), options.format as ListFormat);
-      const source = options.source ?? sourceName(file);
+      const parsed = parseList(file, await readInputText(file), options.format as ListFormat);
+      // Standard input has no folder and file name to name the list by.
+      const source = options.source ?? (file === STDIN ? 'stdin' : sourceName(file));
       progress.start(parsed.entries.length, source);
       const result = await importEntries(store, parsed.entries, {
         mode, source, seen, concurrency,

@@ -1,10 +1,11 @@
-import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ApiError, callApi } from '../api-client.ts';
 import { apiKeyOf, apiUrlOf } from '../cli-config.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { emit, type CommandContext } from '../context.ts';
+import { cannotRead, checkReadable, openInput } from '../input-file.ts';
 import { createProgress } from '../progress.ts';
+import { restampLines } from '../restamp.ts';
 
 const CHUNK = 1000;
 const MAX_RETRIES = 5;
@@ -30,18 +31,27 @@ async function send(base: string, key: string, lines: string[]): Promise<{ accep
   }
 }
 
-/** `ingest <file.ndjson>`: posts the events in chunks of 1000 and sums what was accepted and rejected. */
-export async function ingest(ctx: CommandContext, file: string, options: { url?: string; key?: string }): Promise<number> {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new CliError(`cannot read ${file}`);
-  }
+/** "invalid_field 2, invalid_json 1": rejections counted by reason, most frequent first. */
+function reasonCounts(rejections: readonly Rejection[]): string {
+  const counts = new Map<string, number>();
+  for (const r of rejections) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${reason} ${n}`).join(', ');
+}
+
+const describeRejection = (r: Rejection): string => `line ${r.line}: ${r.reason}${r.field !== undefined && r.field !== '' ? ` (${r.field})` : ''}${r.detail !== undefined ? ` ${r.detail}` : ''}`;
+
+/**
+ * `ingest <file.ndjson>` (`-`: standard input): posts the events in chunks of 1000 and sums
+ * what was accepted and rejected. A run in which every event was rejected fails (exit 1): the
+ * input is not what ingest takes, and a script must not carry on as if it were sent.
+ */
+export async function ingest(ctx: CommandContext, file: string, options: { url?: string; key?: string; restamp?: boolean }): Promise<number> {
+  const size = checkReadable(file);
   const base = apiUrlOf(ctx.config, options.url);
   const key = apiKeyOf(ctx.config, options.key);
-  const progress = createProgress({ force: ctx.progress, unit: 'bytes' });
-  progress.start(size, 'ingest');
+  // Standard input has no size to measure progress against.
+  const progress = createProgress({ force: ctx.progress && size !== undefined, unit: 'bytes' });
+  if (size !== undefined) progress.start(size, 'ingest');
   const totals = { accepted: 0, rejected: 0, requests: 0 };
   const rejections: Rejection[] = [];
   let chunk: string[] = [];
@@ -60,14 +70,32 @@ export async function ingest(ctx: CommandContext, file: string, options: { url?:
     progress.update(bytes);
   };
   let lineNo = 0;
-  const reader = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  // Restamping shifts every time by how old the latest is: the whole input is read first.
+  const held: { line: string; lineNo: number }[] = [];
+  const reader = createInterface({ input: openInput(file), crlfDelay: Infinity });
   try {
-    for await (const line of reader) {
-      lineNo++;
-      bytes += Buffer.byteLength(line) + 1;
-      if (line.trim() === '') continue;
-      chunk.push(line);
-      chunkLines.push(lineNo);
+    try {
+      for await (const line of reader) {
+        lineNo++;
+        bytes += Buffer.byteLength(line) + 1;
+        if (line.trim() === '') continue;
+        if (options.restamp === true) {
+          held.push({ line, lineNo });
+          continue;
+        }
+        chunk.push(line);
+        chunkLines.push(lineNo);
+        if (chunk.length >= CHUNK) await flush();
+      }
+    } catch (err) {
+      // Checked before reading, but the file may change in between: a system error is the read's.
+      if (err instanceof CliError || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+      throw cannotRead(file, err);
+    }
+    const restamped = restampLines(held.map((h) => h.line));
+    for (let i = 0; i < restamped.length; i++) {
+      chunk.push(restamped[i]!);
+      chunkLines.push(held[i]!.lineNo);
       if (chunk.length >= CHUNK) await flush();
     }
     await flush();
@@ -76,9 +104,14 @@ export async function ingest(ctx: CommandContext, file: string, options: { url?:
   }
   const seconds = (performance.now() - started) / 1000;
   emit(ctx, { ...totals, rejections, seconds }, () => {
-    const lines = rejections.slice(0, 20).map((r) => `  line ${r.line}: ${r.reason}${r.field !== undefined ? ` (${r.field})` : ''}${r.detail !== undefined ? ` ${r.detail}` : ''}`);
+    const lines = rejections.slice(0, 20).map((r) => `  ${describeRejection(r)}`);
     if (rejections.length > 20) lines.push(`  … and ${rejections.length - 20} more (--json lists all)`);
     return [`accepted ${totals.accepted}, rejected ${totals.rejected} in ${totals.requests} request(s), ${seconds.toFixed(1)} s`, ...lines].join('\n') + '\n';
   });
+  if (totals.accepted === 0 && totals.rejected > 0) {
+    const first = rejections[0];
+    process.stderr.write(`repute: every event was rejected (${totals.rejected}): ${reasonCounts(rejections)}${first !== undefined ? `; first: ${describeRejection(first)}` : ''}\n`);
+    return EXIT.failure;
+  }
   return ctx.strict && totals.rejected > 0 ? EXIT.partial : EXIT.ok;
 }

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { isIndicatorKind } from '@repute/core';
 import { callApi } from '../api-client.ts';
 import { apiKeyOf, apiUrlOf } from '../cli-config.ts';
 import { EXIT, usageError } from '../cli-error.ts';
 import { emit, type CommandContext } from '../context.ts';
 import { detectKind } from '../detect-kind.ts';
+import { readInputText, STDIN } from '../input-file.ts';
 import { createProgress } from '../progress.ts';
 
 const BATCH = 1000;
@@ -19,20 +19,14 @@ interface Item {
   reasons?: { rule: string; detail?: string }[];
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
 
-/** `lookup`: indicators from arguments, --file or stdin, answered through POST /v1/reputation/batch. */
+/** `lookup`: indicators from arguments, --file (`-`: stdin) or stdin, answered through POST /v1/reputation/batch. */
 export async function lookup(ctx: CommandContext, values: string[], options: { kind?: string; file?: string; url?: string; key?: string }): Promise<number> {
   if (options.kind !== undefined && !isIndicatorKind(options.kind)) throw usageError(`--kind must be file, url, domain, ip or email, got ${options.kind}`);
   const raw = [...values];
-  if (options.file !== undefined) raw.push(...lines(readFileSync(options.file, 'utf8')));
-  if (values.length === 0 && options.file === undefined && !process.stdin.isTTY) raw.push(...lines(await readStdin()));
+  if (options.file !== undefined) raw.push(...lines(await readInputText(options.file)));
+  if (values.length === 0 && options.file === undefined && !process.stdin.isTTY) raw.push(...lines(await readInputText(STDIN)));
   if (raw.length === 0) throw usageError('nothing to look up: give indicators as arguments, --file, or on stdin');
   const base = apiUrlOf(ctx.config, options.url);
   const key = apiKeyOf(ctx.config, options.key);

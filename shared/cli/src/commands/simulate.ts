@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createKeyStore, type KeyStore } from '@repute/auth';
 import { createBus } from '@repute/bus';
-import { runSimulation, renderText, type SimulationReport } from '@repute/simulator';
+import { generateScenario, runSimulation, renderText, type ScenarioOptions, type SimulationReport } from '@repute/simulator';
 import { apiUrlOf } from '../cli-config.ts';
 import { EXIT, usageError } from '../cli-error.ts';
 import { emit, withRedis, type CommandContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
+import { EVENTS_TOLERANCE, sizeSimulation } from '../simulation-size.ts';
 
 /** Flags of `repute simulate`, as commander hands them over (strings). */
 export interface SimulateOptions {
@@ -86,6 +87,22 @@ async function mintKeys(keys: KeyStore, seed: number, tenants: number): Promise<
 }
 
 /**
+ * The simulator's `events` option (and the window's end, which the count was taken for) that
+ * makes the scenario about `target` events in all; a target below what the fleet and its
+ * campaigns send at the least is a usage error naming that floor.
+ */
+function sizeEvents(scenario: ScenarioOptions, target: number): { events: number; now: number } {
+  const now = Date.now();
+  // The simulator's own lower bound on its scale of benign activity: 6 events per sensor.
+  const smallest = Math.max(scenario.tenants ?? 1, scenario.sensors ?? 1) * 6;
+  const size = sizeSimulation(target, smallest, (events) => generateScenario({ ...scenario, events, now }).events.length);
+  if ('floor' in size) {
+    throw usageError(`--events ${target}: the smallest run of ${scenario.sensors} sensors and ${scenario.campaigns} campaigns over ${(scenario.durationMs ?? 0) / 3_600_000} h sends about ${size.floor} events; ask for at least ${Math.ceil(size.floor / (1 + EVENTS_TOLERANCE))}, or lower --sensors or --campaigns`);
+  }
+  return { events: size.events, now };
+}
+
+/**
  * `simulate`: runs the seeded sensor-fleet simulation against the running deployment through
  * its public APIs, prints the quality table (or the report with --json), and writes
  * report.json, report.txt and quality.svg to --out.
@@ -110,6 +127,12 @@ export async function simulate(ctx: CommandContext, options: SimulateOptions): P
   const outDir = resolve(options.out ?? join(ctx.config.REPUTE_DATA_DIR, 'simulation'));
   const base = apiUrlOf(ctx.config, options.url);
   const config = ctx.config;
+  const scenario: ScenarioOptions = {
+    seed, tenants, sensors, campaigns,
+    durationMs: hours * 3_600_000,
+    ...(options.generated === true ? { dataDir: null } : options.data !== undefined ? { dataDir: resolve(options.data) } : {}),
+  };
+  const sized = events === undefined ? undefined : sizeEvents(scenario, events);
 
   const report = await withRedis(config, async (redis, redisUrl) => {
     const keys = createKeyStore(redis, { prefix: config.REDIS_KEY_PREFIX });
@@ -130,14 +153,9 @@ export async function simulate(ctx: CommandContext, options: SimulateOptions): P
         url: base,
         key: minted.lookup,
         ingestKeys: minted.ingest,
-        seed,
-        tenants,
-        sensors,
-        campaigns,
-        durationMs: hours * 3_600_000,
-        ...(events !== undefined ? { events } : {}),
+        ...scenario,
+        ...sized,
         ...(speedup !== undefined ? { speedup } : {}),
-        ...(options.generated === true ? { dataDir: null } : options.data !== undefined ? { dataDir: resolve(options.data) } : {}),
         lag: () => bus.lag(config.TELEMETRY_TOPIC, config.CORRELATOR_GROUP),
         settle: { quietMs, timeoutMs },
         outDir,

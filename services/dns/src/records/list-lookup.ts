@@ -1,0 +1,139 @@
+import { aliasKey, lookupCandidates, recordKey, type LookupCandidate, type LookupCandidates, type LookupKind, type Verdict } from '@repute/core';
+import type { OverlayEntry, OverlayProbe } from '@repute/store';
+import type { CachedValue, KeyCache } from './key-cache.ts';
+import type { KeyReader } from './key-reader.ts';
+import type { FilterSet } from './filter-set.ts';
+import { factsFor, type ListFacts } from './list-facts.ts';
+import type { OverlaySet } from './overlay-set.ts';
+
+/** What the lists say about one name, before it is shaped into DNS records. */
+export interface ListVerdict {
+  verdict: Verdict;
+  /** The deciding record's facts as the tenant sees them (null when an overlay decided). */
+  facts: ListFacts | null;
+  overlay: OverlayEntry | null;
+  /** The canonical value looked up (for the TXT's lookup link). */
+  value: string;
+}
+
+
+/** The key a candidate's record (or alias pointer) is stored under, spelled by @repute/core. */
+function keyOf(c: LookupCandidate): string {
+  return c.alias !== undefined ? aliasKey(c.alias, c.label) : recordKey(c.kind, c.digest);
+}
+
+/**
+ * The overlay entries a lookup may hit, derived from its candidates as the edge derives them
+ * (services/edge/src/lookup/candidates.ts): the hash, the domain and its parents, the address
+ * (a tenant's CIDR entries match its bytes). Networks are not probes.
+ */
+function probesOf(prepared: LookupCandidates): OverlayProbe[] {
+  const probes: OverlayProbe[] = [];
+  for (const c of prepared.candidates) {
+    if (c.kind === 'file') {
+      if (probes.length === 0) probes.push({ kind: 'file', value: c.label });
+    } else if (c.kind === 'ip') {
+      if (c.role !== 'network') probes.push({ kind: 'ip', value: c.label });
+    } else if (c.kind === 'domain') {
+      probes.push({ kind: 'domain', value: c.label });
+    }
+  }
+  return probes;
+}
+
+export interface ListLookupOptions {
+  filters: FilterSet;
+  cache: KeyCache;
+  reader: KeyReader;
+  overlays: OverlaySet;
+  onFilterNegative(): void;
+  onCacheHit(): void;
+}
+
+/**
+ * Decides a listed name from the same records, filters and overlays as the edge's lookups: the
+ * records `lookupCandidates` names (an IP and its /24 or /64, a domain and its parents up to
+ * the registrable domain, a hash and its alias), each read as the tenant sees it (its view when
+ * it has one), the worst verdict winning; then the tenant's overlay, whose block wins over
+ * everything and whose allow clears. Synchronous when every key is in the cache or ruled out by
+ * a filter (most queries under load); rejects when Redis could not answer (SERVFAIL).
+ */
+export class ListLookup {
+  private readonly o: ListLookupOptions;
+
+  constructor(options: ListLookupOptions) {
+    this.o = options;
+  }
+
+  /** @throws {IndicatorError} when the value is no indicator of the kind (NXDOMAIN). */
+  decide(kind: LookupKind, value: string, tenant: string | undefined): ListVerdict | Promise<ListVerdict> {
+    const prepared = lookupCandidates(kind, value);
+    const keys: string[] = [];
+    for (const c of prepared.candidates) {
+      if (!this.o.filters.mightHave(c.kind, c.digest)) {
+        this.o.onFilterNegative();
+        continue;
+      }
+      const key = keyOf(c);
+      if (!keys.includes(key)) keys.push(key);
+    }
+    const values = new Map<string, CachedValue>();
+    let missing: string[] | null = null;
+    for (const key of keys) {
+      const hit = this.o.cache.get(key);
+      if (hit === undefined) (missing ??= []).push(key);
+      else {
+        this.o.onCacheHit();
+        values.set(key, hit);
+      }
+    }
+    if (missing === null) {
+      const targets = this.aliasTargets(values);
+      if (targets === null) return this.combine(prepared, keys, values, tenant);
+      missing = targets;
+    }
+    return this.complete(prepared, keys, values, missing, tenant);
+  }
+
+  private async complete(prepared: LookupCandidates, keys: string[], values: Map<string, CachedValue>, missing: string[], tenant: string | undefined): Promise<ListVerdict> {
+    await this.readInto(values, missing);
+    const targets = this.aliasTargets(values);
+    if (targets !== null) await this.readInto(values, targets);
+    return this.combine(prepared, keys, values, tenant);
+  }
+
+  private async readInto(values: Map<string, CachedValue>, keys: readonly string[]): Promise<void> {
+    const read = await Promise.all(keys.map((k) => this.o.reader.read(k)));
+    keys.forEach((k, i) => values.set(k, read[i]!));
+  }
+
+  /** The SHA-256 records MD5/SHA-1 aliases point at that are not known yet (from the cache when held). */
+  private aliasTargets(values: Map<string, CachedValue>): string[] | null {
+    let open: string[] | null = null;
+    for (const value of values.values()) {
+      if (typeof value !== 'string') continue;
+      const target = recordKey('file', value);
+      if (values.has(target)) continue;
+      const hit = this.o.cache.get(target);
+      if (hit !== undefined) values.set(target, hit);
+      else (open ??= []).push(target);
+    }
+    return open;
+  }
+
+  private combine(prepared: LookupCandidates, keys: readonly string[], values: Map<string, CachedValue>, tenant: string | undefined): ListVerdict {
+    let best: ListFacts | null = null;
+    for (const key of keys) {
+      let value = values.get(key);
+      if (typeof value === 'string') value = values.get(recordKey('file', value));
+      if (value === null || value === undefined || typeof value === 'string') continue;
+      const seen = factsFor(value, tenant);
+      if (best === null || seen.rank > best.rank) best = seen;
+    }
+    const overlay = tenant === undefined ? null : this.o.overlays.match(tenant, probesOf(prepared), prepared.ipBytes);
+    let verdict: Verdict = best?.verdict ?? 'unknown';
+    if (overlay !== null) verdict = overlay.list === 'block' ? 'malicious' : 'clean';
+    return { verdict, facts: overlay === null ? best : null, overlay, value: prepared.value };
+  }
+}
+
