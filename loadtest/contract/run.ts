@@ -61,7 +61,7 @@ function schemathesis(): string {
 }
 
 /** `npm start`'s launcher on a private folder and port; resolves with its address and admin key. */
-async function startSystem(dataDir: string): Promise<{ child: ChildProcess; url: string; key: string }> {
+async function startSystem(dataDir: string): Promise<{ child: ChildProcess; url: string; key: string; log: () => string }> {
   const [port, redisPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, ['--conditions=source', join(root, 'services/launcher/src/start.ts')], {
     env: { ...process.env, REPUTE_DATA_DIR: dataDir, PORT: String(port), REPUTE_REDIS_PORT: String(redisPort), LOG_LEVEL: 'warn' },
@@ -82,7 +82,7 @@ async function startSystem(dataDir: string): Promise<{ child: ChildProcess; url:
     child.stderr!.on('data', read);
     child.on('exit', (code) => fail(new Error(`the system exited (${code}) before it was ready:\n${out.slice(-2000)}`)));
   });
-  return { child, url: `http://127.0.0.1:${port}`, key };
+  return { child, url: `http://127.0.0.1:${port}`, key, log: () => out };
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -137,6 +137,8 @@ const out = resolve(process.env['INIT_CWD'] ?? root, values.out ?? 'bench-result
 mkdirSync(dirname(out), { recursive: true });
 // The whole report, with each failure's request and answer, for whoever mends them.
 writeFileSync(out.replace(/\.json$/, '.txt'), output);
+// What the system logged (warnings and errors): the cause of a 500 is there, by request id.
+writeFileSync(out.replace(/\.json$/, '.server.log'), system.log());
 writeFileSync(out, `${JSON.stringify({
   bench: 'contract',
   measured_at: new Date().toISOString(),

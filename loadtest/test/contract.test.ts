@@ -26,6 +26,7 @@ test('schemathesis with every check finds no failure in the published API docume
   assert.equal(code, 0, 'the contract run completed');
   const result = JSON.parse(readFileSync(out, 'utf8')) as { figures: { unique_failures: number; operations: number }; failing_operations: Record<string, string[]> };
   const report = readFileSync(out.replace(/\.json$/, '.txt'), 'utf8');
+  const serverLog = readFileSync(out.replace(/\.json$/, '.server.log'), 'utf8');
   assert.ok(result.figures.operations >= 70, `every operation was tested (${result.figures.operations})`);
-  assert.equal(result.figures.unique_failures, 0, `failures by operation: ${JSON.stringify(result.failing_operations)}\n${report.slice(0, 20_000)}`);
+  assert.equal(result.figures.unique_failures, 0, `failures by operation: ${JSON.stringify(result.failing_operations)}\n${report.slice(0, 20_000)}\nserver log:\n${serverLog.slice(-10_000)}`);
 });

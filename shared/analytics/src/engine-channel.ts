@@ -68,7 +68,14 @@ export interface EngineParams {
 export interface EngineRequest {
   kind: typeof ENGINE_MESSAGE;
   id: number;
-  op: EngineOperation | 'cancel';
+  op: EngineOperation | 'cancel' | 'release';
+  /**
+   * The forwarding connection that asks. Each has an engine session of its own on the serving
+   * side, as each embedded client has in-process: chDB applies a call's settings with `SET`,
+   * which lasts for the session, so a read-only client's `readonly = 1` must never reach a
+   * writer's session.
+   */
+  conn?: string;
   params?: EngineParams;
 }
 

@@ -32,9 +32,29 @@ const bytes = (values: Uint8Array | undefined): Buffer =>
  * (bounded analyst queries, not exports).
  */
 export function serveEngine(options: EngineServerOptions): EngineServer {
-  const engine = openEngine(resolve(options.dataDir));
-  // The same cast as createClickHouse's: chdb names the contract from its own copy of the types.
-  const connection = engine.connection as unknown as Connection;
+  const path = resolve(options.dataDir);
+  // One engine session per forwarding connection (see EngineRequest.conn), opened on its first
+  // call and released when it closes; all share the one engine of this process.
+  const sessions = new Map<string, { engine: ReturnType<typeof openEngine>; connection: Connection }>();
+  const sessionOf = (conn: string): Connection => {
+    let session = sessions.get(conn);
+    if (session === undefined) {
+      const engine = openEngine(path);
+      // The same cast as createClickHouse's: chdb names the contract from its own copy of the types.
+      session = { engine, connection: engine.connection as unknown as Connection };
+      sessions.set(conn, session);
+    }
+    return session.connection;
+  };
+  const release = async (conn: string): Promise<void> => {
+    const session = sessions.get(conn);
+    if (session === undefined) return;
+    sessions.delete(conn);
+    await session.connection.close();
+    session.engine.release();
+  };
+  // Opened at once, so that a data folder the engine cannot open fails the start, not a call.
+  sessionOf('');
   const inFlight = new Map<number, { abort: AbortController; done: Promise<void> }>();
   let closed = false;
 
@@ -44,6 +64,7 @@ export function serveEngine(options: EngineServerOptions): EngineServer {
   };
 
   const run = async (request: EngineRequest, signal: AbortSignal): Promise<EngineResult> => {
+    const connection = sessionOf(request.conn ?? '');
     const params = { ...request.params, abort_signal: signal };
     const { values, select, ...query } = params;
     switch (request.op) {
@@ -79,6 +100,11 @@ export function serveEngine(options: EngineServerOptions): EngineServer {
       inFlight.get(request.id)?.abort.abort();
       return;
     }
+    if (request.op === 'release') {
+      // Its calls were answered before it closed; a session of '' (the first) stays open.
+      if (request.conn !== undefined && request.conn !== '') void release(request.conn).catch(() => {});
+      return;
+    }
     if (closed) {
       reply({ kind: ENGINE_MESSAGE, id: request.id, error: { name: 'AnalyticsError', message: 'the embedded ClickHouse engine is shutting down' } });
       return;
@@ -100,8 +126,7 @@ export function serveEngine(options: EngineServerOptions): EngineServer {
       closed = true;
       await Promise.allSettled([...inFlight.values()].map((call) => call.done));
       stopListening();
-      await connection.close();
-      engine.release();
+      for (const conn of [...sessions.keys()]) await release(conn);
     },
   };
 }

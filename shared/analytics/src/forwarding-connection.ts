@@ -60,6 +60,8 @@ function wireParams(params: { query?: string; clickhouse_settings?: ClickHouseSe
 // Every connection of a process listens on the same channel and sees every answer, so ids are
 // unique across them, not per connection.
 let nextId = 1;
+// Names each connection of this process to the serving side, which keeps a session per name.
+let nextConnection = 1;
 
 const unreachable = (): AnalyticsError =>
   new AnalyticsError('REPUTE_ANALYTICS_ENGINE_UNREACHABLE', 'the process that owns the embedded ClickHouse engine is not running (it may be starting again)', { retriable: true });
@@ -74,6 +76,7 @@ const unreachable = (): AnalyticsError =>
  */
 export function createForwardingConnection(options: ForwardingConnectionOptions): Connection {
   const pending = new Map<number, Pending>();
+  const conn = `${process.pid}:${nextConnection++}`;
   let attached: { channel: EngineChannel; stop: () => void } | undefined;
   let closed = false;
 
@@ -129,7 +132,7 @@ export function createForwardingConnection(options: ForwardingConnectionOptions)
       };
       pending.set(id, { op, channel, resolve: settle(resolve), reject: settle(reject) });
       signal?.addEventListener('abort', onAbort, { once: true });
-      channel.send({ kind: ENGINE_MESSAGE, id, op, params } satisfies EngineRequest, (err) => {
+      channel.send({ kind: ENGINE_MESSAGE, id, op, conn, params } satisfies EngineRequest, (err) => {
         if (err === null) return;
         const waiting = pending.get(id);
         if (waiting === undefined) return;
@@ -176,7 +179,10 @@ export function createForwardingConnection(options: ForwardingConnectionOptions)
       }
     },
     async close() {
-      // The engine belongs to the other process; closing forgets the channel and nothing more.
+      // The engine belongs to the other process: closing releases this connection's session
+      // there and forgets the channel.
+      const channel = attached?.channel ?? options.channel();
+      if (!closed && channel !== undefined && channel.connected) channel.send({ kind: ENGINE_MESSAGE, id: nextId++, op: 'release', conn } satisfies EngineRequest, () => {});
       closed = true;
       attached?.stop();
       attached = undefined;

@@ -175,3 +175,27 @@ test('over a real IPC channel: Buffers cross, a killed process fails the call in
   assert.equal(Number(count[0]?.n), 2);
   await client.command({ query: `DROP DATABASE ${db} SYNC` });
 });
+
+test('a read-only client\'s settings never reach another client\'s session: each has its own on the serving side', async (t) => {
+  const pair = channelPair();
+  const server = serveEngine({ channel: pair.server, dataDir: DATA_DIR });
+  const reader = forwarded(() => pair.client);
+  const writer = forwarded(() => pair.client);
+  const db = uniqueName('fwdro');
+  t.after(async () => {
+    await writer.command({ query: `DROP DATABASE IF EXISTS ${db} SYNC` });
+    await reader.close();
+    await writer.close();
+    await server.close();
+  });
+  await writer.command({ query: `CREATE DATABASE ${db}` });
+  await writer.command({ query: `CREATE TABLE ${db}.audit (n UInt32) ENGINE = MergeTree ORDER BY n` });
+  // The analyst's reader asks with readonly = 1, which chDB applies to the session with SET.
+  const seen = await reader.query({ query: `SELECT count() AS c FROM ${db}.audit`, format: 'JSONEachRow', clickhouse_settings: { readonly: '1' } });
+  assert.equal(Number((await seen.json<{ c: number | string }>())[0]!.c), 0);
+  await assert.rejects(reader.command({ query: `INSERT INTO ${db}.audit VALUES (9)` }), /readonly/i);
+  // The writer's session is its own: its insert goes through.
+  await writer.insert({ table: `${db}.audit`, values: [{ n: 1 }], format: 'JSONEachRow' });
+  const rows = await (await writer.query({ query: `SELECT n FROM ${db}.audit`, format: 'JSONEachRow' })).json<{ n: number }>();
+  assert.deepEqual(rows.map((r) => Number(r.n)), [1]);
+});
