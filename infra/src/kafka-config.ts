@@ -64,7 +64,7 @@ export function kafkaServerProperties(config: KafkaNodeConfig): string {
     'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
     ...config.overrides,
   };
-  return Object.entries(settings).map(([key, value]) => `${key}=${String(value)}`).join('\n') + '\n';
+  return `${Object.entries(settings).map(([key, value]) => `${key}=${String(value)}`).join('\n')}\n`;
 }
 
 /** A new cluster id in Kafka's format: 16 random bytes, base64url without padding. */

@@ -98,7 +98,7 @@ export function loadIndicators(dataDir: string, size: number): IndicatorSets {
     ...synthetic(size, (b) => b.toString('hex')).map((value) => ({ kind: 'file' as const, value, intent: 'unknown' as const })),
     ...synthetic(size / 4, (b) => b.toString('hex', 0, 16)).map((value) => ({ kind: 'file' as const, value, intent: 'unknown' as const })),
     ...unknownDomains.map((value) => ({ kind: 'domain' as const, value, intent: 'unknown' as const })),
-    ...unknownDomains.map((d, i) => ({ kind: 'url' as const, value: `https://www.${d}/${['index.html', 'login', 'static/app.js', 'search?q=' + i][i % 4]}`, intent: 'unknown' as const })),
+    ...unknownDomains.map((d, i) => ({ kind: 'url' as const, value: `https://www.${d}/${['index.html', 'login', 'static/app.js', `search?q=${i}`][i % 4]}`, intent: 'unknown' as const })),
     ...synthetic(size, (b) => `${(b[0]! % 223) + 1}.${b[1]}.${b[2]}.${b[3]}`).map((value) => ({ kind: 'ip' as const, value, intent: 'unknown' as const })),
     ...synthetic(size / 4, (b) => `2a0${b[0]! % 10}:${b.toString('hex', 1, 3)}:${b.toString('hex', 3, 5)}::${b.toString('hex', 5, 7)}`).map((value) => ({ kind: 'ip' as const, value, intent: 'unknown' as const })),
   ];

@@ -18,7 +18,7 @@ export function barChart(title: string, unit: string, series: string[], rows: { 
   const max = niceMax(Math.max(...rows.flatMap((r) => r.values), goal?.value ?? 0));
   const x = (v: number): number => labelW + (v / max) * plotW;
   const parts: string[] = [`<rect width="100%" height="100%" fill="#fff"/>`, `<text x="10" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`];
-  series.forEach((s, i) => parts.push(`<rect x="${labelW + i * 120}" y="30" width="10" height="10" fill="${COLOURS[i % COLOURS.length]}"/><text x="${labelW + i * 120 + 14}" y="39" font-size="11">${esc(s)}</text>`));
+  series.forEach((s, i) => { parts.push(`<rect x="${labelW + i * 120}" y="30" width="10" height="10" fill="${COLOURS[i % COLOURS.length]}"/><text x="${labelW + i * 120 + 14}" y="39" font-size="11">${esc(s)}</text>`); });
   for (let t = 0; t <= 4; t++) {
     const v = (max * t) / 4;
     parts.push(`<line x1="${x(v)}" y1="${top - 4}" x2="${x(v)}" y2="${height - 30}" stroke="#ddd"/><text x="${x(v)}" y="${height - 16}" font-size="10" text-anchor="middle">${Number(v.toPrecision(3)).toLocaleString('en-US')} ${esc(unit)}</text>`);

@@ -279,12 +279,12 @@ test('bad input gets problem+json naming the field; scopes are enforced; the rea
   for (const p of ['/v1/indicators/file/{value}', '/v1/hunts/new-and-spreading', '/v1/overrides/url/{value}', '/v1/disputes', '/v1/watchlists/{name}', '/v1/feeds/{kind}', '/taxii2/']) assert.ok(paths.includes(p), p);
   // An indicator's value depends on its kind: the document spells each kind out, with the
   // pattern the routes enforce, in paths and in bodies.
-  const document = doc.json();
+  const published = doc.json();
   assert.ok(!paths.some((p) => p.includes('{kind}/{value}')), 'no generic kind/value path is left');
-  const valueOf = (path: string) => (document.paths[path].get.parameters as { name: string; schema: { pattern: string } }[]).find((p) => p.name === 'value')!.schema;
-  assert.equal(valueOf('/v1/indicators/file/{value}').pattern, INDICATOR_SYNTAX.file.pattern);
-  assert.equal(valueOf('/v1/indicators/url/{value}/history').pattern, PATH_SYNTAX.url.pattern);
-  const dispute = document.paths['/v1/disputes'].post.requestBody.content['application/json'].schema;
+  const patternOf = (path: string) => (published.paths[path].get.parameters as { name: string; schema: { pattern: string } }[]).find((p) => p.name === 'value')!.schema;
+  assert.equal(patternOf('/v1/indicators/file/{value}').pattern, INDICATOR_SYNTAX.file.pattern);
+  assert.equal(patternOf('/v1/indicators/url/{value}/history').pattern, PATH_SYNTAX.url.pattern);
+  const dispute = published.paths['/v1/disputes'].post.requestBody.content['application/json'].schema;
   assert.deepEqual(dispute.oneOf.map((o: { properties: { kind: { enum: string[] } } }) => o.properties.kind.enum[0]), ['file', 'url', 'domain', 'ip', 'email']);
   assert.equal(dispute.oneOf[3].properties.value.pattern, INDICATOR_SYNTAX.ip.pattern);
   assert.equal((await h.app.inject({ url: '/docs' })).statusCode < 400, true);

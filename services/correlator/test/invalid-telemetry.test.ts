@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { Redis } from 'ioredis';
 import { removeTestClickHouseData } from '@repute/analytics/testkit';
-import { DLQ_HEADERS, RedisBus, type BusMessage } from '@repute/bus';
+import { DLQ_HEADERS, type RedisBus, type BusMessage } from '@repute/bus';
 import { closeTestServices, testKafkaBrokers, testRedisUrl, uniqueName } from '@repute/infra/testkit';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import { ref, startPipeline, until, type BusKind, type Pipeline } from './e2e-harness.ts';

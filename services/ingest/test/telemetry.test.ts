@@ -55,7 +55,7 @@ test('a JSON array is partly accepted: valid events are published canonical, eac
 test('NDJSON, gzip-compressed: a broken line is one rejection, the rest is accepted', async (t) => {
   const h = await startIngest();
   t.after(() => h.close());
-  const ndjson = [JSON.stringify(event(0)), '{"id": broken', '', JSON.stringify(event(1))].join('\n') + '\n';
+  const ndjson = `${[JSON.stringify(event(0)), '{"id": broken', '', JSON.stringify(event(1))].join('\n')}\n`;
   const res = await post(h, gzipSync(ndjson), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
   assert.equal(res.statusCode, 202, res.body);
   const body = res.json();

@@ -237,10 +237,10 @@ export class KafkaBus implements Bus {
     }
     this.#send(batch)
       .then(
-        () => batch.forEach((p) => p.resolve()),
+        () => { for (const p of batch) p.resolve(); },
         (err: unknown) => {
           const wrapped = err instanceof BusError ? err : new BusError('REPUTE_BUS_UNAVAILABLE', 'kafka did not acknowledge the publish', { cause: err });
-          batch.forEach((p) => p.reject(wrapped));
+          for (const p of batch) p.reject(wrapped);
         },
       )
       .finally(() => {

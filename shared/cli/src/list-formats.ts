@@ -145,7 +145,7 @@ function parseCsvList(text: string): ParsedList {
     // when the counts agree, else an MD5 could point at another sample's SHA-256.
     for (const col of [cols.md5, cols.sha1]) {
       const hashes = splitCell(cell(col));
-      hashes.forEach((hex, i) => entries.push({ ...base, raw: hex, kind: 'file', ...(hashes.length === sha256.length ? { aliasOf: sha256[i]! } : {}) }));
+      hashes.forEach((hex, i) => { entries.push({ ...base, raw: hex, kind: 'file', ...(hashes.length === sha256.length ? { aliasOf: sha256[i]! } : {}) }); });
     }
     if (entries.length === before) rejects.push({ line: row.line, raw: row.cells.join(',').slice(0, 200), reason: 'no_indicator_in_row' });
   }

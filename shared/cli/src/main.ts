@@ -13,6 +13,7 @@ import { lookup } from './commands/lookup.ts';
 import { simulate, type SimulateOptions } from './commands/simulate.ts';
 import { status } from './commands/status.ts';
 import { LIST_FORMATS } from './list-formats.ts';
+import { INDICATOR_KINDS, LOOKUP_KINDS } from '@repute/core';
 
 // Exit codes: 0 ok, 1 failure, 2 usage error, 3 partial (rejects, or a simulation below its bounds) when --strict asks for it.
 
@@ -57,7 +58,7 @@ keys.command('revoke').description('revoke a key by id; edges drop it within a s
 program.command('lookup')
   .description('look indicators up (kinds detected unless --kind); arguments, --file or stdin')
   .argument('[indicator...]', 'indicators to look up (none: --file, else one a line on stdin)')
-  .addOption(new Option('--kind <kind>', 'kind of every indicator').choices(['file', 'url', 'domain', 'ip', 'email']))
+  .addOption(new Option('--kind <kind>', 'kind of every indicator').choices([...INDICATOR_KINDS]))
   .option('--file <path>', 'indicators, one a line (-: standard input)')
   .option('--url <url>', 'API base URL')
   .option('--key <key>', 'API key with the lookup scope')
@@ -83,7 +84,7 @@ program.command('import')
 
 program.command('filters').description('bloom-filter snapshots').command('rebuild')
   .description('rebuild the filter snapshots from the records')
-  .addOption(new Option('--kind <kind>', 'one kind only').choices(['file', 'url', 'domain', 'ip']))
+  .addOption(new Option('--kind <kind>', 'one kind only').choices([...LOOKUP_KINDS]))
   .action(run((ctx, options: { kind?: string }) => filtersRebuild(ctx, options)));
 
 program.command('dns').description('DNS lists (RFC 5782) of the DNS front end').command('query')

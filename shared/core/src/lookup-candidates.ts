@@ -70,7 +70,7 @@ export function domainChain(domain: string): string[] {
 }
 
 function addDomains(chain: string[], out: LookupCandidate[], firstRole: CandidateRole): void {
-  chain.forEach((d, i) => out.push({ kind: 'domain', digest: sha256(d), label: d, role: i === 0 ? firstRole : 'parent' }));
+  chain.forEach((d, i) => { out.push({ kind: 'domain', digest: sha256(d), label: d, role: i === 0 ? firstRole : 'parent' }); });
 }
 
 function addIp(address: string, out: LookupCandidate[]): Uint8Array {

@@ -111,7 +111,7 @@ export function escapeBytes(text: string): string {
     const b = text.charCodeAt(i);
     if (ESCAPE[b] === 0) continue;
     if (start < i) out += text.slice(start, i);
-    out += '%' + HEX_UPPER[b >> 4]! + HEX_UPPER[b & 15]!;
+    out += `%${HEX_UPPER[b >> 4]!}${HEX_UPPER[b & 15]!}`;
     start = i + 1;
   }
   if (start < length) out += text.slice(start);

@@ -107,7 +107,7 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
         const { host, path } = takeHost();
         if (!IPV4.test(host) && !infra.domains.has(host)) {
           // A quarter of the distribution domains of the hard cases sit behind a CDN address.
-          const cdn = hard !== undefined && h !== undefined && h.chance(0.25) ? h.pick(hard.infra.cdnIps) : undefined;
+          const cdn = hard && h?.chance(0.25) ? h.pick(hard.infra.cdnIps) : undefined;
           if (cdn !== undefined) benignIps.add(cdn);
           infra.domains.set(host, [cdn ?? takeIp()]);
         }
@@ -130,11 +130,11 @@ export function addCampaigns(rng: Rng, stream: EventStream, fleet: Fleet, pool: 
     const shortener = hx !== undefined && vector === 'download' && hx.h.chance(0.3) ? hx.h.pick(hx.infra.shorteners) : undefined;
     const short = shortener !== undefined && hx !== undefined ? shortUrl(hx.h, shortener) : undefined;
     if (shortener !== undefined) shared.set(shortener.domain, shortener.ips);
-    const c2OnCdn = hx !== undefined && hx.h.chance(0.15);
+    const c2OnCdn = hx?.h.chance(0.15);
     if (hx !== undefined && c2OnCdn) infra.c2Ips = [hx.h.pick(hx.infra.cdnIps)];
-    const sinkhole = hx !== undefined && hx.h.chance(0.35) ? hx.h.pick(hx.infra.sinkholes) : undefined;
-    const resolverIp = hx !== undefined && hx.h.chance(0.4) ? hx.h.pick(hx.infra.resolvers) : undefined;
-    const echo = hx !== undefined && hx.h.chance(0.5) ? hx.h.pick(hx.infra.ipEcho) : undefined;
+    const sinkhole = hx?.h.chance(0.35) ? hx.h.pick(hx.infra.sinkholes) : undefined;
+    const resolverIp = hx?.h.chance(0.4) ? hx.h.pick(hx.infra.resolvers) : undefined;
+    const echo = hx?.h.chance(0.5) ? hx.h.pick(hx.infra.ipEcho) : undefined;
     const stageHub = hx !== undefined && vector === 'download' && hx.h.chance(0.25) ? hx.h.pick(hx.infra.fileShares) : undefined;
     const stageUrl = stageHub !== undefined && hx !== undefined && infra.payload !== undefined ? fileShareUrl(hx.h, stageHub, infra.payload.name) : undefined;
     if (stageHub !== undefined && stageUrl !== undefined) {

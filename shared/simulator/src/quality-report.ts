@@ -135,10 +135,8 @@ export function scoreSeed(scenario: Scenario, replay: QualityReplay): SeedQualit
   const { plan, checkpoints, final } = replay;
   const last = checkpoints.at(-1)!;
   const refCheckpoints = checkpoints.map((c) => referenceCheckpoint(plan, c.at));
-  const refLast = refCheckpoints.at(-1)!;
   const figures = (cp: CheckpointVerdicts) => ({ global: viewFigures(plan.items, globalRows(cp)), victims: viewFigures(plan.items, lookupRows(plan.victims, cp.victims)) });
   const endFigures = figures(last);
-  const refFigures = figures(refLast);
   const overTime = (cps: readonly CheckpointVerdicts[]) => ({
     global: viewFigures(plan.items, overTimeRows(plan.items, cps, (cp) => cp.global, plan.items.length, (i) => i)),
     victims: viewFigures(plan.items, overTimeRows(plan.items, cps, (cp) => cp.victims, plan.victims.length, (i) => plan.victims[i]!.item)),

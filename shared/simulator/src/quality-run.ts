@@ -96,7 +96,7 @@ export async function runQualityReplay(o: QualityReplayOptions): Promise<Quality
     });
     for (const [tenant, indices] of byTenant) {
       const answers = await viewer(lookupKey(tenant)).lookup(indices.map((i) => plan.items[lookups[i]!.item]!.entry), REASONS);
-      indices.forEach((i, n) => (out[i] = answers[n]));
+      indices.forEach((i, n) => { out[i] = answers[n]; });
     }
     return out;
   };
@@ -163,7 +163,7 @@ export async function runQualityReplay(o: QualityReplayOptions): Promise<Quality
     const liveItems = plan.items.flatMap((it, i) => (it.first <= stop ? [i] : []));
     const globalAnswers = await lookupGlobal(liveItems);
     const global = new Uint8Array(plan.items.length).fill(NOT_LIVE);
-    liveItems.forEach((i, n) => (global[i] = codeOf(globalAnswers[n])));
+    liveItems.forEach((i, n) => { global[i] = codeOf(globalAnswers[n]); });
     const victimAnswers = await lookupViews(plan.victims, live);
     const poisonAnswers = await lookupViews(plan.poison, live);
     const codes = (answers: (EdgeAnswer | undefined)[]) => Uint8Array.from(answers, (a) => (a === undefined ? NOT_LIVE : codeOf(a)));

@@ -55,7 +55,6 @@ export async function rebuildFilter(store: ReputationStore, kind: IndicatorKind,
           try {
             if (hex !== undefined) filter.add(digestOf('file', hex));
           } catch {
-            continue;
           }
         }
         scanned += found.length;

@@ -178,7 +178,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
     if (hop > 1) {
       const unknown = [...frontier.values()].filter((r) => !relays.has(r.key));
       const assessed = await Promise.all(unknown.map((r) => correlator.inspect(r)));
-      unknown.forEach((r, i) => relays.set(r.key, assessed[i]!.assessment.relays));
+      unknown.forEach((r, i) => { relays.set(r.key, assessed[i]!.assessment.relays); });
       for (const key of [...frontier.keys()]) if (relays.get(key) !== true) frontier.delete(key);
       if (frontier.size === 0) break;
     }

@@ -104,7 +104,7 @@ export class ListLookup {
 
   private async readInto(values: Map<string, CachedValue>, keys: readonly string[]): Promise<void> {
     const read = await Promise.all(keys.map((k) => this.o.reader.read(k)));
-    keys.forEach((k, i) => values.set(k, read[i]!));
+    keys.forEach((k, i) => { values.set(k, read[i]!); });
   }
 
   /** The SHA-256 records MD5/SHA-1 aliases point at that are not known yet (from the cache when held). */

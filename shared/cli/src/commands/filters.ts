@@ -1,10 +1,11 @@
-import type { IndicatorKind } from '@repute/core';
-import { createReputationStore, loadSigningKeys, rebuildFilter } from '@repute/store';
+import { LOOKUP_KINDS } from '@repute/core';
+import { createReputationStore, loadSigningKeys, rebuildFilter, storeKeys } from '@repute/store';
 import { usageError } from '../cli-error.ts';
 import { emit, withRedis, type CommandContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 
-const FILTER_KINDS: readonly IndicatorKind[] = ['file', 'url', 'domain', 'ip'];
+// Agents download a filter per kind they look up.
+const FILTER_KINDS = LOOKUP_KINDS;
 
 /** `filters rebuild`: rebuilds the bloom-filter snapshots agents download, from the records. */
 export async function filtersRebuild(ctx: CommandContext, options: { kind?: string }): Promise<number> {
@@ -15,7 +16,7 @@ export async function filtersRebuild(ctx: CommandContext, options: { kind?: stri
     const signing = await loadSigningKeys(redis, ctx.config.REDIS_KEY_PREFIX);
     const out = [];
     for (const kind of kinds) {
-      const total = await redis.zcard(`${ctx.config.REDIS_KEY_PREFIX}rep:index:${kind}`);
+      const total = await redis.zcard(storeKeys.index(ctx.config.REDIS_KEY_PREFIX, kind));
       const progress = createProgress({ force: ctx.progress, unit: 'keys' });
       progress.start(Math.max(total, 1), `filter ${kind}`);
       const started = performance.now();
@@ -29,6 +30,6 @@ export async function filtersRebuild(ctx: CommandContext, options: { kind?: stri
     }
     return out;
   });
-  emit(ctx, built, () => built.map((b) => `${b.kind}: ${b.digests} digests, ${b.bytes} bytes, position ${b.position}, ${b.seconds.toFixed(2)} s`).join('\n') + '\n');
+  emit(ctx, built, () => `${built.map((b) => `${b.kind}: ${b.digests} digests, ${b.bytes} bytes, position ${b.position}, ${b.seconds.toFixed(2)} s`).join('\n')}\n`);
   return 0;
 }

@@ -106,7 +106,7 @@ export async function ingest(ctx: CommandContext, file: string, options: { url?:
   emit(ctx, { ...totals, rejections, seconds }, () => {
     const lines = rejections.slice(0, 20).map((r) => `  ${describeRejection(r)}`);
     if (rejections.length > 20) lines.push(`  … and ${rejections.length - 20} more (--json lists all)`);
-    return [`accepted ${totals.accepted}, rejected ${totals.rejected} in ${totals.requests} request(s), ${seconds.toFixed(1)} s`, ...lines].join('\n') + '\n';
+    return `${[`accepted ${totals.accepted}, rejected ${totals.rejected} in ${totals.requests} request(s), ${seconds.toFixed(1)} s`, ...lines].join('\n')}\n`;
   });
   if (totals.accepted === 0 && totals.rejected > 0) {
     const first = rejections[0];

@@ -31,10 +31,10 @@ export async function keysCreate(ctx: CommandContext, options: { tenant: string;
 
 export async function keysList(ctx: CommandContext): Promise<number> {
   const keys = await withRedis(ctx.config, async (redis) => createKeyStore(redis, { prefix: ctx.config.REDIS_KEY_PREFIX }).list());
-  emit(ctx, keys.map((k) => ({ ...k, trusted: k.trusted === true })), () => [
+  emit(ctx, keys.map((k) => ({ ...k, trusted: k.trusted === true })), () => `${[
     'id\ttenant\tscopes\trate/min\tquota/day\tcreated\ttrusted',
     ...keys.map((k) => `${k.id}\t${k.tenant}\t${k.scopes.join(',')}\t${k.rateLimitPerMinute ?? '-'}\t${k.dailyQuota ?? '-'}\t${k.createdAt}\t${k.trusted === true ? 'yes' : 'no'}`),
-  ].join('\n') + '\n');
+  ].join('\n')}\n`);
   return 0;
 }
 

@@ -58,10 +58,10 @@ export async function lookup(ctx: CommandContext, values: string[], options: { k
     else if (r.status === 'invalid') counts.invalid++;
     else counts.unknown++;
   }
-  emit(ctx, { counts, results }, () => results.map((r, i) => {
+  emit(ctx, { counts, results }, () => `${results.map((r, i) => {
     if (r.status === 'invalid') return `invalid\t${raw[i]}\t${r.reason ?? ''}`;
     const why = (r.reasons ?? []).map((x) => (x.detail !== undefined ? `${x.rule} (${x.detail})` : x.rule)).join(', ');
     return `${r.verdict ?? 'unknown'}\t${r.kind ?? ''}\t${r.value ?? raw[i]}\t${r.score ?? '-'}\t${why}`;
-  }).join('\n') + '\n');
+  }).join('\n')}\n`);
   return ctx.strict && counts.invalid > 0 ? EXIT.partial : EXIT.ok;
 }

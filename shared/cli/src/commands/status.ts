@@ -1,10 +1,11 @@
 import { createBus } from '@repute/bus';
-import { createReputationStore } from '@repute/store';
+import { INDICATOR_KINDS, streamIdTime } from '@repute/core';
+import { createReputationStore, storeKeys } from '@repute/store';
 import { apiUrlOf, redisUrlOf } from '../cli-config.ts';
 import { EXIT } from '../cli-error.ts';
 import { emit, withRedis, type CommandContext } from '../context.ts';
 
-const KINDS = ['file', 'url', 'domain', 'ip', 'email'] as const;
+const KINDS = INDICATOR_KINDS;
 
 interface Status {
   api: { url: string; ready: boolean; checks?: Record<string, { ok: boolean; detail?: string }>; error?: string };
@@ -16,7 +17,7 @@ interface Status {
 }
 
 function streamTime(id: string): number | null {
-  const ms = Number(id.split('-')[0]);
+  const ms = streamIdTime(id);
   return Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
@@ -38,7 +39,7 @@ export async function status(ctx: CommandContext, options: { url?: string }): Pr
       result.redis = { url, ok: true };
       const prefix = config.REDIS_KEY_PREFIX;
       const pipeline = redis.pipeline();
-      for (const kind of KINDS) pipeline.zcard(`${prefix}rep:index:${kind}`);
+      for (const kind of KINDS) pipeline.zcard(storeKeys.index(prefix, kind));
       pipeline.scard(`${prefix}auth:keys`);
       const replies = (await pipeline.exec()) ?? [];
       result.records = Object.fromEntries(KINDS.map((kind, i) => [kind, Number(replies[i]?.[1] ?? 0)]));

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { recordForTenant, uncheckedRecordKey, type ReputationRecord } from '@repute/core';
-import { badField } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import { crossTenant, publishable } from '../../privacy/k-anonymity.ts';
 import { currentOverride } from '../../queries/feed-queries.ts';

@@ -4,7 +4,7 @@ import { INDICATOR_KINDS, recordForTenant, VERDICTS, type IndicatorKind } from '
 import { ReputeError } from '@repute/http';
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { applyOverride, type IndicatorRef, type OverrideInput, type OverrideLift } from '@repute/verdicts';
-import { badField, forbidden, notFound } from '../../analyst-error.ts';
+import { forbidden, notFound } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import { currentOverride, overrideAudit } from '../../queries/feed-queries.ts';
 import { IndicatorParams, IndicatorValue, Kind, Page, problems } from '../schemas.ts';

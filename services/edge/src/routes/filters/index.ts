@@ -40,7 +40,7 @@ export default async function filterRoutes(fastify: FastifyInstance): Promise<vo
       .header('x-repute-content-hash', `sha256:${snapshot.contentHash}`)
       .header('x-repute-signature', `ed25519:${snapshot.signature}`);
     const match = request.headers['if-none-match'];
-    if (match !== undefined && match.split(',').some((t) => t.trim() === etag)) return reply.code(304).send(null);
+    if (match?.split(',').some((t) => t.trim() === etag)) return reply.code(304).send(null);
     return reply.type('application/octet-stream').send(snapshot.bytes);
   });
 
@@ -67,7 +67,7 @@ export default async function filterRoutes(fastify: FastifyInstance): Promise<vo
     const f = fastify.edgeOverlays.filter(tenant, request.params.kind);
     void reply.header('etag', f.etag).header('cache-control', 'private, no-cache');
     const match = request.headers['if-none-match'];
-    if (match !== undefined && match.split(',').some((t) => t.trim() === f.etag)) return reply.code(304).send(null);
+    if (match?.split(',').some((t) => t.trim() === f.etag)) return reply.code(304).send(null);
     return { kind: f.kind, block: f.block, allow: f.allow, block_networks: f.blockNetworks, allow_networks: f.allowNetworks };
   });
 

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { isBusError } from '@repute/bus';
 import { ProblemSchema } from '@repute/http';
-import { TELEMETRY_TOPIC, TelemetryEventV1Schema } from '@repute/telemetry';
+import { TelemetryEventV1Schema } from '@repute/telemetry';
 import { decodeBody, type BodyFormat } from '../../ingest/decode-body.ts';
 import { sortEvents } from '../../ingest/accept-events.ts';
 import { busUnavailable, emptyBody } from '../../ingest/errors.ts';
