@@ -122,6 +122,10 @@ function schemaRejection(raw: unknown, index: number): Rejection {
   if (first?.keyword === 'additionalProperties' && Array.isArray(extra) && typeof extra[0] === 'string') {
     field = `${field}/${extra[0]}`;
     detail = 'unknown field';
+  } else if (first?.keyword === 'boolean' && first.schemaPath.endsWith('/additionalProperties')) {
+    // The compiler reports a property that no schema allows at its own path, as one that
+    // failed the `false` schema additionalProperties stands for: the path is already the field.
+    detail = 'unknown field';
   }
   return withId({ ok: false, index, reason: 'invalid_field', field, detail }, raw);
 }

@@ -127,3 +127,12 @@ test('property: any JSON value is either accepted canonically (idempotent) or re
     return true;
   }), { numRuns: 500 });
 });
+
+test('a field the schema does not know is refused as an unknown field, at its own path', () => {
+  for (const [raw, field] of [[valid({ tenant: 'someone-else' }), '/tenant'], [valid({ file: { sha256: SHA, bogus: 1 } }), '/file/bogus']] as const) {
+    const r = validateAndCanonicalize(raw, 0, { now: NOW });
+    assert.equal(r.ok, false);
+    if (r.ok) continue;
+    assert.deepEqual([r.reason, r.field, r.detail], ['invalid_field', field, 'unknown field']);
+  }
+});
