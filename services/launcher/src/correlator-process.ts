@@ -3,6 +3,7 @@ import { ipcChannel, serveEngine, type EngineServer } from '@repute/analytics';
 import { correlatorApp } from '@repute/correlator';
 import { loggerOptions, observabilityPlugin, problemPlugin, SERVER_OPTIONS } from '@repute/http';
 import type { LauncherConfig } from './config.ts';
+import { describeError } from './describe-error.ts';
 import { isMessage, type FromCorrelator, type ToCorrelator } from './correlator-messages.ts';
 import { watchParent } from './parent-watch.ts';
 
@@ -75,7 +76,7 @@ process.on('message', (message: unknown) => {
         () => tell({ type: 'started' }),
         (err: unknown) => {
           // Said before exiting, for the launcher to report why.
-          process.send!({ type: 'start-failed', message: describe(err) } satisfies FromCorrelator, () => stop(1));
+          process.send!({ type: 'start-failed', message: describeError(err) } satisfies FromCorrelator, () => stop(1));
         },
       );
       break;
@@ -99,12 +100,3 @@ watchParent(() => stop(0));
 process.on('SIGTERM', () => stop(0));
 process.on('SIGINT', () => stop(0));
 
-function describe(err: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = err;
-  while (current instanceof Error && parts.length < 4) {
-    parts.push(current.message);
-    current = current.cause;
-  }
-  return parts.length > 0 ? parts.join(': ') : String(err);
-}

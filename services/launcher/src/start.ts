@@ -3,6 +3,7 @@ import { clearRuntimeState, writeRuntimeState } from '@repute/runtime-state';
 import { ConfigError } from '@repute/config';
 import { loadLauncherConfig, type LauncherConfig } from './config.ts';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.ts';
+import { describeError } from './describe-error.ts';
 import { watchParent } from './parent-watch.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
@@ -12,15 +13,6 @@ import { startSystem, type RunningSystem } from './system.ts';
 const say = (line: string): void => { process.stdout.write(`repute: ${line}\n`); };
 const complain = (line: string): void => { process.stderr.write(`repute: ${line}\n`); };
 
-function describeError(err: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = err;
-  while (current instanceof Error && parts.length < 4) {
-    parts.push(current.message);
-    current = current.cause;
-  }
-  return parts.length > 0 ? parts.join(': ') : String(err);
-}
 
 let config: LauncherConfig;
 try {

@@ -8,5 +8,5 @@ export { DigestFilter } from './digest-filter.ts';
 export { encodeSnapshot, decodeSnapshot, loadSigningKeys, saveSnapshot, loadSnapshotBytes, SNAPSHOT_HEADER_BYTES, SNAPSHOT_FORMAT_VERSION, type FilterSnapshot, type SigningKeys } from './filter-snapshot.ts';
 export { rebuildFilter, type BuildFilterOptions, type BuiltFilter } from './filter-builder.ts';
 export { createOverlayStore, canonicalOverlayValue, type OverlayStore, type OverlayEntry, type OverlayList, type OverlayKind } from './overlay-store.ts';
-export { OverlayMatcher, type OverlayProbe } from './overlay-matcher.ts';
+export { OverlayMatcher, overlayProbes, type OverlayProbe } from './overlay-matcher.ts';
 export { StoreError } from './store-error.ts';

@@ -1,10 +1,31 @@
-import { inIpBlock, parseIpBlock, type IpBlock } from '@repute/core';
+import { inIpBlock, parseIpBlock, type IpBlock, type LookupCandidates } from '@repute/core';
 import type { OverlayEntry, OverlayKind } from './overlay-store.ts';
 
 /** A value looked up, in the canonical form overlays are stored under. */
 export interface OverlayProbe {
   kind: OverlayKind;
   value: string;
+}
+
+/**
+ * The overlay entries a lookup may hit, derived from its candidates: the hash, the URL
+ * expressions, the domains, the address (its ranges match through `ipBytes`) or the block.
+ * Networks are not listed: a tenant's CIDR entries match the address bytes instead. One rule
+ * for every front end that applies tenant overlays (the HTTP edge, the DNS lists).
+ */
+export function overlayProbes(prepared: LookupCandidates): OverlayProbe[] {
+  const probes: OverlayProbe[] = [];
+  for (const c of prepared.candidates) {
+    if (c.kind === 'file') {
+      if (probes.length === 0) probes.push({ kind: 'file', value: c.label });
+    } else if (c.kind === 'ip') {
+      if (c.role === 'network') continue;
+      probes.push({ kind: prepared.kind === 'ip' && prepared.ipBytes === undefined ? 'cidr' : 'ip', value: c.label });
+    } else if (c.kind === 'url' || c.kind === 'domain') {
+      probes.push({ kind: c.kind, value: c.label });
+    }
+  }
+  return probes;
 }
 
 interface Range {

@@ -1,5 +1,5 @@
-import { aliasKey, lookupCandidates, recordKey, type LookupCandidate, type LookupCandidates, type LookupKind, type Verdict } from '@repute/core';
-import type { OverlayEntry, OverlayProbe } from '@repute/store';
+import { candidateKey, lookupCandidates, recordKey, type LookupCandidates, type LookupKind, type Verdict } from '@repute/core';
+import { overlayProbes, type OverlayEntry } from '@repute/store';
 import type { CachedValue, KeyCache } from './key-cache.ts';
 import type { KeyReader } from './key-reader.ts';
 import type { FilterSet } from './filter-set.ts';
@@ -16,30 +16,6 @@ export interface ListVerdict {
   value: string;
 }
 
-
-/** The key a candidate's record (or alias pointer) is stored under, spelled by @repute/core. */
-function keyOf(c: LookupCandidate): string {
-  return c.alias !== undefined ? aliasKey(c.alias, c.label) : recordKey(c.kind, c.digest);
-}
-
-/**
- * The overlay entries a lookup may hit, derived from its candidates as the edge derives them
- * (services/edge/src/lookup/candidates.ts): the hash, the domain and its parents, the address
- * (a tenant's CIDR entries match its bytes). Networks are not probes.
- */
-function probesOf(prepared: LookupCandidates): OverlayProbe[] {
-  const probes: OverlayProbe[] = [];
-  for (const c of prepared.candidates) {
-    if (c.kind === 'file') {
-      if (probes.length === 0) probes.push({ kind: 'file', value: c.label });
-    } else if (c.kind === 'ip') {
-      if (c.role !== 'network') probes.push({ kind: 'ip', value: c.label });
-    } else if (c.kind === 'domain') {
-      probes.push({ kind: 'domain', value: c.label });
-    }
-  }
-  return probes;
-}
 
 export interface ListLookupOptions {
   filters: FilterSet;
@@ -74,7 +50,7 @@ export class ListLookup {
         this.o.onFilterNegative();
         continue;
       }
-      const key = keyOf(c);
+      const key = candidateKey(c);
       if (!keys.includes(key)) keys.push(key);
     }
     const values = new Map<string, CachedValue>();
@@ -130,7 +106,7 @@ export class ListLookup {
       const seen = factsFor(value, tenant);
       if (best === null || seen.rank > best.rank) best = seen;
     }
-    const overlay = tenant === undefined ? null : this.o.overlays.match(tenant, probesOf(prepared), prepared.ipBytes);
+    const overlay = tenant === undefined ? null : this.o.overlays.match(tenant, overlayProbes(prepared), prepared.ipBytes);
     let verdict: Verdict = best?.verdict ?? 'unknown';
     if (overlay !== null) verdict = overlay.list === 'block' ? 'malicious' : 'clean';
     return { verdict, facts: overlay === null ? best : null, overlay, value: prepared.value };
