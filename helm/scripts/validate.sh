@@ -65,7 +65,7 @@ done
 
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT" "${work:-}"' EXIT
-ALL_ON=(--set analyst.enabled=true --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true
+ALL_ON=(--set analyst.enabled=true --set dns.enabled=true --set dns.config.DNS_PUBLIC_ZONE=bl.example --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true
   --set metrics.dashboards.enabled=true --set secrets.FILTER_SIGNING_KEY_PEM=pem)
 render() { # name, helm args...
   local name=$1

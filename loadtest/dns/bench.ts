@@ -13,7 +13,8 @@ import { probeLatency } from './prober.ts';
 import { listedIp, reversed, seedStore, unlistedIp, writeQueryFile, writeRbldnsdData } from './seed.ts';
 import { startRbldnsd, startReputeDns, type ServerProcess } from './servers.ts';
 
-// npm run bench:dns [-- --entries 100000 --seconds 10 --samples 50]
+// npm run bench:dns [-- --entries 100000 --seconds 10 --samples 50 --profile DIR]
+// (Repute holds the run's records and answers in its caches, sized here as an operator would for the working set.)
 // Repute's DNS front end and rbldnsd serve the same entries on this machine in one run, and
 // dnsperf drives each in turn: at full load (queries/s, CPU per query) and at half of that
 // (latency percentiles from a light prober beside it), after a warm-up pass over the query file. Freshness is the time from
@@ -25,6 +26,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '15' },
     samples: { type: 'string', default: '50' },
     'listed-share': { type: 'string', default: '0.8' },
+    // A V8 CPU profile of Repute's server over the whole run, written into DIR on exit.
+    profile: { type: 'string' },
   },
 });
 const ENTRIES = Number(args.entries);
@@ -88,9 +91,10 @@ try {
   await seedStore(store, ENTRIES, (done) => note(`  ${done} written`));
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   writeRbldnsdData(join(work, 'ips.txt'), ENTRIES);
-  writeQueryFile(queryFile, ZONE, ENTRIES, Math.min(ENTRIES, 1_000_000), LISTED_SHARE);
+  const queries = Math.min(ENTRIES, 1_000_000);
+  writeQueryFile(queryFile, ZONE, ENTRIES, queries, LISTED_SHARE);
 
-  repute = await startReputeDns({ root: ROOT, redisUrl: redisServer.url, port: await freePort(), adminPort: await freePort(), zone: ZONE, cacheEntries: ENTRIES * 2 + 100_000 });
+  repute = await startReputeDns({ root: ROOT, redisUrl: redisServer.url, port: await freePort(), adminPort: await freePort(), zone: ZONE, cacheEntries: ENTRIES * 2 + 100_000, answerEntries: queries + 100_000, ...(args.profile !== undefined ? { profileDir: resolve(args.profile) } : {}) });
   const reputeFigures = await measure(repute);
   note(`repute: freshness, ${SAMPLES} verdict changes`);
   const freshness = await measureFreshness(store, repute.port, ZONE, SAMPLES);

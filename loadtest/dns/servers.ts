@@ -47,11 +47,15 @@ export interface ReputeDnsOptions {
   adminPort: number;
   zone: string;
   cacheEntries: number;
+  answerEntries: number;
+  /** Write a V8 CPU profile of the server into this directory (--cpu-prof), for finding where a query's time goes. */
+  profileDir?: string;
 }
 
 /** Repute's DNS front end as its own process, as a deployment runs it (server.ts). */
 export async function startReputeDns(o: ReputeDnsOptions): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--conditions=source', 'services/dns/src/server.ts'], {
+  const profile = o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`];
+  const child = spawn(process.execPath, [...profile, '--conditions=source', 'services/dns/src/server.ts'], {
     cwd: o.root,
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -63,6 +67,7 @@ export async function startReputeDns(o: ReputeDnsOptions): Promise<ServerProcess
       // The benchmark is one client: the per-client limit would measure itself.
       DNS_RATE_LIMIT_QPS: '0',
       DNS_CACHE_MAX_ENTRIES: String(o.cacheEntries),
+      DNS_ANSWER_CACHE_MAX_ENTRIES: String(o.answerEntries),
       LOG_LEVEL: 'warn',
       SHUTDOWN_DRAIN_MS: '0',
     },

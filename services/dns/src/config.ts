@@ -23,6 +23,7 @@ export const dnsOwnConfigSchema = {
   DNS_TCP_IDLE_MS: Type.Integer({ minimum: 100, default: 10_000, description: 'A TCP connection idle this long is closed (RFC 7766 suggests seconds, not minutes).' }),
   DNS_TCP_MAX_CONNECTIONS: Type.Integer({ minimum: 1, default: 1024, description: 'Open TCP connections at most; further ones are closed at once.' }),
   DNS_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 0, default: 1_000_000, description: 'Records kept in process, as the DNS answers need them (LRU, invalidated by the update stream); 0 turns the cache off.' }),
+  DNS_ANSWER_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 0, default: 500_000, description: 'Encoded answers kept in process by question, each re-served only while the records it was decided from are unchanged; 0 turns it off.' }),
   DNS_REDIS_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 500, description: 'Redis command timeout: past it a query gets SERVFAIL instead of waiting (resolvers retry).' }),
 };
 

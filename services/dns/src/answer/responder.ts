@@ -2,9 +2,11 @@ import { decode, encode, type Answer, type DecodedPacket, type Question } from '
 import { isIndicatorError, type LookupKind } from '@repute/core';
 import type { ClientNetworks } from '../access/client-networks.ts';
 import type { RateLimiter } from '../access/rate-limiter.ts';
-import type { ListLookup, ListVerdict } from '../records/list-lookup.ts';
+import type { ListLookup, ListVerdict, VerdictBasis } from '../records/list-lookup.ts';
 import { parseListName } from '../zone/list-name.ts';
 import type { Zone, ZoneTable } from '../zone/zone-table.ts';
+import { replay, type AnswerCache } from './answer-cache.ts';
+import { questionKey } from './question-key.ts';
 import { CODE_MALICIOUS, CODE_TENANT_BLOCK, categoryCodes, verdictCode } from './return-codes.ts';
 import { listedText, splitStrings } from './txt.ts';
 import { CLASSIC_UDP_BYTES, HEADER_BYTES, RCODE, headerOnly, markTruncated, responseFlags } from './wire.ts';
@@ -30,6 +32,7 @@ export interface Responder {
 export interface ResponderHooks {
   onAnswer(rcode: number, transport: 'udp' | 'tcp'): void;
   onRateLimited(): void;
+  onAnswerCacheHit(): void;
   onError(err: Error): void;
 }
 
@@ -38,6 +41,8 @@ export interface ResponderOptions {
   networks: ClientNetworks;
   restrictTenantZones: boolean;
   lookup: ListLookup;
+  /** Encoded answers to plain queries, re-served while what decided them stands. */
+  answers: AnswerCache;
   limiter: RateLimiter;
   rateLimitAction: 'refuse' | 'drop';
   lookupUrl: string;
@@ -57,6 +62,14 @@ interface Parsed {
   /** The client's EDNS payload size (clamped), or null without EDNS. */
   ednsSize: number | null;
   flags: number;
+  /**
+   * What the records contributed to the answer: null for answers from the configuration alone
+   * (refusals, the zone apex, test entries), the verdict's basis, and undefined when the keys
+   * read could not be cached (the answer is not kept either).
+   */
+  basis: VerdictBasis | null | undefined;
+  /** The response code of the answer, once made. */
+  rcode: number;
 }
 
 const OPCODE_QUERY = 0;
@@ -104,9 +117,27 @@ export class ListResponder implements Responder {
     }
     if (query.length > MAX_QUERY_BYTES) return this.finish(headerOnly(query, RCODE.FORMERR), RCODE.FORMERR, client.transport);
     if (((query.readUInt16BE(2) >> 11) & 0x0f) !== OPCODE_QUERY) return this.finish(headerOnly(query, RCODE.NOTIMP), RCODE.NOTIMP, client.transport);
+    const bound = this.o.networks.tenantOf(client.address);
+    const key = questionKey(query, client.transport, bound, this.o.maxUdpBytes);
+    if (key !== null) {
+      const hit = this.o.answers.get(key.id);
+      if (hit !== undefined) {
+        if (hit.basis === null || this.o.lookup.holds(hit.basis)) {
+          this.o.hooks.onAnswerCacheHit();
+          return this.finish(replay(hit, query, key.questionEnd), hit.rcode, client.transport);
+        }
+        this.o.answers.drop(key.id);
+      }
+    }
     const parsed = this.parse(query);
     if (parsed === null) return this.finish(headerOnly(query, RCODE.FORMERR), RCODE.FORMERR, client.transport);
-    return this.decide(parsed, client);
+    const out = this.decide(parsed, client, bound);
+    if (key === null) return out;
+    const keep = (response: Buffer): Buffer => {
+      if (parsed.basis !== undefined) this.o.answers.set(key.id, query, key.questionEnd, response, parsed.rcode, parsed.basis);
+      return response;
+    };
+    return out instanceof Promise ? out.then(keep) : keep(out);
   }
 
   /** Decodes a query, null when it is malformed (FORMERR). */
@@ -127,10 +158,10 @@ export class ListResponder implements Responder {
     const opt = opts[0] as (Answer & { name: string; udpPayloadSize: number }) | undefined;
     if (opt !== undefined && opt.name !== '.' && opt.name !== '') return null;
     const ednsSize = opt === undefined ? null : Math.min(Math.max(opt.udpPayloadSize, CLASSIC_UDP_BYTES), this.o.maxUdpBytes);
-    return { packet, question: questions[0]!, ednsSize, flags: query.readUInt16BE(2) };
+    return { packet, question: questions[0]!, ednsSize, flags: query.readUInt16BE(2), basis: null, rcode: RCODE.NOERROR };
   }
 
-  private decide(p: Parsed, client: QueryClient): Buffer | Promise<Buffer> {
+  private decide(p: Parsed, client: QueryClient, bound: string | undefined): Buffer | Promise<Buffer> {
     const q = p.question;
     const type: string = q.type;
     const opt = (p.packet.additionals ?? []).find((a) => a.type === 'OPT') as { ednsVersion?: number } | undefined;
@@ -141,7 +172,6 @@ export class ListResponder implements Responder {
     // Not one of our zones: we do not recurse, whatever RD says (an open resolver amplifies).
     if (match === null) return this.reply(p, client, RCODE.REFUSED, [], [], false);
     const zone = match.zone;
-    const bound = this.o.networks.tenantOf(client.address);
     if (this.o.restrictTenantZones && !zone.public && bound !== zone.tenant) return this.reply(p, client, RCODE.REFUSED, [], [], false);
     // Zone transfers would hand out the whole list (and there is no zone file to transfer).
     if (type === 'AXFR' || type === 'IXFR') return this.reply(p, client, RCODE.REFUSED, [], [], false);
@@ -170,6 +200,7 @@ export class ListResponder implements Responder {
   }
 
   private fromVerdict(p: Parsed, client: QueryClient, zone: Zone, kind: LookupKind, v: ListVerdict): Buffer {
+    p.basis = v.basis ?? undefined;
     const code = verdictCode(v.verdict);
     if (code === null) return this.reply(p, client, RCODE.NXDOMAIN, [], [this.soa(zone)], true);
     const codes = [code];
@@ -204,6 +235,7 @@ export class ListResponder implements Responder {
       // RFC 6891 7: OPT echoed with our own size; extended rcode carries BADVERS's upper bits.
       additionals.push({ type: 'OPT', name: '.', udpPayloadSize: this.o.maxUdpBytes, extendedRcode: rcode >> 4, ednsVersion: 0, flags: 0, options: [] } as unknown as Answer);
     }
+    p.rcode = rcode;
     const flags = responseFlags(p.flags, rcode, authoritative);
     const packet = { type: 'response' as const, id: p.packet.id ?? 0, flags, questions: [p.question], answers, authorities, additionals };
     let out = encode(packet);

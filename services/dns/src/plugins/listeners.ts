@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ClientNetworks } from '../access/client-networks.ts';
 import { RateLimiter } from '../access/rate-limiter.ts';
+import { AnswerCache } from '../answer/answer-cache.ts';
 import { ListResponder } from '../answer/responder.ts';
 import type { DnsAppConfig } from '../config.ts';
 import { TcpServer } from '../transport/tcp-server.ts';
@@ -37,12 +38,18 @@ async function listenersPlugin(fastify: FastifyInstance, opts: ListenersOptions)
   const { table: zones } = ZoneTable.parse(config.DNS_ZONES, config.DNS_PUBLIC_ZONE);
   const { networks } = ClientNetworks.parse(config.DNS_CLIENT_NETWORKS);
   const counts = fastify.dnsMetrics.counts;
+  // Counter ids by transport and response code, spelled once rather than per answer.
+  const answerIds = {
+    udp: Array.from({ length: 17 }, (_, rcode) => `${rcodeName(rcode)}|udp`),
+    tcp: Array.from({ length: 17 }, (_, rcode) => `${rcodeName(rcode)}|tcp`),
+  };
   const errors = fastify.dnsMetrics.errors;
   const responder = new ListResponder({
     zones,
     networks,
     restrictTenantZones: config.DNS_RESTRICT_TENANT_ZONES,
     lookup: fastify.dnsLookup,
+    answers: new AnswerCache(config.DNS_ANSWER_CACHE_MAX_ENTRIES),
     limiter: new RateLimiter({ ratePerSecond: config.DNS_RATE_LIMIT_QPS, burst: config.DNS_RATE_LIMIT_BURST }),
     rateLimitAction: config.DNS_RATE_LIMIT_ACTION,
     lookupUrl: config.DNS_LOOKUP_URL,
@@ -51,10 +58,11 @@ async function listenersPlugin(fastify: FastifyInstance, opts: ListenersOptions)
     maxUdpBytes: config.DNS_MAX_UDP_BYTES,
     hooks: {
       onAnswer(rcode, transport) {
-        const id = `${rcodeName(rcode)}|${transport}`;
+        const id = answerIds[transport][rcode] ?? `${rcodeName(rcode)}|${transport}`;
         counts.answers.set(id, (counts.answers.get(id) ?? 0) + 1);
       },
       onRateLimited() { counts.rateLimited++; },
+      onAnswerCacheHit() { counts.answerCacheHits++; },
       onError(err) {
         errors.inc({ area: 'redis' });
         fastify.log.debug({ err }, 'query failed, answered SERVFAIL');

@@ -8,6 +8,7 @@ export interface DnsCounts {
   answers: Map<string, number>;
   rateLimited: number;
   cacheHits: number;
+  answerCacheHits: number;
   filterNegatives: number;
   redisRoundTrips: number;
 }
@@ -34,7 +35,7 @@ export function rcodeName(rcode: number): string {
 // a prom-client inc() hashes its label set on every call.
 async function metricsPlugin(fastify: FastifyInstance): Promise<void> {
   const registers = [fastify.metrics];
-  const counts: DnsCounts = { answers: new Map(), rateLimited: 0, cacheHits: 0, filterNegatives: 0, redisRoundTrips: 0 };
+  const counts: DnsCounts = { answers: new Map(), rateLimited: 0, cacheHits: 0, answerCacheHits: 0, filterNegatives: 0, redisRoundTrips: 0 };
   new Counter({
     name: 'repute_dns_answers_total',
     help: 'DNS answers sent, by response code and transport.',
@@ -53,6 +54,7 @@ async function metricsPlugin(fastify: FastifyInstance): Promise<void> {
   };
   scraped('repute_dns_rate_limited_total', 'Queries over their client’s rate limit (refused or dropped).', () => counts.rateLimited);
   scraped('repute_dns_cache_hits_total', 'Records answered from the in-process cache.', () => counts.cacheHits);
+  scraped('repute_dns_answer_cache_hits_total', 'Queries answered with a cached encoded answer whose records had not changed.', () => counts.answerCacheHits);
   scraped('repute_dns_filter_negatives_total', 'Records ruled out by a bloom filter without asking Redis.', () => counts.filterNegatives);
   scraped('repute_dns_redis_round_trips_total', 'Redis reads made to answer queries (each a batch).', () => counts.redisRoundTrips);
   fastify.decorate('dnsMetrics', {

@@ -4,6 +4,16 @@ import type { RecordFacts } from './list-facts.ts';
 export type CachedValue = RecordFacts | string | null;
 
 /**
+ * A cached key's value as one read stored it. It stays live until the key changes, is evicted
+ * or the cache is cleared, so whatever was decided from it can tell in one property read
+ * whether that still holds.
+ */
+export interface CacheSlot {
+  readonly value: CachedValue;
+  live: boolean;
+}
+
+/**
  * Keys the DNS answers read, held in process and dropped when the update stream says they
  * changed. Eviction is by insertion order, not use: refreshing an entry on every hit costs a
  * Map delete and set per query on the hottest path, and a changed record is re-inserted anyway.
@@ -15,7 +25,7 @@ export type CachedValue = RecordFacts | string | null;
  */
 export class KeyCache {
   private readonly maxEntries: number;
-  private readonly entries = new Map<string, CachedValue>();
+  private readonly entries = new Map<string, CacheSlot>();
   private readonly invalidatedAt = new Map<string, number>();
   private readonly open = new Set<number>();
   private ticket = 0;
@@ -31,6 +41,10 @@ export class KeyCache {
   }
 
   get(key: string): CachedValue | undefined {
+    return this.entries.get(key)?.value;
+  }
+
+  slot(key: string): CacheSlot | undefined {
     return this.entries.get(key);
   }
 
@@ -46,11 +60,16 @@ export class KeyCache {
     if (this.maxEntries === 0) return;
     const changed = this.invalidatedAt.get(key);
     if (ticket <= this.clearedAt || (changed !== undefined && changed >= ticket)) return;
-    if (!this.entries.has(key) && this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
+    const held = this.entries.get(key);
+    if (held !== undefined) held.live = false;
+    else if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.entries().next();
+      if (oldest.done !== true) {
+        oldest.value[1].live = false;
+        this.entries.delete(oldest.value[0]);
+      }
     }
-    this.entries.set(key, value);
+    this.entries.set(key, { value, live: true });
   }
 
   endRead(ticket: number): void {
@@ -66,11 +85,16 @@ export class KeyCache {
 
   /** Drops a key the stream says changed. */
   invalidate(key: string): void {
-    this.entries.delete(key);
+    const held = this.entries.get(key);
+    if (held !== undefined) {
+      held.live = false;
+      this.entries.delete(key);
+    }
     if (this.open.size > 0) this.invalidatedAt.set(key, this.ticket);
   }
 
   clear(): void {
+    for (const held of this.entries.values()) held.live = false;
     this.entries.clear();
     // Reads in flight must not fill the cache with what they found before the clear.
     this.clearedAt = this.ticket;

@@ -1,6 +1,6 @@
-import { candidateKey, lookupCandidates, recordKey, type LookupCandidates, type LookupKind, type Verdict } from '@repute/core';
+import { candidateKey, lookupCandidates, recordKey, type LookupCandidate, type LookupCandidates, type LookupKind, type Verdict } from '@repute/core';
 import { overlayProbes, type OverlayEntry } from '@repute/store';
-import type { CachedValue, KeyCache } from './key-cache.ts';
+import type { CachedValue, CacheSlot, KeyCache } from './key-cache.ts';
 import type { KeyReader } from './key-reader.ts';
 import type { FilterSet } from './filter-set.ts';
 import { factsFor, type ListFacts } from './list-facts.ts';
@@ -14,6 +14,19 @@ export interface ListVerdict {
   overlay: OverlayEntry | null;
   /** The canonical value looked up (for the TXT's lookup link). */
   value: string;
+  /** What the verdict rested on; null when what was read from Redis could not be cached. */
+  basis: VerdictBasis | null;
+}
+
+/**
+ * What a verdict was decided from, to tell later in a few reads whether it still stands: the
+ * cache slots read (a slot dies when its key changes), the candidates a filter ruled out (a
+ * record written since makes the filter say maybe), and the overlays' generation.
+ */
+export interface VerdictBasis {
+  slots: CacheSlot[];
+  negatives: LookupCandidate[];
+  overlays: number;
 }
 
 
@@ -45,37 +58,60 @@ export class ListLookup {
   decide(kind: LookupKind, value: string, tenant: string | undefined): ListVerdict | Promise<ListVerdict> {
     const prepared = lookupCandidates(kind, value);
     const keys: string[] = [];
+    let negatives: LookupCandidate[] | null = null;
     for (const c of prepared.candidates) {
       if (!this.o.filters.mightHave(c.kind, c.digest)) {
         this.o.onFilterNegative();
+        (negatives ??= []).push(c);
         continue;
       }
       const key = candidateKey(c);
       if (!keys.includes(key)) keys.push(key);
     }
     const values = new Map<string, CachedValue>();
+    const slots: CacheSlot[] = [];
     let missing: string[] | null = null;
     for (const key of keys) {
-      const hit = this.o.cache.get(key);
+      const hit = this.o.cache.slot(key);
       if (hit === undefined) (missing ??= []).push(key);
       else {
         this.o.onCacheHit();
-        values.set(key, hit);
+        values.set(key, hit.value);
+        slots.push(hit);
       }
     }
     if (missing === null) {
-      const targets = this.aliasTargets(values);
-      if (targets === null) return this.combine(prepared, keys, values, tenant);
+      const targets = this.aliasTargets(values, slots);
+      if (targets === null) return this.combine(prepared, keys, values, tenant, { slots, negatives: negatives ?? [], overlays: this.o.overlays.generation });
       missing = targets;
     }
-    return this.complete(prepared, keys, values, missing, tenant);
+    return this.complete(prepared, keys, values, missing, tenant, negatives);
   }
 
-  private async complete(prepared: LookupCandidates, keys: string[], values: Map<string, CachedValue>, missing: string[], tenant: string | undefined): Promise<ListVerdict> {
+  private async complete(prepared: LookupCandidates, keys: string[], values: Map<string, CachedValue>, missing: string[], tenant: string | undefined, negatives: LookupCandidate[] | null): Promise<ListVerdict> {
     await this.readInto(values, missing);
-    const targets = this.aliasTargets(values);
+    const targets = this.aliasTargets(values, null);
     if (targets !== null) await this.readInto(values, targets);
-    return this.combine(prepared, keys, values, tenant);
+    return this.combine(prepared, keys, values, tenant, this.basisOf(values, negatives));
+  }
+
+  /** The basis of values just read, when the cache holds every one of them as read (else null). */
+  private basisOf(values: Map<string, CachedValue>, negatives: LookupCandidate[] | null): VerdictBasis | null {
+    const slots: CacheSlot[] = [];
+    for (const [key, value] of values) {
+      const slot = this.o.cache.slot(key);
+      if (slot === undefined || slot.value !== value) return null;
+      slots.push(slot);
+    }
+    return { slots, negatives: negatives ?? [], overlays: this.o.overlays.generation };
+  }
+
+  /** Whether a verdict decided from `basis` would be decided the same way now. */
+  holds(basis: VerdictBasis): boolean {
+    if (basis.overlays !== this.o.overlays.generation) return false;
+    for (const s of basis.slots) if (!s.live) return false;
+    for (const c of basis.negatives) if (this.o.filters.mightHave(c.kind, c.digest)) return false;
+    return true;
   }
 
   private async readInto(values: Map<string, CachedValue>, keys: readonly string[]): Promise<void> {
@@ -84,20 +120,22 @@ export class ListLookup {
   }
 
   /** The SHA-256 records MD5/SHA-1 aliases point at that are not known yet (from the cache when held). */
-  private aliasTargets(values: Map<string, CachedValue>): string[] | null {
+  private aliasTargets(values: Map<string, CachedValue>, slots: CacheSlot[] | null): string[] | null {
     let open: string[] | null = null;
     for (const value of values.values()) {
       if (typeof value !== 'string') continue;
       const target = recordKey('file', value);
       if (values.has(target)) continue;
-      const hit = this.o.cache.get(target);
-      if (hit !== undefined) values.set(target, hit);
-      else (open ??= []).push(target);
+      const hit = this.o.cache.slot(target);
+      if (hit !== undefined) {
+        values.set(target, hit.value);
+        slots?.push(hit);
+      } else (open ??= []).push(target);
     }
     return open;
   }
 
-  private combine(prepared: LookupCandidates, keys: readonly string[], values: Map<string, CachedValue>, tenant: string | undefined): ListVerdict {
+  private combine(prepared: LookupCandidates, keys: readonly string[], values: Map<string, CachedValue>, tenant: string | undefined, basis: VerdictBasis | null): ListVerdict {
     let best: ListFacts | null = null;
     for (const key of keys) {
       let value = values.get(key);
@@ -109,7 +147,7 @@ export class ListLookup {
     const overlay = tenant === undefined ? null : this.o.overlays.match(tenant, overlayProbes(prepared), prepared.ipBytes);
     let verdict: Verdict = best?.verdict ?? 'unknown';
     if (overlay !== null) verdict = overlay.list === 'block' ? 'malicious' : 'clean';
-    return { verdict, facts: overlay === null ? best : null, overlay, value: prepared.value };
+    return { verdict, facts: overlay === null ? best : null, overlay, value: prepared.value, basis };
   }
 }
 

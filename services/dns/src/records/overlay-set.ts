@@ -3,8 +3,15 @@ import { OverlayMatcher, type OverlayEntry, type OverlayProbe } from '@repute/st
 /** Every tenant's overlay in process, replaced per tenant when the update stream says it changed. */
 export class OverlaySet {
   private readonly tenants = new Map<string, OverlayMatcher>();
+  private changes = 0;
+
+  /** Counts replacements: an answer decided under an older generation may have changed. */
+  get generation(): number {
+    return this.changes;
+  }
 
   replace(tenant: string, entries: readonly OverlayEntry[]): void {
+    this.changes++;
     if (entries.length === 0) this.tenants.delete(tenant);
     else this.tenants.set(tenant, new OverlayMatcher(entries));
   }

@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { Responder } from '../answer/responder.ts';
 import { clientAddress } from './client-address.ts';
 
@@ -8,6 +9,13 @@ export interface UdpServerOptions {
   port: number;
   responder: Responder;
   onError(err: Error): void;
+}
+
+// dgram asks with the socket's family (4 or 6) for the bound host and each send's address; a
+// name (a DNS_HOST such as localhost) still goes to the resolver.
+function literalLookup(address: string, family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  if (isIP(address) !== 0) callback(null, address, family === 6 ? 6 : 4);
+  else lookup(address, { family: family === 6 ? 6 : 4 }, (err, found, foundFamily) => callback(err, found, foundFamily));
 }
 
 /** A UDP listener: one datagram in, at most one out; nothing a client sends can stop it. */
@@ -20,9 +28,18 @@ export class UdpServer {
   }
 
   async listen(): Promise<number> {
-    const socket = createSocket({ type: isIPv6(this.o.host) ? 'udp6' : 'udp4' });
+    // Answers go back to the address a query came from, always a literal: the default lookup
+    // would defer every send by a tick to "resolve" it.
+    const socket = createSocket({ type: isIPv6(this.o.host) ? 'udp6' : 'udp4', lookup: literalLookup });
     this.socket = socket;
+    // Queries come in bursts from a few resolvers: the last sender's address is parsed once.
+    let lastAddress = '';
+    let lastBytes: Uint8Array | null = null;
     socket.on('message', (msg, rinfo) => {
+      if (rinfo.address !== lastAddress) {
+        lastAddress = rinfo.address;
+        lastBytes = clientAddress(rinfo.address);
+      }
       const reply = (out: Buffer | null): void => {
         // An answer finished after close() has nowhere to go.
         if (out === null || this.socket !== socket) return;
@@ -30,7 +47,7 @@ export class UdpServer {
         // is measurable at tens of thousands of answers a second.
         socket.send(out, rinfo.port, rinfo.address);
       };
-      const out = this.o.responder.respond(msg, { transport: 'udp', address: clientAddress(rinfo.address) });
+      const out = this.o.responder.respond(msg, { transport: 'udp', address: lastBytes });
       if (out instanceof Promise) out.then(reply, (err: unknown) => this.o.onError(err as Error));
       else reply(out);
     });
