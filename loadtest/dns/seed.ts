@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import type { ReputationRecord } from '@repute/core';
+import { dnsListLabels, type ReputationRecord } from '@repute/core';
 import type { ReputationStore } from '@repute/store';
 
 /** The i-th listed address: 10.0.0.0 upwards, so a million fit in 10.0.0.0/12. */
@@ -12,8 +12,9 @@ export function unlistedIp(i: number): string {
   return `192.168.${(i >>> 8) & 255}.${i & 255}`;
 }
 
+/** The list name an address is asked under in `zone` (RFC 5782, as the DNS front end reads it). */
 export function reversed(ip: string, zone: string): string {
-  return `${ip.split('.').reverse().join('.')}.${zone}`;
+  return `${dnsListLabels('ip', ip)}.${zone}`;
 }
 
 export function listedRecord(ip: string, version = 1, verdict: ReputationRecord['verdict'] = 'malicious'): ReputationRecord {

@@ -4,26 +4,7 @@ import { ClientNetworks } from '../src/access/client-networks.ts';
 import { RateLimiter } from '../src/access/rate-limiter.ts';
 import { splitStrings } from '../src/answer/txt.ts';
 import { KeyCache } from '../src/records/key-cache.ts';
-import { parseListName } from '../src/zone/list-name.ts';
 import { ZoneTable } from '../src/zone/zone-table.ts';
-
-test('list names: IPv4, IPv6 nibbles, hashes, domains, test entries, and what is none', () => {
-  assert.deepEqual(parseListName('4.3.2.1'), { kind: 'ip', value: '1.2.3.4' });
-  assert.deepEqual(parseListName('2.0.0.127'), { kind: 'test', listed: true, value: '127.0.0.2' });
-  assert.deepEqual(parseListName('1.0.0.127'), { kind: 'test', listed: false, value: '127.0.0.1' });
-  const v6 = [...'20010db8000000000000000000000001'].reverse().join('.');
-  assert.deepEqual(parseListName(v6), { kind: 'ip', value: '2001:db8::1' });
-  // RFC 5782 5: the IPv6 test entry is ::ffff:127.0.0.2.
-  assert.deepEqual(parseListName([...'00000000000000000000ffff7f000002'].reverse().join('.')), { kind: 'test', listed: true, value: '127.0.0.2' });
-  const md5 = 'd41d8cd98f00b204e9800998ecf8427e';
-  assert.deepEqual(parseListName(md5), { kind: 'file', value: md5 });
-  assert.deepEqual(parseListName(`${md5}.${md5}`), { kind: 'file', value: md5 + md5 });
-  assert.deepEqual(parseListName('Evil.Example'.toLowerCase()), { kind: 'domain', value: 'evil.example' });
-  assert.equal(parseListName(''), null);
-  assert.equal(parseListName('01.2.3.4'), null, 'a zero-padded octet is no address, and a numeric TLD no domain');
-  assert.equal(parseListName('256.1.1.1'), null);
-  assert.equal(parseListName('a..b'), null);
-});
 
 test('zones: the longest apex wins; bindings that do not parse are listed', () => {
   const { table, problems } = ZoneTable.parse('acme.bl.example=acme', 'bl.example');

@@ -1,29 +1,20 @@
-import { canonicalizeDomain, parseFileHash, parseIp } from '@repute/core';
+import { dnsListLabels } from '@repute/core';
 import type { Detected } from './detect-kind.ts';
 
 /**
- * The name a DNS list is asked under for an indicator (RFC 5782): IPv4 octets reversed, IPv6
- * nibbles reversed, a domain as it is, an MD5 or SHA-1 as one label and a SHA-256 as two (its
- * 64 digits exceed a label's 63 octets), followed by the zone. The DNS front end
- * (services/dns, zone/list-name.ts) reads names the other way round.
+ * The name a DNS list is asked under for an indicator: its RFC 5782 labels (core's
+ * `dnsListLabels`, which the DNS front end reads back) followed by the zone.
  * @throws {Error} for kinds no list answers (URLs, e-mail addresses, CIDR blocks).
  */
 export function dnsListName(detected: Exclude<Detected, { reason: string }>, zone: string): string {
   const apex = zone.replace(/^\.+|\.+$/g, '');
   switch (detected.kind) {
-    case 'ip': {
+    case 'ip':
       if (detected.value.includes('/')) throw new Error('DNS lists answer single addresses, not CIDR blocks');
-      const ip = parseIp(detected.value);
-      if (ip.version === 4) return `${ip.address.split('.').reverse().join('.')}.${apex}`;
-      const hex = Buffer.from(ip.bytes).toString('hex');
-      return `${[...hex].reverse().join('.')}.${apex}`;
-    }
+      return `${dnsListLabels('ip', detected.value)}.${apex}`;
     case 'domain':
-      return `${canonicalizeDomain(detected.value)}.${apex}`;
-    case 'file': {
-      const { hex, algorithm } = parseFileHash(detected.value);
-      return algorithm === 'sha256' ? `${hex.slice(0, 32)}.${hex.slice(32)}.${apex}` : `${hex}.${apex}`;
-    }
+    case 'file':
+      return `${dnsListLabels(detected.kind, detected.value)}.${apex}`;
     default:
       throw new Error(`DNS lists answer IPs, domains and file hashes, not ${detected.kind}s`);
   }

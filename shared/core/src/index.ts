@@ -28,3 +28,4 @@ export {
 } from './filter-snapshot-format.ts';
 export { STREAM_START, compareStreamIds, isStreamId, streamIdTime } from './stream-id.ts';
 export { parseIpBlock, inIpBlock, type IpBlock } from './ip-block.ts';
+export { dnsListLabels, parseDnsListLabels, type DnsListKind, type DnsListName } from './dns-list-name.ts';

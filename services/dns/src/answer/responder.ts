@@ -1,9 +1,8 @@
 import { decode, encode, type Answer, type DecodedPacket, type Question } from 'dns-packet';
-import { isIndicatorError, type LookupKind } from '@repute/core';
+import { isIndicatorError, parseDnsListLabels, type LookupKind } from '@repute/core';
 import type { ClientNetworks } from '../access/client-networks.ts';
 import type { RateLimiter } from '../access/rate-limiter.ts';
 import type { ListLookup, ListVerdict, VerdictBasis } from '../records/list-lookup.ts';
-import { parseListName } from '../zone/list-name.ts';
 import type { Zone, ZoneTable } from '../zone/zone-table.ts';
 import { replay, type AnswerCache } from './answer-cache.ts';
 import { questionKey } from './question-key.ts';
@@ -180,7 +179,7 @@ export class ListResponder implements Responder {
       if (q.type === 'SOA') return this.reply(p, client, RCODE.NOERROR, [this.soa(zone)], [], true);
       return this.reply(p, client, RCODE.NOERROR, [], [this.soa(zone)], true);
     }
-    const listName = parseListName(match.left);
+    const listName = parseDnsListLabels(match.left);
     if (listName === null) return this.reply(p, client, RCODE.NXDOMAIN, [], [this.soa(zone)], true);
     if (listName.kind === 'test') {
       if (!listName.listed) return this.reply(p, client, RCODE.NXDOMAIN, [], [this.soa(zone)], true);
