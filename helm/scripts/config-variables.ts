@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { TProperties } from 'typebox';
 import { clickhouseConfig, httpConfig, redisConfig } from '@repute/config';
 import { correlatorConfig } from '@repute/correlator';
+import { dnsConfigSchema } from '@repute/dns';
 import { edgeConfigSchema } from '@repute/edge';
 import { ingestConfigSchema } from '@repute/ingest';
 
@@ -56,6 +57,7 @@ const document = {
     ingest: describe(ingestConfigSchema),
     correlator: describe(correlatorConfig),
     analyst: describe(analyst.schema),
+    dns: describe(dnsConfigSchema),
   },
   provisional: analyst.provisional ? ['analyst'] : [],
 };
