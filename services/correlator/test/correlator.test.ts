@@ -361,6 +361,27 @@ test('evidence never returns to where it came from; a compromised site is not co
   assert.ok(sibling.some((c) => Buffer.from(c.digest).equals(digestOf('url', directory))));
   assert.equal(lookupCandidates('url', `http://${site}/page-1`).candidates.some((c) => Buffer.from(c.digest).equals(digestOf('url', directory))), false);
   assert.equal(await store.get(ref('url', `http://${site}/`).key), null, 'never the root: that is the site');
+
+  // A site that web filters listed whole for a while (its home page and a news page flagged in
+  // two tenants each), and whose two newsletter senders carried all its pages: the senders are
+  // convicted by the two pages and accuse every page they carried. Pages accused that way echo
+  // the two listings, so the site is not dedicated to bad pages and is never convicted.
+  const listed = 'florist-example.test';
+  const pages = ['/', '/news/spring/', '/about/', '/contact/', '/news/summer/'].map((p) => `https://${listed}${p}`);
+  await correlator.handle([
+    ...Array.from({ length: 10 }, (_, i) => message({ sensor: `f${i}`, type: 'url_visit', url: pages[i % pages.length]! }, `t${i % 3}`)),
+    ...['news@', 'hello@'].flatMap((who) => [0, 1, 2].map((t) => message({ sensor: `gw${t}`, type: 'email_received', sender: `${who}${listed}`, relations: { carriedUrls: pages } }, `t${t}`))),
+    ...pages.slice(0, 2).flatMap((page) => [
+      message({ sensor: 'wf1', type: 'url_visit', url: page, verdict: { engine: 'filter-a', category: 'malicious' } }, 't1'),
+      message({ sensor: 'wf2', type: 'url_visit', url: page, verdict: { engine: 'filter-b', category: 'malicious' } }, 't2'),
+    ]),
+  ]);
+  for (let i = 0; i < 4; i++) await round();
+  assert.equal((await store.get(ref('url', pages[0]!).key))?.verdict, 'malicious');
+  assert.equal((await store.get(ref('email', `news@${listed}`).key))?.verdict, 'malicious');
+  assert.ok((await correlator.inspect(ref('url', pages[2]!))).decoded.state.graph.some((g) => g.rel === 'sent_by'), 'the senders accuse the pages they carried');
+  const domain = await store.get(ref('domain', listed).key);
+  assert.notEqual(domain?.verdict ?? 'unknown', 'malicious', JSON.stringify(domain?.reasons));
 });
 
 test('a path prefix is the directory of a URL two levels deep or more: never a site root or a whole section', () => {

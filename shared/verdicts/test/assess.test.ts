@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assess, buildPolicy, loadPolicy, wordWeight, type GraphEvidence, type IndicatorState, type Word } from '../src/index.ts';
+import { accusedOnItsOwn, assess, buildPolicy, loadPolicy, wordWeight, type GraphEvidence, type IndicatorState, type Word } from '../src/index.ts';
 
 const policy = loadPolicy();
 const NOW = Date.UTC(2026, 5, 1);
@@ -111,6 +111,17 @@ test('graph evidence needs two neighbours to convict, and a relay counts once', 
   const r = assess(state({ graph: relayed }), policy, NOW);
   assert.notEqual(r.verdict, 'malicious');
   assert.equal(r.reasons.filter((x) => x.rule === 'relation.parent').length, 1);
+});
+
+test('a record rests on evidence of its own when a source, a block list or an override accused it, not when only its neighbours did', () => {
+  assert.equal(accusedOnItsOwn('consensus.tenants,webfilter.malicious'), true);
+  assert.equal(accusedOnItsOwn('engine.suspicious;t1=malicious'), true);
+  assert.equal(accusedOnItsOwn('list.block'), true);
+  assert.equal(accusedOnItsOwn('override'), true);
+  assert.equal(accusedOnItsOwn('provenance.dedicated_host,relation.hosted_on'), false);
+  assert.equal(accusedOnItsOwn('guard.single_tenant,relation.sent_by;t1=malicious'), false);
+  assert.equal(accusedOnItsOwn('webfilter.clean'), false);
+  assert.equal(accusedOnItsOwn(''), false);
 });
 
 test('popularity is judged with the sightings of now; weightless neighbours explain nothing', () => {

@@ -2,7 +2,7 @@ import { AGGREGATE_EVENTS, type ClickHouseClient } from '@repute/analytics';
 import { digestAndKey, recordKey, type IndicatorKind } from '@repute/core';
 import type { RedisClient } from '@repute/store';
 import {
-  allowListOf, execBySlot, GRAPH_PREFIX, pendingPropagationKey, stateKeys, TRUSTED,
+  accusedOnItsOwn, allowListOf, execBySlot, GRAPH_PREFIX, pendingPropagationKey, stateKeys, TRUSTED,
   viewFromEvidence, type Assessment, type GraphEvidence, type IndicatorRef, type KeyCommand, type Policy,
 } from '@repute/verdicts';
 import type { Correlator, VerdictChange } from '../correlator.ts';
@@ -356,10 +356,16 @@ async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[],
     };
     const urlKeys = [...new Set(urls.flatMap((e) => [recordKey(e.dst_kind, e.dst_digest), pageKey(e)]))];
     const states = await execBySlot(deps.redis, [
-      ...urlKeys.map((key): KeyCommand => ['hget', stateKeys(deps.prefix, key).state, 'vd']),
+      ...urlKeys.map((key): KeyCommand => ['hmget', stateKeys(deps.prefix, key).state, 'vd', 'rs']),
       ...refs.map((r): KeyCommand => ['hget', stateKeys(deps.prefix, r.key).state, 'fs']),
     ]);
-    const accused = new Set(urlKeys.filter((_, i) => states[i] === 'malicious' || states[i] === 'suspicious'));
+    // A page counts as accused on evidence of its own: pages accused only through a neighbour
+    // (a compromised site's newsletter sender, its home page) echo one accusation, and counting
+    // them would make every compromised site look dedicated to its one bad URL.
+    const accused = new Set(urlKeys.filter((_, i) => {
+      const [verdict, signature] = (states[i] as (string | null)[] | null) ?? [];
+      return (verdict === 'malicious' || verdict === 'suspicious') && accusedOnItsOwn(signature ?? '');
+    }));
     const now = Date.now();
     refs.forEach((ref, i) => {
       const pages = new Map<string, boolean>();

@@ -1,7 +1,7 @@
 import type { ReputationRecord } from '@repute/core';
 import type { IndicatorRef } from '../indicator-ref.ts';
 import type { DecodedState } from '../state/decode-state.ts';
-import type { Assessment } from './types.ts';
+import { SOURCE_CLASSES, type Assessment } from './types.ts';
 
 /** The record an assessment serves. `version` must grow per indicator. */
 export function recordOf(ref: IndicatorRef, decoded: DecodedState, a: Assessment, version: number): ReputationRecord {
@@ -29,6 +29,16 @@ export function recordOf(ref: IndicatorRef, decoded: DecodedState, a: Assessment
  * verdict stays (a sandbox report after two engines had convicted), so the reasons agents and
  * analysts read stay true.
  */
+/**
+ * Whether a record, by its signature (see {@link recordSignature}), rests on evidence of its own:
+ * a source's word on it, a block list, an analyst's override. A record accused only through its
+ * neighbours (`relation.*`, `provenance.*`) echoes what accused them.
+ */
+export function accusedOnItsOwn(signature: string): boolean {
+  const rules = (signature.split(';', 1)[0] ?? '').split(',');
+  return rules.some((r) => r === 'list.block' || r === 'override' || SOURCE_CLASSES.some((c) => r === `${c}.malicious` || r === `${c}.suspicious`));
+}
+
 export function recordSignature(from: { reasons: readonly { rule: string }[]; views?: Record<string, { verdict: string }> }): string {
   const rules = [...new Set(from.reasons.map((r) => r.rule))].sort().join(',');
   if (from.views === undefined) return rules;
