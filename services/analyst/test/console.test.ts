@@ -24,6 +24,15 @@ const SHOTS = join(ROOT, 'test-artifacts/console');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const UI_TIMEOUT_MS = 15_000;
 
+/** Elements whose right edge lies past the window (the page scrolls sideways), named for the message. */
+async function overflowing(page: Page): Promise<string[]> {
+  // Evaluated in the page (a string: the test is compiled without the DOM's types).
+  return page.evaluate(`[...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .slice(0, 10)
+    .map((e) => e.tagName.toLowerCase() + (e.id === '' ? '' : '#' + e.id) + ' ' + Math.round(e.getBoundingClientRect().right) + ' px')`);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
@@ -90,7 +99,12 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   page.on('response', (res) => { if (res.status() >= 400) failed.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`); });
 
   // Sign in: a bad key is refused inline, a good one opens the workspace and the live feed.
+  await page.setViewportSize({ width: 420, height: 900 });
   await page.goto(`${analystUrl}/console/`);
+  await page.locator('#api-key').waitFor();
+  await shot(page, '00-sign-in-phone');
+  assert.deepEqual(await overflowing(page), [], 'the sign-in page at 420 px');
+  await page.setViewportSize({ width: 1360, height: 900 });
   await page.locator('#api-key').fill('rpk_0000000000000000_not-a-key');
   await page.locator('#login-form button[type=submit]').click();
   await page.locator('#login-status .problem[data-status="401"]').waitFor();
@@ -174,6 +188,14 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   await dispute.locator('button[value=reject]').click();
   await dispute.locator('.problem[data-status="403"]').waitFor();
   await shot(page, '08-dispute-needs-curator');
+  // The page is never wider than the window, at a desktop's width and a phone's, with long
+  // hashes in the card, the live feed and the open disputes.
+  for (const [width, name] of [[1440, '09-desktop-1440'], [420, '10-phone-420']] as const) {
+    await page.setViewportSize({ width, height: 900 });
+    await shot(page, name);
+    assert.deepEqual(await overflowing(page), [], `${width} px: elements reach past the window`);
+  }
+  await page.setViewportSize({ width: 1360, height: 900 });
   const id = await dispute.getAttribute('data-id');
   const curator = await h.key('operator', ['curator']);
   assert.equal((await h.send('POST', `/v1/disputes/${id}/resolve`, curator, { outcome: 'reject', note: 'evidence stands' })).status, 200);
