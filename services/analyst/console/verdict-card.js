@@ -1,5 +1,5 @@
 // @ts-check
-import { h, when } from './dom.js';
+import { h, indicatorHref, when } from './dom.js';
 
 /**
  * @typedef {{ suppressed: boolean, fewer_than?: number, tenants?: number, sensors?: number, hosts?: number, events?: number }} CrossTenant
@@ -24,6 +24,16 @@ export function crossTenantText(c) {
 /** @param {string} verdict */
 export const verdictBadge = (verdict) => h('span', { class: `verdict verdict-${verdict}` }, verdict);
 
+// Reasons that arrived through a related indicator name it as "<kind> <value>".
+const INDICATOR_DETAIL = /^(file|url|domain|ip|email) (\S+)$/;
+
+/** A reason's detail, as a link to the indicator it names when it names one. @param {string | undefined} detail */
+function detailCell(detail) {
+  const m = INDICATOR_DETAIL.exec(detail ?? '');
+  if (m === null) return detail ?? '';
+  return h('a', { class: 'reason-indicator', href: indicatorHref(/** @type {string} */ (m[1]), /** @type {string} */ (m[2])) }, detail);
+}
+
 /** @param {Reason[]} reasons */
 function reasonsTable(reasons) {
   if (reasons.length === 0) return h('p', { class: 'muted' }, 'No reasons recorded.');
@@ -33,7 +43,7 @@ function reasonsTable(reasons) {
       h('td', {}, h('code', {}, r.rule)),
       h('td', { class: 'num' }, r.weight.toFixed(r.weight % 1 === 0 ? 0 : 2)),
       h('td', { class: 'num' }, r.evidence ?? '—'),
-      h('td', {}, r.detail ?? '')))));
+      h('td', {}, detailCell(r.detail))))));
 }
 
 /**

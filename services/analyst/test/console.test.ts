@@ -53,6 +53,8 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   for (let i = 0; i < scenario.events.length; i += 250) {
     await h.correlator.handle(scenario.events.slice(i, i + 250).map((e) => message(e.event, e.tenant)));
   }
+  // Propagation runs beside the correlator in a deployment: relations carry verdicts too.
+  await h.propagate();
   const analystUrl = await h.app.listen({ host: '127.0.0.1', port: 0 });
   const edge = Fastify({ logger: false });
   t.after(() => edge.close());
@@ -74,9 +76,20 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   const file = target.value;
   const api = (await h.get(`/v1/indicators/file/${file}`, analystKey)).body;
   const relations = (await h.get(`/v1/indicators/file/${file}/relations?depth=2&limit=60`, analystKey)).body;
-  const neighbour = relations.nodes.find((n: { depth: number; kind: string }) => n.depth === 1 && n.kind === 'url')
-    ?? relations.nodes.find((n: { depth: number; kind: string }) => n.depth === 1 && n.kind !== 'file');
-  assert.ok(neighbour !== undefined, JSON.stringify(relations.nodes));
+  // The neighbour to open: one accused through the file, so its reasons name indicators.
+  const INDICATOR_DETAIL = /^(file|url|domain|ip|email) (\S+)$/;
+  let neighbour: { kind: string; value: string; verdict: string } | undefined;
+  let named: string[] = [];
+  for (const n of relations.nodes as { depth: number; kind: string; value: string; verdict: string }[]) {
+    if (n.depth !== 1) continue;
+    const reasons = ((await h.get(`/v1/indicators/${n.kind}/${enc(n.value)}`, analystKey)).body.record?.reasons ?? []) as { detail?: string }[];
+    named = reasons.flatMap((r) => {
+      const m = INDICATOR_DETAIL.exec(r.detail ?? '');
+      return m === null ? [] : [`#/indicator/${m[1]}/${enc(m[2]!)}`];
+    });
+    if (named.length > 0) { neighbour = n; break; }
+  }
+  assert.ok(neighbour !== undefined, `no neighbour accused through a relation: ${JSON.stringify(relations.nodes)}`);
   const edgeVerdict = async () => {
     const res = await fetch(`${edgeUrl}/v1/reputation/file/${file}`, { headers: { authorization: `Bearer ${lookupKey}` } });
     return ((await res.json()) as { verdict: string }).verdict;
@@ -158,6 +171,8 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   await page.locator(`#verdict-card[data-verdict="${neighbour.verdict}"] .indicator-value`).filter({ hasText: neighbour.value }).waitFor();
   assert.equal(new URL(page.url()).hash, `#/indicator/${neighbour.kind}/${enc(neighbour.value)}`);
   await page.locator('#relations-graph').waitFor();
+  // Reasons that came through a related indicator link to it.
+  assert.deepEqual(await page.locator('#verdict-card a.reason-indicator').evaluateAll((els) => els.map((e) => e.getAttribute('href'))), named);
   await shot(page, '05-neighbour');
   await page.locator(`#relations-graph g.node[data-value="${file}"]`).click();
   await page.locator('#verdict-card[data-verdict="malicious"]').waitFor();

@@ -5,7 +5,7 @@ import { migrate } from '@repute/analytics';
 import { dropDatabase, testClickHouse, testClickHouseConfig } from '@repute/analytics/testkit';
 import { createKeyStore, type Scope } from '@repute/auth';
 import type { BusMessage } from '@repute/bus';
-import { createCorrelator, type Correlator } from '@repute/correlator';
+import { createCorrelator, propagateOnce, type Correlator } from '@repute/correlator';
 import { loadPolicy } from '@repute/verdicts';
 import { testRedisUrl, deleteKeysWithPrefix, uniqueName } from '@repute/infra/testkit';
 import { createReputationStore, type ReputationStore } from '@repute/store';
@@ -34,6 +34,8 @@ export interface Harness {
   prefix: string;
   database: string;
   key(tenant: string, scopes: Scope[], extra?: { dailyQuota?: number; rateLimitPerMinute?: number }): Promise<string>;
+  /** Runs the correlator's propagation as its loop would, until nothing is left to pass on. */
+  propagate(): Promise<void>;
   get(url: string, key: string): Promise<{ status: number; body: any; headers: Record<string, unknown>; text: string }>;
   send(method: 'POST' | 'PUT' | 'DELETE', url: string, key: string, payload?: object): Promise<{ status: number; body: any; text: string }>;
 }
@@ -74,6 +76,12 @@ export async function harness(t: TestContext, env: Record<string, string> = {}):
   return {
     app, config, correlator, store, redis, prefix, database,
     key: async (tenant, scopes, extra = {}) => (await keys.create({ tenant, scopes, ...extra })).key,
+    async propagate() {
+      for (let round = 0; round < 10; round++) {
+        const result = await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
+        if (result.sources === 0) return;
+      }
+    },
     async get(url, key) {
       const res = await app.inject({ url, headers: { authorization: `Bearer ${key}` } });
       return { status: res.statusCode, body: parse(res.body), headers: res.headers, text: res.body };
