@@ -68,19 +68,20 @@ async function signIn() {
   await route();
 }
 
-/** @param {import('./live-feed.js').VerdictEvent} e */
-function onFeedEvent(e) {
+/** @param {import('./live-feed.js').VerdictEvent} e @param {boolean} recent */
+function onFeedEvent(e, recent) {
   feedEmpty.hidden = true;
   const label = e.value !== '' ? `${e.kind} ${e.value}` : `${e.kind} ${e.digest.slice(0, 16)}…`;
-  const item = h('li', { class: 'fresh', 'data-kind': e.kind, 'data-value': e.value, 'data-verdict': e.verdict },
+  const item = h('li', { class: recent ? 'recent' : 'fresh', 'data-kind': e.kind, 'data-value': e.value, 'data-verdict': e.verdict, 'data-id': e.id },
     verdictBadge(e.verdict),
     e.value !== '' ? h('a', { href: indicatorHref(e.kind, e.value) }, label) : h('span', {}, label),
     h('time', { datetime: e.time }, `${when(e.time)}${e.score !== null ? ` · score ${e.score}` : ''}`));
   feedList.prepend(item);
   while (feedList.children.length > FEED_MAX) feedList.lastElementChild?.remove();
   // A change of the indicator on screen (by the correlator or another analyst) redraws it,
-  // unless the page already shows that version (this analyst's own override).
-  if (current !== null && current.kind === e.kind && current.digest === e.digest && (e.version === null || e.version !== current.version)) {
+  // unless the page already shows that version (this analyst's own override); changes from
+  // before the page opened are history.
+  if (!recent && current !== null && current.kind === e.kind && current.digest === e.digest && (e.version === null || e.version !== current.version)) {
     void showIndicator(current.kind, current.value, { quiet: true });
   }
 }

@@ -43,23 +43,29 @@ export async function readEvents(body, onEvent) {
   }
 }
 
+/** The newest changes asked for on opening, so the feed is not empty until something changes. */
+const RECENT = 20;
+
 /**
- * Follows `GET /v1/feed/verdicts`, reconnecting with back-off while the page is open.
- * @param {{ onEvent: (e: VerdictEvent) => void, onStatus: (status: 'connecting' | 'live' | 'offline', detail?: string) => void }} handlers
+ * Follows `GET /v1/feed/verdicts`, reconnecting with back-off while the page is open. The first
+ * connection asks for the newest changes too (`recent` events, older than the page).
+ * @param {{ onEvent: (e: VerdictEvent, recent: boolean) => void, onStatus: (status: 'connecting' | 'live' | 'offline', detail?: string) => void }} handlers
  * @returns {() => void} stops following
  */
 export function followVerdicts(handlers) {
   const abort = new AbortController();
   let delay = 1000;
+  let opened = false;
   (async () => {
     while (!abort.signal.aborted) {
       handlers.onStatus('connecting');
       try {
-        const body = await openStream('/v1/feed/verdicts', abort.signal);
+        const body = await openStream(opened ? '/v1/feed/verdicts' : `/v1/feed/verdicts?recent=${RECENT}`, abort.signal);
+        opened = true;
         handlers.onStatus('live');
         delay = 1000;
         await readEvents(body, (e) => {
-          if (e.type === 'verdict') handlers.onEvent(JSON.parse(e.data));
+          if (e.type === 'verdict' || e.type === 'recent') handlers.onEvent(JSON.parse(e.data), e.type === 'recent');
         });
         handlers.onStatus('offline', 'the stream ended');
       } catch (err) {

@@ -125,6 +125,8 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   await page.locator('#api-key').fill(analystKey);
   await page.locator('#login-form button[type=submit]').click();
   await page.locator('#feed-status[data-status="live"]').waitFor();
+  // The feed opens with the newest changes the fleet's telemetry made, not empty.
+  await page.locator('#feed-list li.recent').first().waitFor();
 
   // Search by value alone: the console works out the kind.
   await page.locator('#search-value').fill(file);
@@ -191,14 +193,14 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   await page.locator('#verdict-card[data-verdict="clean"]').waitFor();
   await page.locator('#override-note').filter({ hasText: 'signed installer of an internal tool' }).waitFor();
   // The tenant's own override: its feed and its lookups say clean; the global history does not.
-  await page.locator(`#feed-list li[data-value="${file}"][data-verdict="clean"]`).waitFor();
+  await page.locator(`#feed-list li.fresh[data-value="${file}"][data-verdict="clean"]`).first().waitFor();
   await until('the edge to answer clean', async () => (await edgeVerdict()) === 'clean');
   assert.match((await page.locator('#override-form .form-status .ok').textContent()) ?? '', /the verdict is now clean/);
   await shot(page, '07-after-override');
   // Lifting it gives the rules back their say.
   await page.locator('#lift-override').click();
   await page.locator('#verdict-card[data-verdict="malicious"]').waitFor();
-  await page.locator(`#feed-list li[data-value="${file}"][data-verdict="malicious"]`).waitFor();
+  await page.locator(`#feed-list li.fresh[data-value="${file}"][data-verdict="malicious"]`).first().waitFor();
   await until('the edge to answer malicious again', async () => (await edgeVerdict()) === 'malicious');
 
   // A dispute filed from the console appears in the open list, and rejecting it closes it.

@@ -3,7 +3,7 @@ import { isCluster, duplicateForBlocking, type RedisClient } from './create-redi
 import { storeKeys } from './keys.ts';
 import { multiGet } from './multi-get.ts';
 import { REMOVE_RECORD, WRITE_ALIAS, WRITE_RECORD } from './scripts.ts';
-import { STREAM_START, entryFields, parseEntry, readStream, streamRange, type StreamRange, type UpdateEntry } from './update-stream.ts';
+import { STREAM_START, entryFields, parseEntry, readLatest, readStream, streamRange, type StreamRange, type UpdateEntry } from './update-stream.ts';
 import { StoreError } from './store-error.ts';
 
 export interface ReputationStoreOptions {
@@ -74,6 +74,8 @@ export interface ReputationStore {
   append(entry: Omit<UpdateEntry, 'id'>): Promise<string>;
   /** Up to `count` entries after `since` (exclusive). */
   readUpdates(since: string, count: number): Promise<UpdateEntry[]>;
+  /** The newest `count` entries, oldest first. */
+  latestUpdates(count: number): Promise<UpdateEntry[]>;
   /** The update stream's retained range. */
   updatesRange(): Promise<StreamRange>;
   /** Follows the update stream on its own connection until stopped. */
@@ -190,6 +192,10 @@ return 1`;
 
     async readUpdates(since, count) {
       return await readStream(redis, stream, since, count);
+    },
+
+    async latestUpdates(count) {
+      return await readLatest(redis, stream, count);
     },
 
     async updatesRange() {

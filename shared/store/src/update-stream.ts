@@ -72,6 +72,12 @@ export async function readStream(redis: RedisClient, stream: string, since: stri
   return rows.map(([id, fields]) => parseEntry(id, fields));
 }
 
+/** The newest `count` entries, oldest first (XREVRANGE). */
+export async function readLatest(redis: RedisClient, stream: string, count: number): Promise<UpdateEntry[]> {
+  const rows = (await redis.xrevrange(stream, '+', '-', 'COUNT', count)) as [string, string[]][];
+  return rows.reverse().map(([id, fields]) => parseEntry(id, fields));
+}
+
 /** The stream's retained range (XINFO STREAM). */
 export async function streamRange(redis: RedisClient, stream: string): Promise<StreamRange> {
   let info: unknown[];

@@ -26,6 +26,8 @@ export type VerdictListener = (event: VerdictEvent) => void;
 export interface VerdictFeed {
   /** Subscribes to every record change from the moment it resolves; resolves to the unsubscribe. */
   subscribe(listener: VerdictListener): Promise<() => void>;
+  /** The newest record changes, at most `count`, oldest first, as a subscriber would have heard them. */
+  recent(count: number): Promise<VerdictEvent[]>;
   /** Listeners subscribed now. */
   size(): number;
   stop(): Promise<void>;
@@ -42,15 +44,16 @@ export function createVerdictFeed(deps: { store: ReputationStore; blockMs?: numb
   let starting: Promise<void> | undefined;
   let stopped = false;
 
-  async function onEntries(entries: UpdateEntry[]): Promise<void> {
-    const changes = entries.filter((e) => (e.op === 'put' || e.op === 'del') && e.key !== undefined && isReputationKey(e.key));
-    if (changes.length === 0 || listeners.size === 0) return;
-    // The stream names the key; the value and score come from the record as it is now.
+  const isChange = (e: UpdateEntry): boolean => (e.op === 'put' || e.op === 'del') && e.key !== undefined && isReputationKey(e.key);
+
+  /** The events of record-change entries; the stream names the key, the value and score come from the record as it is now. */
+  async function eventsOf(changes: UpdateEntry[]): Promise<VerdictEvent[]> {
+    if (changes.length === 0) return [];
     const records = await deps.store.getMany(changes.map((e) => e.key!));
-    changes.forEach((entry, n) => {
+    return changes.map((entry, n) => {
       const record = entry.op === 'put' ? records[n] : null;
       const [, kind = '', digest = ''] = entry.key!.split(':');
-      const event: VerdictEvent = {
+      return {
         id: entry.id,
         type: entry.op === 'put' ? 'verdict_changed' : 'record_removed',
         kind: entry.kind ?? kind,
@@ -61,9 +64,14 @@ export function createVerdictFeed(deps: { store: ReputationStore; blockMs?: numb
         version: entry.version ?? record?.version ?? null,
         time: new Date(streamIdTime(entry.id)).toISOString(),
         ...(record?.views !== undefined ? { byTenant: Object.fromEntries(Object.entries(record.views).map(([tenant, v]) => [tenant, v.verdict])) } : {}),
-      };
-      for (const listener of listeners) listener(event);
+      } satisfies VerdictEvent;
     });
+  }
+
+  async function onEntries(entries: UpdateEntry[]): Promise<void> {
+    const changes = entries.filter(isChange);
+    if (changes.length === 0 || listeners.size === 0) return;
+    for (const event of await eventsOf(changes)) for (const listener of listeners) listener(event);
   }
 
   function start(): Promise<void> {
@@ -98,6 +106,16 @@ export function createVerdictFeed(deps: { store: ReputationStore; blockMs?: numb
       }
       listeners.add(listener);
       return () => { listeners.delete(listener); };
+    },
+    async recent(count) {
+      // Filters and snapshot notices share the stream: read past them, a bounded number of times.
+      let scan = Math.max(count * 4, 100);
+      for (;;) {
+        const entries = await deps.store.latestUpdates(scan);
+        const changes = entries.filter(isChange);
+        if (changes.length >= count || entries.length < scan || scan >= 10_000) return await eventsOf(changes.slice(-count));
+        scan *= 4;
+      }
     },
     size: () => listeners.size,
     async stop() {

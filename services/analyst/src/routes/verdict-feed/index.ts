@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { compareStreamIds } from '@repute/core';
 import { ReputeError } from '@repute/http';
 import { createVerdictFeed, type VerdictEvent } from '../../feed/verdict-feed.ts';
 import { problems } from '../schemas.ts';
 
 const HEARTBEAT_MS = 15_000;
+const MAX_RECENT = 200;
 
 /**
  * The analysts' live feed: every verdict change, as server-sent events, each as the caller's
@@ -22,8 +24,11 @@ export default async function feedRoutes(fastify: FastifyInstance): Promise<void
   app.get('/v1/feed/verdicts', {
     config: { scope: 'analyst' },
     schema: {
-      tags: ['analyst'], summary: 'Server-sent events: one `verdict` event per record change, from the moment of connecting.',
+      tags: ['analyst'], summary: 'Server-sent events: one `verdict` event per record change from the moment of connecting, after the `recent` newest changes as `recent` events.',
       produces: ['text/event-stream'],
+      querystring: Type.Object({
+        recent: Type.Integer({ minimum: 0, maximum: MAX_RECENT, default: 0, description: `Send the newest changes first, up to ${MAX_RECENT}, oldest first, so a console opened now is not empty.` }),
+      }, { additionalProperties: false }),
       response: { 200: Type.String({ description: 'text/event-stream; each event’s data is a JSON VerdictEvent (id, type, kind, value, digest, verdict, score, version, time).' }), ...problems },
     },
   }, async (request, reply) => {
@@ -41,12 +46,17 @@ export default async function feedRoutes(fastify: FastifyInstance): Promise<void
     // The comment tells the client it is subscribed: changes from here on will reach it.
     res.write(': connected\n\n');
     const tenant = request.principal!.tenant;
-    send = ({ byTenant, ...event }) => {
+    const write = ({ byTenant, ...event }: VerdictEvent, type: 'verdict' | 'recent' = 'verdict'): void => {
       // A tenant with a view of its own is told its verdict; nobody learns another's.
       const own = byTenant?.[tenant];
-      res.write(`id: ${event.id}\nevent: verdict\ndata: ${JSON.stringify(own === undefined ? event : { ...event, verdict: own })}\n\n`);
+      res.write(`id: ${event.id}\nevent: ${type}\ndata: ${JSON.stringify(own === undefined ? event : { ...event, verdict: own })}\n\n`);
     };
-    for (const event of pending.splice(0)) send(event);
+    // The newest changes first (live ones wait meanwhile); a change both read and heard is sent once.
+    const recent = request.query.recent > 0 ? await feed.recent(request.query.recent).catch(() => []) : [];
+    const newest = recent.at(-1)?.id;
+    for (const event of recent) write(event, 'recent');
+    for (const event of pending.splice(0)) if (newest === undefined || compareStreamIds(event.id, newest) > 0) write(event);
+    send = (event) => write(event);
     // Comments keep proxies from closing an idle stream.
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
     streams.add(reply);
