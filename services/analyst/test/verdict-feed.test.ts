@@ -12,9 +12,12 @@ after(async () => {
 
 const FILE = 'ef'.repeat(32);
 
+/** One feed event as the route sends it. */
+interface FeedEvent { id: string; type: string; kind: string; value: string; verdict: string; score: number | null; [field: string]: unknown }
+
 /** Reads a text/event-stream into parsed `verdict` (and `recent`) events until aborted. */
-function follow(body: ReadableStream<Uint8Array>): { events: any[]; recent: any[]; comments: string[] } {
-  const out = { events: [] as any[], recent: [] as any[], comments: [] as string[] };
+function follow(body: ReadableStream<Uint8Array>): { events: FeedEvent[]; recent: FeedEvent[]; comments: string[] } {
+  const out = { events: [] as FeedEvent[], recent: [] as FeedEvent[], comments: [] as string[] };
   void (async () => {
     let buffer = '';
     const decoder = new TextDecoder();
@@ -97,8 +100,8 @@ test('a feed opened with ?recent=N starts with the newest N changes, oldest firs
   const feed = follow(res.body!);
   await until('the recent changes', () => feed.recent.length >= 2);
   assert.deepEqual(feed.recent.map((e) => e.value), [files[2], files[3]], 'the newest two, oldest first');
-  assert.equal(feed.recent[1].verdict, 'malicious', 't1 is told its own view of the file only its evidence convicts');
-  assert.ok(compareStreamIds(feed.recent[0].id, feed.recent[1].id) < 0);
+  assert.equal(feed.recent[1]?.verdict, 'malicious', 't1 is told its own view of the file only its evidence convicts');
+  assert.ok(compareStreamIds(feed.recent[0]!.id, feed.recent[1]!.id) < 0);
   // Then live changes, as `verdict` events, none of them repeated.
   await h.correlator.handle([1, 2].map((i) => message({ sensor: `s${i}`, type: 'detection', file: { sha256: 'b5'.repeat(32) }, verdict: { engine: `av${i}`, category: 'malicious' } }, `t${i + 1}`)));
   await until('the live change', () => feed.events.some((e) => e.value === 'b5'.repeat(32)));
