@@ -1,5 +1,5 @@
 // @ts-check
-import { call, get } from './api.js';
+import { analystName, call, get } from './api.js';
 import { h, indicatorHref, replace, when } from './dom.js';
 import { problemView } from './problem-view.js';
 import { verdictBadge } from './verdict-card.js';
@@ -55,7 +55,8 @@ export function overrideForm(ind, changed, notice) {
       h('option', { value: 'global' }, 'everyone (curator keys)'))),
     h('label', {}, 'Reason', h('textarea', { name: 'reason', rows: 2, required: true, placeholder: 'why (kept in the audit log)' })),
     h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Set override'))), async (data) => {
-    const result = await call('PUT', path, { verdict: text(data, 'verdict'), reason: text(data, 'reason'), scope: text(data, 'scope') });
+    const actor = analystName.get();
+    const result = await call('PUT', path, { verdict: text(data, 'verdict'), reason: text(data, 'reason'), scope: text(data, 'scope'), ...(actor !== '' ? { actor } : {}) });
     const outcome = h('div', { class: 'ok' }, 'Override set for ', result.scope === 'global' ? 'everyone' : 'your tenant', '; the verdict is now ', verdictBadge(result.verdict), result.changed ? '' : ' (unchanged)');
     changed(outcome);
     return outcome.cloneNode(true);
@@ -65,7 +66,8 @@ export function overrideForm(ind, changed, notice) {
     lift.addEventListener('click', async () => {
       const status = /** @type {HTMLElement} */ (form.querySelector('.form-status'));
       try {
-        const result = await call('DELETE', `${path}?scope=${encodeURIComponent(ind.override.scope)}`);
+        const actor = analystName.get();
+        const result = await call('DELETE', `${path}?scope=${encodeURIComponent(ind.override.scope)}${actor !== '' ? `&actor=${encodeURIComponent(actor)}` : ''}`);
         const outcome = h('div', { class: 'ok' }, 'Override lifted; the verdict is now ', verdictBadge(result.verdict));
         replace(status, outcome.cloneNode(true));
         changed(outcome);

@@ -3,6 +3,7 @@
 // problem+json answers turned into ApiError so that forms can show them where they were made.
 
 const KEY_ITEM = 'repute.apiKey';
+const NAME_ITEM = 'repute.analystName';
 
 /**
  * @typedef {{ type?: string, title?: string, status?: number, code?: string, detail?: string,
@@ -25,6 +26,17 @@ export const apiKey = {
   /** @param {string} key */
   set(key) { sessionStorage.setItem(KEY_ITEM, key); },
   clear() { sessionStorage.removeItem(KEY_ITEM); },
+};
+
+/**
+ * The person using the key, when they gave their name: overrides carry it to the audit log and
+ * the card (`actor`), so a team sharing a key still sees who decided. Kept like the key.
+ */
+export const analystName = {
+  get() { return sessionStorage.getItem(NAME_ITEM) ?? ''; },
+  /** @param {string} name */
+  set(name) { if (name === '') sessionStorage.removeItem(NAME_ITEM); else sessionStorage.setItem(NAME_ITEM, name); },
+  clear() { sessionStorage.removeItem(NAME_ITEM); },
 };
 
 /** @param {Response} res @returns {Promise<Problem>} */

@@ -1,7 +1,7 @@
 // @ts-check
 // The console's entry: sign-in, hash routing (#/indicator/{kind}/{value}), the indicator page
 // (verdict card, sightings, relations, history, override and dispute forms) and the live feed.
-import { ApiError, apiKey, get, indicatorPath } from './api.js';
+import { ApiError, analystName, apiKey, get, indicatorPath } from './api.js';
 import { byId, h, indicatorHref, replace, when } from './dom.js';
 import { disputeForm, disputesPanel, overrideForm } from './analyst-forms.js';
 import { apiText, guessKind } from './indicator-kind.js';
@@ -46,6 +46,7 @@ function showSignedIn(signedIn) {
 
 function signOut() {
   apiKey.clear();
+  analystName.clear();
   stopFeed?.();
   stopFeed = undefined;
   current = null;
@@ -213,14 +214,17 @@ async function route() {
 
 loginForm.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const key = String(new FormData(loginForm).get('key') ?? '').trim();
+  const form = new FormData(loginForm);
+  const key = String(form.get('key') ?? '').trim();
   apiKey.set(key);
+  analystName.set(String(form.get('name') ?? '').trim());
   replace(loginStatus);
   try {
     // Any analyst-scoped read tells whether the key is good for the console.
     await get('/v1/overrides/audit?limit=1');
   } catch (err) {
     apiKey.clear();
+    analystName.clear();
     replace(loginStatus, problemView(err));
     return;
   }

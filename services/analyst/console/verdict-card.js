@@ -69,7 +69,7 @@ export function verdictCard(ind) {
         record !== null ? h('span', { class: 'score' }, `score ${record.score} · confidence ${Math.round(record.confidence * 100)} %`) : null),
       h('div', { class: 'digest muted' }, h('code', {}, ind.digest))),
     ind.override !== null
-      ? h('p', { class: 'override-note', id: 'override-note' }, ind.override.scope === 'global' ? 'Override for everyone ' : 'Your tenant’s override ', verdictBadge(ind.override.verdict), ` by ${ind.override.actor || ind.override.analyst} (${when(ind.override.time)}): ${ind.override.comment}`)
+      ? h('p', { class: 'override-note', id: 'override-note' }, ind.override.scope === 'global' ? 'Override for everyone ' : 'Your tenant’s override ', verdictBadge(ind.override.verdict), ` by ${ind.override.actor !== '' ? ind.override.actor : `key ${ind.override.analyst}`} (${when(ind.override.time)}): ${ind.override.comment}`)
       : null,
     record === null
       ? h('p', { class: 'muted' }, 'No reputation record: no rule has convicted or cleared this indicator, so lookups answer unknown.')

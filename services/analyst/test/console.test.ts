@@ -123,6 +123,7 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   await page.locator('#login-status .problem[data-status="401"]').waitFor();
   await shot(page, '01-sign-in-refused');
   await page.locator('#api-key').fill(analystKey);
+  await page.locator('#analyst-name').fill('Dana Whitfield');
   await page.locator('#login-form button[type=submit]').click();
   await page.locator('#feed-status[data-status="live"]').waitFor();
   // The feed opens with the newest changes the fleet's telemetry made, not empty.
@@ -192,6 +193,10 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   await page.locator('#override-form button[type=submit]').click();
   await page.locator('#verdict-card[data-verdict="clean"]').waitFor();
   await page.locator('#override-note').filter({ hasText: 'signed installer of an internal tool' }).waitFor();
+  // Attributed to the person who gave their name at sign-in, on the card and in the audit log.
+  assert.match((await page.locator('#override-note').textContent()) ?? '', / by Dana Whitfield \(/);
+  const audit = (await h.get(`/v1/overrides/audit?kind=file&value=${file}&limit=5`, analystKey)).body;
+  assert.equal(audit.items[0]?.actor, 'Dana Whitfield', JSON.stringify(audit.items[0]));
   // The tenant's own override: its feed and its lookups say clean; the global history does not.
   await page.locator(`#feed-list li.fresh[data-value="${file}"][data-verdict="clean"]`).first().waitFor();
   await until('the edge to answer clean', async () => (await edgeVerdict()) === 'clean');
