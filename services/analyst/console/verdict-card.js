@@ -51,6 +51,26 @@ function reasonsTable(reasons) {
  */
 const facts = (rows) => h('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, /** @type {any} */ (v))]));
 
+/** "1.2 MB (1,234,567 bytes)". @param {number} bytes */
+function sizeText(bytes) {
+  const units = ['bytes', 'KB', 'MB', 'GB'];
+  let n = bytes;
+  let u = 0;
+  while (n >= 1000 && u < units.length - 1) { n /= 1000; u++; }
+  return u === 0 ? `${bytes} bytes` : `${n.toFixed(1)} ${units[u]} (${bytes.toLocaleString('en')} bytes)`;
+}
+
+/** What the tenant's sensors reported of a file. @param {{ names: string[], signers: string[], size: number | null }} file */
+function fileSection(file) {
+  return h('section', { id: 'file-facts' },
+    h('h3', {}, 'File'),
+    facts([
+      ['names', file.names.length > 0 ? h('span', { id: 'file-names' }, file.names.join(' · ')) : '—'],
+      ['signer', file.signers.length > 0 ? h('span', { id: 'file-signer' }, file.signers.join(' · ')) : 'unsigned, or not reported'],
+      ['size', file.size !== null ? h('span', { id: 'file-size', 'data-bytes': file.size }, sizeText(file.size)) : '—'],
+    ]));
+}
+
 /**
  * The verdict card: verdict, score, reasons (rule, weight, evidence), prevalence and the
  * caller's own sightings, with cross-tenant counts only where k tenants contributed.
@@ -84,6 +104,7 @@ export function verdictCard(ind) {
         ]),
         h('h3', {}, 'Reasons'),
         reasonsTable(record.reasons)),
+    ind.file !== undefined ? fileSection(ind.file) : null,
     h('h3', {}, 'Sightings'),
     facts([
       ['your tenant', `${count(stats.own.events, 'events')} · ${count(stats.own.sensors, 'sensors')} · ${count(stats.own.hosts, 'hosts')}`],

@@ -76,6 +76,26 @@ test('indicator record, stats, sightings, sensors, relations and history through
   assert.equal(today.status, 200, today.text);
 });
 
+test('a file card carries the names, signer and size the tenant’s own sensors reported; another tenant’s names never show', async (t) => {
+  const h = await harness(t);
+  const tool = 'c4'.repeat(32);
+  await h.correlator.handle([
+    message({ sensor: 'a1', host: 'a-host', type: 'file_seen', file: { sha256: tool, name: 'setup_acme.exe', size: 1_234_567, signer: 'Acme Software Ltd' } }, 'tA'),
+    message({ sensor: 'a2', host: 'a-host-2', type: 'file_seen', file: { sha256: tool, name: 'setup_acme.exe', size: 1_234_567, signer: 'Acme Software Ltd' } }, 'tA'),
+    message({ sensor: 'a3', host: 'a-host-3', type: 'process_start', file: { sha256: tool, name: 'acme-installer.exe' } }, 'tA'),
+    message({ sensor: 'b1', host: 'b-host', type: 'file_seen', file: { sha256: tool, name: 'C:\\Users\\bob.secret\\Downloads\\payroll_tool.exe', size: 1_234_567 } }, 'tB'),
+  ]);
+  const a = await h.key('tA', ['analyst']);
+  const b = await h.key('tB', ['analyst']);
+  const forA = (await h.get(`/v1/indicators/file/${tool}`, a)).body;
+  assert.deepEqual(forA.file, { names: ['setup_acme.exe', 'acme-installer.exe'], signers: ['Acme Software Ltd'], size: 1_234_567 });
+  const forB = (await h.get(`/v1/indicators/file/${tool}`, b)).body;
+  assert.deepEqual(forB.file, { names: ['C:\\Users\\bob.secret\\Downloads\\payroll_tool.exe'], signers: [], size: 1_234_567 });
+  assert.ok(!JSON.stringify(forA).includes('bob.secret'), 'B’s file names are B’s');
+  // Only files have a file section.
+  assert.equal((await h.get('/v1/indicators/domain/acme.example', a)).body.file, undefined);
+});
+
 test('k-anonymity: cross-tenant counts below k tenants say only "fewer than k"', async (t) => {
   const h = await harness(t);
   await seed(h);

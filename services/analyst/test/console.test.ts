@@ -138,6 +138,10 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   const rules = await page.locator('#verdict-card tr[data-rule]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-rule')));
   assert.deepEqual(rules, api.record.reasons.map((r: { rule: string }) => r.rule), 'every reason of the record is listed');
   assert.ok((await page.locator('#verdict-card table.reasons td.num').first().textContent()) !== '');
+  // The file as the tenant's sensors reported it: names, signer, size.
+  assert.ok(api.file.names.length > 0, JSON.stringify(api.file));
+  assert.equal(await page.locator('#file-names').textContent(), api.file.names.join(' · '));
+  if (api.file.size !== null) assert.equal(Number(await page.locator('#file-size').getAttribute('data-bytes')), api.file.size);
   // k-anonymity: the card shows what the API allowed, never more.
   const crossTenant = (await page.locator('#cross-tenant').textContent()) ?? '';
   if (api.stats.cross_tenant.suppressed) assert.equal(crossTenant, `withheld: fewer than ${api.stats.cross_tenant.fewer_than} tenants`);

@@ -232,3 +232,16 @@ ALTER TABLE repute.overrides ON CLUSTER '{cluster}'
   ADD COLUMN IF NOT EXISTS actor String DEFAULT '';
 
 INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (6, 'override scopes and actors', 'b14a679ca4e6002737ae887a6b044aa4ad1b3b38b04c6e6ea53a106e702a63e5', now64(3));
+
+-- migration 7: file names, sizes and signers
+ALTER TABLE repute.telemetry_raw_local ON CLUSTER '{cluster}'
+  ADD COLUMN IF NOT EXISTS file_name String DEFAULT '',
+  ADD COLUMN IF NOT EXISTS file_size UInt64 DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS file_signer LowCardinality(String) DEFAULT '';
+
+ALTER TABLE repute.telemetry_raw ON CLUSTER '{cluster}'
+  ADD COLUMN IF NOT EXISTS file_name String DEFAULT '',
+  ADD COLUMN IF NOT EXISTS file_size UInt64 DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS file_signer LowCardinality(String) DEFAULT '';
+
+INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (7, 'file names, sizes and signers', '423d9f8125b42a70647266dfd529144c33b6b4c9e843b97c060631d258cc7dfe', now64(3));

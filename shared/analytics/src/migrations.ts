@@ -272,6 +272,20 @@ GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest`,
       },
     ],
   },
+  {
+    // What the sensor said of the file an event is about: the name it ran or was saved under,
+    // its size and its signer, as analysts read them on a file's card. Set on the row of the
+    // event's own file; '' and 0 elsewhere and on rows written before.
+    version: 7,
+    name: 'file names, sizes and signers',
+    objects: [
+      {
+        type: 'add-columns',
+        table: 'telemetry_raw',
+        columns: ["file_name String DEFAULT ''", 'file_size UInt64 DEFAULT 0', "file_signer LowCardinality(String) DEFAULT ''"],
+      },
+    ],
+  },
 ];
 
 /**

@@ -32,6 +32,10 @@ export interface TelemetryRow {
   verdict_engine?: string;
   /** The category as the sensor gave it, clean included (`malicious|suspicious|pua|clean`); '' for none. */
   verdict_category?: string;
+  /** On the row of the event's own file: the name, size and signer the sensor reported ('' and 0 when it did not). */
+  file_name?: string;
+  file_size?: number;
+  file_signer?: string;
 }
 
 /** A row of `verdict_log`. */
@@ -73,7 +77,7 @@ export interface OverrideRow {
 export const TELEMETRY_COLUMNS = [
   'event_id', 'tenant', 'sensor', 'host', 'time', 'received_at', 'event_type', 'role', 'kind', 'digest', 'value',
   'engines', 'detection_names', 'sandbox', 'signed', 'rel_type', 'rel_kind', 'rel_digest', 'rel_value',
-  'verdict_source', 'verdict_engine', 'verdict_category',
+  'verdict_source', 'verdict_engine', 'verdict_category', 'file_name', 'file_size', 'file_signer',
 ] as const satisfies readonly (keyof TelemetryRow)[];
 
 /**
@@ -86,6 +90,6 @@ export function telemetryTuple(r: TelemetryRow): unknown[] {
   return [
     r.event_id, r.tenant, r.sensor, r.host, r.time, r.received_at, r.event_type, r.role, r.kind, r.digest, r.value,
     r.engines, r.detection_names, r.sandbox, r.signed, r.rel_type, r.rel_kind, r.rel_digest, r.rel_value,
-    r.verdict_source ?? '', r.verdict_engine ?? '', r.verdict_category ?? '',
+    r.verdict_source ?? '', r.verdict_engine ?? '', r.verdict_category ?? '', r.file_name ?? '', r.file_size ?? 0, r.file_signer ?? '',
   ];
 }

@@ -29,9 +29,9 @@ test('migrate creates the schema once, records checksums, and the views aggregat
   });
 
   const first = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(first, { applied: [1, 2, 3, 4, 5, 6], alreadyApplied: [] });
+  assert.deepEqual(first, { applied: [1, 2, 3, 4, 5, 6, 7], alreadyApplied: [] });
   const second = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6] });
+  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6, 7] });
 
   const tables = await (await client.query({
     query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db }, format: 'JSONEachRow',
@@ -109,12 +109,12 @@ test('migration 3 on a database that counted rows: old sums stay, new events cou
   const before = { events: 3, detections: { av1: 2 }, relation: 3 };
   assert.deepEqual(await counts('sum(events)', 'CAST(sumMapMerge(detections), \'Map(String, UInt64)\')'), before);
 
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3, 4, 5, 6], alreadyApplied: [1, 2] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3, 4, 5, 6, 7], alreadyApplied: [1, 2] });
   assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), before, 'rows from before keep their sums');
   // Since: a new event delivered three times, with two detections, counts once everywhere.
   for (let i = 0; i < 3; i++) await insert([seen('new1', ['av1', 'av2'])]);
   assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), { events: 4, detections: { av1: 3, av2: 1 }, relation: 4 });
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6, 7] });
 });
 
 test('migration 5 on a database with telemetry: old rows read as no verdict, and its statements run twice', async (t) => {
@@ -130,6 +130,8 @@ test('migration 5 on a database with telemetry: old rows read as no verdict, and
   assert.deepEqual(await migrate(client, { database: db, retentionDays: 30, migrations: MIGRATIONS.slice(0, 5) }), { applied: [5], alreadyApplied: [1, 2, 3, 4] });
   // A run interrupted after its statements but before its record repeats them: they must pass.
   for (const query of renderMigration(MIGRATIONS.find((m) => m.version === 5)!, { database: db, retentionDays: 30 })) await client.command({ query });
+  // The writers' columns are the latest schema's.
+  await migrate(client, { database: db, retentionDays: 30 });
   await client.insert({
     table: `${db}.telemetry_raw`, format: 'JSONCompactEachRow', columns: [...TELEMETRY_COLUMNS],
     values: [telemetryTuple(row({ event_id: 'after', verdict_source: 'sandbox', verdict_engine: 'detonator', verdict_category: 'malicious' }))],
@@ -214,8 +216,29 @@ test('migration 6: overrides written before it read as global, by no named perso
   });
   await migrate(client, { database: db, retentionDays: 30, migrations: MIGRATIONS.slice(0, 5) });
   await client.insert({ table: `${db}.overrides`, format: 'JSONEachRow', values: [{ time: Date.now(), kind: 'file', digest: 'd', value: 'v', verdict: 'clean', analyst: 'k1', tenant: 't1', comment: 'old', active: 1, version: 1 }] });
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [6], alreadyApplied: [1, 2, 3, 4, 5] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30, migrations: MIGRATIONS.slice(0, 6) }), { applied: [6], alreadyApplied: [1, 2, 3, 4, 5] });
   await client.insert({ table: `${db}.overrides`, format: 'JSONEachRow', values: [{ time: Date.now(), kind: 'file', digest: 'd', value: 'v', verdict: 'malicious', analyst: 'k2', tenant: 't2', comment: 'new', active: 1, version: 2, scope: 'tenant', actor: 'Ann' }] });
   const read = await (await client.query({ query: `SELECT comment, scope, actor FROM ${db}.overrides ORDER BY version`, format: 'JSONEachRow' })).json<Record<string, unknown>>();
   assert.deepEqual(read, [{ comment: 'old', scope: 'global', actor: '' }, { comment: 'new', scope: 'tenant', actor: 'Ann' }]);
+});
+
+test('migration 7: telemetry written before it has no file name, size or signer; rows after carry them', async (t) => {
+  const client = testClickHouse();
+  const db = uniqueName('files');
+  t.after(async () => {
+    await dropDatabase(client, db);
+    await client.close();
+  });
+  await migrate(client, { database: db, retentionDays: 30, migrations: MIGRATIONS.slice(0, 6) });
+  await client.insert({ table: `${db}.telemetry_raw`, values: [row({ event_id: 'before' })], format: 'JSONEachRow' });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [7], alreadyApplied: [1, 2, 3, 4, 5, 6] });
+  await client.insert({
+    table: `${db}.telemetry_raw`, format: 'JSONCompactEachRow', columns: [...TELEMETRY_COLUMNS],
+    values: [telemetryTuple(row({ event_id: 'after', file_name: 'setup.exe', file_size: 1234, file_signer: 'Acme Ltd' }))],
+  });
+  const read = await (await client.query({ query: `SELECT event_id, file_name, toUInt32(file_size) AS file_size, file_signer FROM ${db}.telemetry_raw ORDER BY event_id`, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+  assert.deepEqual(read, [
+    { event_id: 'after', file_name: 'setup.exe', file_size: 1234, file_signer: 'Acme Ltd' },
+    { event_id: 'before', file_name: '', file_size: 0, file_signer: '' },
+  ]);
 });

@@ -53,6 +53,29 @@ export async function indicatorStats(reader: AnalyticsReader, ref: IndicatorRef,
   };
 }
 
+/** What the caller's sensors reported of a file: its names (most reported first), signers and size. */
+export interface FileFacts {
+  names: string[];
+  signers: string[];
+  /** Bytes; null when no sensor reported it. */
+  size: number | null;
+}
+
+/**
+ * A file's names, signers and size as the caller's tenant's sensors reported them (every
+ * tenant's for admin keys): a name can carry a user's folder or a document title, so another
+ * tenant's never shows.
+ */
+export async function fileFacts(reader: AnalyticsReader, ref: IndicatorRef, scope: Scope): Promise<FileFacts> {
+  const [row] = await reader.rows<{ names: string[]; signers: string[]; size: string }>(
+    `SELECT topKIf(5)(file_name, file_name != '') AS names, topKIf(3)(file_signer, file_signer != '') AS signers, maxIf(file_size, file_size > 0) AS size
+     FROM {db}.telemetry_raw WHERE kind = 'file' AND digest = {digest:String} AND role = 'subject' AND ${TENANT_FILTER}`,
+    { digest: ref.digest, tenant: scope.tenant },
+  );
+  const size = Number(row?.size ?? 0);
+  return { names: row?.names ?? [], signers: row?.signers ?? [], size: size > 0 ? size : null };
+}
+
 export interface SightingBucket {
   time: string;
   events: number;

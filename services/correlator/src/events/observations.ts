@@ -29,6 +29,8 @@ export interface Observation {
   mentions: Mention[];
   detection?: { source: SourceClass; engine: string; category: WordCategory; name: string };
   signed: boolean;
+  /** What the sensor reported of the event's own file (the subject when there is one). */
+  file?: { name: string; size: number; signer: string };
   /** Sent with a key the operator marked trusted (its own sandboxes, a vendor feed). */
   trusted: boolean;
   /** Set once the state script has applied it to an indicator; left unset, it was a replay. */
@@ -176,6 +178,7 @@ export function observe(envelope: TelemetryEnvelope, cache?: DigestCache, tokeni
     mentions,
     ...(detection !== undefined ? { detection } : {}),
     signed: e.file?.signer !== undefined && e.file.signer !== '',
+    ...(e.file !== undefined ? { file: { name: e.file.name ?? '', size: e.file.size ?? 0, signer: e.file.signer ?? '' } } : {}),
     trusted: envelope.trusted === true,
   };
 }
@@ -203,6 +206,10 @@ export function telemetryRows(o: Observation): TelemetryRow[] {
       verdict_engine: subject && o.detection !== undefined ? o.detection.engine : '',
       verdict_category: subject && o.detection !== undefined ? o.detection.category : '',
       signed: subject && o.signed ? 1 : 0,
+      // The event's own file is its subject: the first mention whenever it names one.
+      file_name: subject && o.file !== undefined ? o.file.name : '',
+      file_size: subject && o.file !== undefined ? o.file.size : 0,
+      file_signer: subject && o.file !== undefined ? o.file.signer : '',
       rel_type: m.relations.map((r) => r.rel),
       rel_kind: m.relations.map((r) => r.kind),
       rel_digest: m.relations.map((r) => r.digest),

@@ -4,7 +4,7 @@ import { recordForTenant, uncheckedRecordKey, type ReputationRecord } from '@rep
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import { crossTenant, publishable } from '../../privacy/k-anonymity.ts';
 import { currentOverride } from '../../queries/feed-queries.ts';
-import { indicatorStats, sensorsOf, sightings } from '../../queries/indicator-queries.ts';
+import { fileFacts, indicatorStats, sensorsOf, sightings } from '../../queries/indicator-queries.ts';
 import { relationsGraph } from '../../queries/relations-graph.ts';
 import { verdictAt, verdictTimeline, type HistoryEntry } from '../../queries/verdict-history.ts';
 import { CrossTenant, IndicatorParams, NullableString, Page, problems, Reason, Time } from '../schemas.ts';
@@ -98,6 +98,11 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
             k_anonymity: Type.Integer(),
           }),
           as_of: Type.Optional(AsOf),
+          file: Type.Optional(Type.Object({
+            names: Type.Array(Type.String(), { description: 'Names the caller’s sensors reported it under, most reported first (at most five).' }),
+            signers: Type.Array(Type.String(), { description: 'Signers they reported, most reported first.' }),
+            size: Type.Union([Type.Integer(), Type.Null()], { description: 'Bytes, as reported; null when no sensor said.' }),
+          }, { description: 'Files only: what the caller’s tenant’s sensors reported of the file (every tenant’s for admin keys).' })),
         }),
         ...problems,
       },
@@ -107,9 +112,10 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
     const admin = isAdmin(request);
     const tenant = tenantScope(request);
     const at = request.query.at === undefined ? undefined : parseTime('querystring.at', request.query.at, 0);
-    const [stored, stats, own, global] = await Promise.all([
+    const [stored, stats, own, global, file] = await Promise.all([
       store.get(ref.key), indicatorStats(reader, ref, { tenant }),
       currentOverride(reader, ref.kind, ref.digest, 'tenant', request.principal!.tenant), currentOverride(reader, ref.kind, ref.digest, 'global', ''),
+      ref.kind === 'file' ? fileFacts(reader, ref, { tenant }) : undefined,
     ]);
     // The caller's tenant sees its own view of the record, if it has one, and no other's.
     const record = stored === null ? null : recordForTenant(stored, request.principal!.tenant);
@@ -132,6 +138,7 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
         k_anonymity: k,
       },
       ...(at !== undefined ? { as_of: await asOf(ref, at) } : {}),
+      ...(file !== undefined ? { file } : {}),
     };
   });
 
