@@ -182,22 +182,34 @@ function historyTable(data) {
       h('td', {}, when(i.time)), h('td', {}, verdictBadge(i.previous_verdict), ' → ', verdictBadge(i.verdict)), h('td', {}, i.source), h('td', { class: 'num' }, i.score)))));
 }
 
-/** The start page: what is new and spreading, as a place to begin. */
+/** A hunt's rows as a table of links. @param {any[]} items */
+const huntTable = (items) => h('table', { class: 'hunts' },
+  h('thead', {}, h('tr', {}, h('th', {}, 'indicator'), h('th', {}, 'verdict'), h('th', {}, 'growth'), h('th', {}, 'all tenants'))),
+  h('tbody', {}, ...items.map((/** @type {any} */ i) => h('tr', { 'data-verdict': i.verdict },
+    h('td', {}, h('a', { href: indicatorHref(i.kind, i.value) }, `${i.kind} ${i.value}`)),
+    h('td', {}, verdictBadge(i.verdict)), h('td', {}, `${i.growth >= 0 ? '+' : ''}${i.growth} sensors`), h('td', { class: 'small' }, crossTenantText(i.cross_tenant))))));
+
+/**
+ * The start page, a place to begin: first what is malicious or suspicious and spreading (what
+ * needs a look), then everything new and spreading (mostly software being rolled out).
+ */
 async function showHome() {
   current = null;
   const mine = ++generation;
-  const hunts = panel('New and spreading (24 h)', 'hunts');
-  replace(content, hunts);
+  const severe = panel('Malicious and suspicious, spreading (24 h)', 'hunts-severe');
+  const hunts = panel('Everything new and spreading (24 h)', 'hunts');
+  replace(content, severe, hunts);
   replace(actions, await disputesPanel(() => void showHome()));
   if (mine !== generation) return;
+  await fill(severe, async () => {
+    const data = await get('/v1/hunts/new-and-spreading?window=24h&limit=15&verdict=malicious,suspicious');
+    if (data.items.length === 0) return h('p', { class: 'muted' }, 'Nothing malicious or suspicious is new and spreading in the last 24 hours.');
+    return huntTable(data.items);
+  });
   await fill(hunts, async () => {
-    const data = await get('/v1/hunts/new-and-spreading?window=24h&limit=15');
+    const data = await get('/v1/hunts/new-and-spreading?window=24h&limit=10');
     if (data.items.length === 0) return h('p', { class: 'muted' }, 'Nothing new in the last 24 hours. Search an indicator above.');
-    return h('table', { class: 'hunts' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'indicator'), h('th', {}, 'verdict'), h('th', {}, 'growth'), h('th', {}, 'all tenants'))),
-      h('tbody', {}, ...data.items.map((/** @type {any} */ i) => h('tr', {},
-        h('td', {}, h('a', { href: indicatorHref(i.kind, i.value) }, `${i.kind} ${i.value}`)),
-        h('td', {}, verdictBadge(i.verdict)), h('td', {}, `${i.growth >= 0 ? '+' : ''}${i.growth} sensors`), h('td', { class: 'small' }, crossTenantText(i.cross_tenant))))));
+    return huntTable(data.items);
   });
 }
 

@@ -74,6 +74,13 @@ test('indicator record, stats, sightings, sensors, relations and history through
   assert.equal(top.body.items[0].value, WIDE);
   const today = await h.get('/v1/hunts/first-seen-today', analyst);
   assert.equal(today.status, 200, today.text);
+  // What needs a look: only indicators whose verdict is malicious or suspicious, in ranking order.
+  const everything = hunts.body.items as { value: string; verdict: string }[];
+  assert.ok(everything.some((i) => i.verdict !== 'malicious' && i.verdict !== 'suspicious'), JSON.stringify(everything));
+  const severe = await h.get('/v1/hunts/new-and-spreading?window=24h&verdict=malicious,suspicious', analyst);
+  assert.equal(severe.status, 200, severe.text);
+  assert.deepEqual(severe.body.items.map((i: { value: string }) => i.value), everything.filter((i) => i.verdict === 'malicious' || i.verdict === 'suspicious').map((i) => i.value));
+  assert.deepEqual((await h.get('/v1/hunts/new-and-spreading?window=24h&verdict=malicious&limit=1&offset=1', analyst)).body.items, []);
 });
 
 test('a file card carries the names, signer and size the tenant’s own sensors reported; another tenant’s names never show', async (t) => {
@@ -254,6 +261,7 @@ test('bad input gets problem+json naming the field; scopes are enforced; the rea
     [`/v1/indicators/url/${encodeURIComponent('http://x.example/ü')}`, 'params.value'],
     ['/v1/hunts/new-and-spreading?window=99y', 'querystring.window'],
     ['/v1/hunts/new-and-spreading?window=900d', 'querystring.window'],
+    ['/v1/hunts/new-and-spreading?verdict=evil', 'querystring.verdict'],
   ];
   for (const [url, field] of cases) {
     const res = await h.app.inject({ url, headers: { authorization: `Bearer ${analyst}` } });

@@ -128,6 +128,12 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   await page.locator('#feed-status[data-status="live"]').waitFor();
   // The feed opens with the newest changes the fleet's telemetry made, not empty.
   await page.locator('#feed-list li.recent').first().waitFor();
+  // The start page leads with what is malicious or suspicious and spreading.
+  await page.locator('#hunts-severe table.hunts').waitFor();
+  const severeRows = await page.locator('#hunts-severe tr[data-verdict]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict')));
+  assert.ok(severeRows.length > 0 && severeRows.every((v) => v === 'malicious' || v === 'suspicious'), JSON.stringify(severeRows));
+  await page.locator('#hunts table.hunts').waitFor();
+  await shot(page, '01b-home');
 
   // Search by value alone: the console works out the kind.
   await page.locator('#search-value').fill(file);

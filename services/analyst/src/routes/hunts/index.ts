@@ -13,6 +13,13 @@ const Window = Type.String({
   maxLength: 6, default: '24h', description: 'Look-back window: 90m, 24h, 7d (at most 30 days).',
 });
 const MAX_WINDOW = 30 * 86_400_000;
+const VerdictList = Type.String({
+  pattern: '^(malicious|suspicious|clean|unknown)(,(malicious|suspicious|clean|unknown))*$', maxLength: 60,
+  description: 'Only indicators whose current verdict is one of these, comma-separated (`malicious,suspicious` leads a console with what needs a look).',
+});
+// Rows the verdict filter reads past at most, in pages: the ranking is ClickHouse's, the verdict Redis's.
+const FILTER_PAGE = 200;
+const FILTER_PAGES = 10;
 
 const Item = Type.Object({
   kind: Type.String(), value: Type.String(), digest: Type.String(), verdict: Type.String(),
@@ -34,20 +41,44 @@ export default async function huntRoutes(fastify: FastifyInstance): Promise<void
   const pageMax = Math.min(fastify.analystConfig.ANALYST_PAGE_MAX, 1000);
   const schema = (summary: string, withWindow: boolean) => ({
     tags: ['hunts'], summary,
-    querystring: Type.Object({ ...(withWindow ? { window: Window } : {}), kind: Type.Optional(Kind), ...Page(pageMax) }, { additionalProperties: false }),
+    querystring: Type.Object({ ...(withWindow ? { window: Window } : {}), kind: Type.Optional(Kind), verdict: Type.Optional(VerdictList), ...Page(pageMax) }, { additionalProperties: false }),
     response: { 200: Type.Object({ from: Type.String(), to: Type.String(), limit: Type.Integer(), offset: Type.Integer(), k_anonymity: Type.Integer(), items: Type.Array(Item) }), ...problems },
   });
 
-  async function answer(rows: HuntRow[], q: HuntQuery, admin: boolean) {
-    const records = await store.getMany(rows.map((r) => uncheckedRecordKey(r.kind, r.digest)));
+  type Hunt = (reader: typeof fastify.analystReader, q: HuntQuery) => Promise<HuntRow[]>;
+
+  /**
+   * A hunt's page, with each row's current verdict; with `verdicts`, only rows whose verdict is
+   * one of them, read page by page down the ranking (bounded) until the page is full.
+   */
+  async function answer(hunt: Hunt, q: HuntQuery, admin: boolean, tenant: string, verdicts: ReadonlySet<string> | undefined) {
+    const rows: { row: HuntRow; verdict: string }[] = [];
+    const verdictsOf = async (page: HuntRow[]) => {
+      const records = await store.getMany(page.map((r) => uncheckedRecordKey(r.kind, r.digest)));
+      // A tenant with a view of its own is ranked by its verdict, as its lookups answer.
+      return page.map((row, i) => ({ row, verdict: records[i]?.views?.[tenant]?.verdict ?? records[i]?.verdict ?? 'unknown' }));
+    };
+    if (verdicts === undefined) rows.push(...await verdictsOf(await hunt(reader, q)));
+    else {
+      const wanted = q.offset + q.limit;
+      for (let page = 0; page < FILTER_PAGES && rows.length < wanted; page++) {
+        const batch = await hunt(reader, { ...q, offset: page * FILTER_PAGE, limit: FILTER_PAGE });
+        for (const r of await verdictsOf(batch)) if (verdicts.has(r.verdict)) rows.push(r);
+        if (batch.length < FILTER_PAGE) break;
+      }
+      rows.splice(0, q.offset);
+      rows.splice(q.limit);
+    }
     return {
       from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), limit: q.limit, offset: q.offset, k_anonymity: k,
-      items: rows.map((r, i) => ({
-        kind: r.kind, value: r.value, digest: r.digest, verdict: records[i]?.verdict ?? 'unknown', first_seen: r.first_seen, last_seen: r.last_seen,
+      items: rows.map(({ row: r, verdict }) => ({
+        kind: r.kind, value: r.value, digest: r.digest, verdict, first_seen: r.first_seen, last_seen: r.last_seen,
         growth: r.growth, detections: r.detections, cross_tenant: crossTenant(k, r, admin),
       })),
     };
   }
+  const verdictsOf = (request: { query: { verdict?: string | undefined } }): ReadonlySet<string> | undefined =>
+    request.query.verdict === undefined ? undefined : new Set(request.query.verdict.split(','));
 
   const query = (request: { query: { kind?: string | undefined; limit: number; offset: number } }, tenant: string, from: number, to: number): HuntQuery =>
     ({ from, to, kind: request.query.kind ?? '', tenant, k, limit: request.query.limit, offset: request.query.offset });
@@ -55,19 +86,19 @@ export default async function huntRoutes(fastify: FastifyInstance): Promise<void
   app.get('/v1/hunts/new-and-spreading', { config: { scope: 'analyst' }, schema: schema('Indicators first seen within the window, ranked by prevalence growth.', true) }, async (request) => {
     const to = Date.now();
     const q = query(request, tenantScope(request), to - parseWindow('querystring.window', (request.query as { window?: string }).window ?? '24h', MAX_WINDOW), to);
-    return answer(await newAndSpreading(reader, q), q, isAdmin(request));
+    return answer(newAndSpreading, q, isAdmin(request), request.principal!.tenant, verdictsOf(request));
   });
 
   app.get('/v1/hunts/top-detections', { config: { scope: 'analyst' }, schema: schema('Indicators with the most engine detections within the window.', true) }, async (request) => {
     const to = Date.now();
     const q = query(request, tenantScope(request), to - parseWindow('querystring.window', (request.query as { window?: string }).window ?? '24h', MAX_WINDOW), to);
-    return answer(await topDetections(reader, q), q, isAdmin(request));
+    return answer(topDetections, q, isAdmin(request), request.principal!.tenant, verdictsOf(request));
   });
 
   app.get('/v1/hunts/first-seen-today', { config: { scope: 'analyst' }, schema: schema('Indicators first seen since 00:00 UTC, ranked by prevalence growth.', false) }, async (request) => {
     const to = Date.now();
     const midnight = Math.floor(to / 86_400_000) * 86_400_000;
     const q = query(request, tenantScope(request), midnight, to);
-    return answer(await newAndSpreading(reader, q), q, isAdmin(request));
+    return answer(newAndSpreading, q, isAdmin(request), request.principal!.tenant, verdictsOf(request));
   });
 }
