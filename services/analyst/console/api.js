@@ -87,5 +87,29 @@ export async function openStream(path, signal) {
   return res.body;
 }
 
+/**
+ * Downloads what a GET answers as a file: the key goes in the header (a plain link cannot send
+ * it), and the name is the one the API gives in Content-Disposition.
+ * @param {string} path @param {string} fallbackName
+ */
+export async function download(path, fallbackName) {
+  let res;
+  try {
+    res = await fetch(path, { headers: { authorization: `Bearer ${apiKey.get()}` } });
+  } catch (err) {
+    throw new ApiError(0, { title: 'The API cannot be reached', detail: String(err) });
+  }
+  if (!res.ok) throw new ApiError(res.status, await problemOf(res));
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** `/v1/indicators/{kind}/{value}` and the like, with the value URL-encoded. @param {string} kind @param {string} value */
 export const indicatorPath = (kind, value) => `/v1/indicators/${encodeURIComponent(kind)}/${encodeURIComponent(value)}`;

@@ -1,7 +1,7 @@
 // @ts-check
 // The console's entry: sign-in, hash routing (#/indicator/{kind}/{value}), the indicator page
 // (verdict card, sightings, relations, history, override and dispute forms) and the live feed.
-import { ApiError, analystName, apiKey, get, indicatorPath } from './api.js';
+import { ApiError, analystName, apiKey, download, get, indicatorPath } from './api.js';
 import { byId, h, indicatorHref, replace, when } from './dom.js';
 import { disputeForm, disputesPanel, overrideForm } from './analyst-forms.js';
 import { apiText, guessKind } from './indicator-kind.js';
@@ -148,7 +148,18 @@ async function showIndicator(kind, value, options = {}) {
   const depthSelect = h('select', { id: 'relations-depth', 'aria-label': 'Depth' }, ...[1, 2, 3].map((d) => h('option', { value: d, selected: d === relationsDepth }, `${d} hop${d > 1 ? 's' : ''}`)));
   const sightings = panel('Sightings over time', 'sightings');
   const relations = panel('Relations', 'relations');
-  relations.prepend(h('div', { class: 'toolbar' }, 'depth ', depthSelect));
+  // The neighbourhood drawn, as a file for a TIP or a spreadsheet.
+  const exportButton = (/** @type {'csv' | 'stix'} */ format, /** @type {string} */ label) => {
+    const button = h('button', { type: 'button', class: 'secondary', id: `export-${format}` }, label);
+    button.addEventListener('click', () => {
+      download(`${base}/export?format=${format}&depth=${relationsDepth}&limit=60`, `${ind.kind}-neighbourhood.${format === 'csv' ? 'csv' : 'json'}`).catch((err) => {
+        relations.querySelector('.export-problem')?.remove();
+        relations.append(h('div', { class: 'export-problem' }, problemView(err)));
+      });
+    });
+    return button;
+  };
+  relations.prepend(h('div', { class: 'toolbar' }, 'depth ', depthSelect, exportButton('csv', 'Export CSV'), exportButton('stix', 'Export STIX 2.1')));
   const history = panel('Verdict history', 'history');
   /** @param {'override' | 'dispute'} form @returns {(node: Node) => void} */
   const refresh = (form) => (node) => void showIndicator(ind.kind, ind.value, { quiet: true, notice: { form, node } });

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { removeTestClickHouseData, testClickHouse } from '@repute/analytics/testkit';
 import { createAnalyticsReader } from '../src/queries/analytics-reader.ts';
 import { closeTestServices } from '@repute/infra/testkit';
 import { INDICATOR_SYNTAX, PATH_SYNTAX, recordKey } from '@repute/core';
-import { enc, harness, message } from './helpers.ts';
+import { enc, harness, message, stixPython } from './helpers.ts';
 
 after(async () => {
   await closeTestServices();
@@ -101,6 +103,43 @@ test('a file card carries the names, signer and size the tenant’s own sensors 
   assert.ok(!JSON.stringify(forA).includes('bob.secret'), 'B’s file names are B’s');
   // Only files have a file section.
   assert.equal((await h.get('/v1/indicators/domain/acme.example', a)).body.file, undefined);
+});
+
+test('export: an indicator and its neighbourhood as a STIX 2.1 bundle the stock stix2 library reads, and as CSV', async (t) => {
+  const h = await harness(t);
+  await seed(h);
+  const analyst = await h.key('t1', ['analyst']);
+  const stix = await h.app.inject({ url: `/v1/indicators/file/${WIDE}/export?format=stix&depth=2`, headers: { authorization: `Bearer ${analyst}` } });
+  assert.equal(stix.statusCode, 200, stix.body);
+  assert.match(String(stix.headers['content-type']), /^application\/stix\+json;version=2\.1/);
+  assert.match(String(stix.headers['content-disposition']), /^attachment; filename="file-abababababababab-neighbourhood\.json"$/);
+  const bundle = stix.json() as { objects: { type: string; id: string; pattern?: string; indicator_types?: string[]; source_ref?: string; target_ref?: string; relationship_type?: string }[] };
+  const fileSdo = bundle.objects.find((o) => o.pattern === `[file:hashes.'SHA-256' = '${WIDE}']`);
+  const urlSdo = bundle.objects.find((o) => o.pattern === `[url:value = '${URL_}']`);
+  assert.deepEqual(fileSdo?.indicator_types, ['malicious-activity']);
+  assert.ok(urlSdo !== undefined, JSON.stringify(bundle.objects));
+  assert.ok(bundle.objects.some((o) => o.type === 'relationship' && o.source_ref === fileSdo!.id && o.target_ref === urlSdo.id && o.relationship_type === 'downloaded-from'));
+  // Re-exported, the same indicators and relations keep their ids.
+  const again = (await h.app.inject({ url: `/v1/indicators/file/${WIDE}/export?format=stix&depth=2`, headers: { authorization: `Bearer ${analyst}` } })).json() as typeof bundle;
+  assert.deepEqual(again.objects.map((o) => o.id).sort(), bundle.objects.map((o) => o.id).sort());
+  const python = await stixPython(t);
+  if (python !== null) {
+    const parsed = JSON.parse(await new Promise<string>((resolve, reject) => {
+      const child = execFile(python, [join(import.meta.dirname, 'stix-parse.py')], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+      child.stdin!.end(stix.body);
+    })) as { indicators: { pattern: string }[]; relationships: string[][] };
+    assert.equal(parsed.indicators.length + parsed.relationships.length, bundle.objects.length);
+  }
+
+  const csv = await h.app.inject({ url: `/v1/indicators/file/${WIDE}/export?format=csv&depth=1`, headers: { authorization: `Bearer ${analyst}` } });
+  assert.equal(csv.statusCode, 200, csv.body);
+  assert.match(String(csv.headers['content-type']), /^text\/csv/);
+  const lines = csv.body.trimEnd().split('\r\n');
+  assert.equal(lines[0], 'kind,value,digest,hops,verdict,score,relation');
+  assert.match(lines[1]!, new RegExp(`^file,${WIDE},${WIDE},0,malicious,\\d+,$`));
+  assert.ok(lines.some((l) => l.startsWith(`url,${URL_},`) && l.endsWith(`,downloaded_from file ${WIDE}`)), lines.join('\n'));
+  const bad = await h.app.inject({ url: `/v1/indicators/file/${WIDE}/export?format=pdf`, headers: { authorization: `Bearer ${analyst}` } });
+  assert.equal(bad.statusCode, 400);
 });
 
 test('k-anonymity: cross-tenant counts below k tenants say only "fewer than k"', async (t) => {

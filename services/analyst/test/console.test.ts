@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +175,16 @@ test('console: sign in, search, verdict card, sightings, relations graph, overri
   assert.ok(grouped > 8, 'the hub with dozens of quiet children is drawn as a counted node');
   assert.equal(Number(await graph.getAttribute('data-drawn-nodes')), drawnValues.length + (await page.locator('#relations-graph g.node-group').count()));
   assert.equal(await page.locator(`#relations-graph g.node-centre.verdict-malicious`).count(), 1);
+  // The neighbourhood drawn, exported: CSV for a spreadsheet, a STIX 2.1 bundle for a TIP.
+  const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.locator('#export-csv').click()]);
+  assert.match(csvDownload.suggestedFilename(), /^file-[0-9a-f]{16}-neighbourhood\.csv$/);
+  const csvLines = readFileSync((await csvDownload.path())!, 'utf8').trimEnd().split('\r\n');
+  assert.equal(csvLines[0], 'kind,value,digest,hops,verdict,score,relation');
+  assert.equal(csvLines.length - 1, relations.nodes.length, 'one row per indicator of the neighbourhood drawn');
+  const [stixDownload] = await Promise.all([page.waitForEvent('download'), page.locator('#export-stix').click()]);
+  const exported = JSON.parse(readFileSync((await stixDownload.path())!, 'utf8')) as { type: string; objects: { type: string }[] };
+  assert.equal(exported.type, 'bundle');
+  assert.equal(exported.objects.filter((o) => o.type === 'indicator').length, relations.nodes.length);
   await shot(page, '02-verdict-card-sightings-relations');
   await page.locator('#relations').screenshot({ path: join(SHOTS, '03-relations-graph.png') });
   await page.locator('#sightings').screenshot({ path: join(SHOTS, '04-sightings-chart.png') });

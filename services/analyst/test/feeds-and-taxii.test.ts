@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { removeTestClickHouseData } from '@repute/analytics/testkit';
 import { closeTestServices } from '@repute/infra/testkit';
-import { harness, message } from './helpers.ts';
+import { harness, message, stixPython } from './helpers.ts';
 
 const run = promisify(execFile);
 
@@ -23,23 +21,6 @@ async function seed(h: Awaited<ReturnType<typeof harness>>) {
   for (const file of FILES) {
     await h.correlator.handle([1, 2, 3].map((i) => message({ sensor: `s${i}`, type: 'detection', file: { sha256: file }, verdict: { engine: `av${i}`, category: 'malicious' } }, `t${i}`)));
   }
-}
-
-/** The venv with taxii2-client: created on first use outside the repository, reused after. */
-async function taxiiPython(t: import('node:test').TestContext): Promise<string | null> {
-  const venv = join(homedir(), '.cache', 'repute', 'taxii-venv');
-  const python = join(venv, 'bin', 'python');
-  const ready = async () => existsSync(python) && (await run(python, ['-c', 'import taxii2client']).then(() => true, () => false));
-  if (await ready()) return python;
-  try {
-    if (!existsSync(python)) await run('python3', ['-m', 'venv', venv]);
-    await run(join(venv, 'bin', 'pip'), ['install', '--quiet', 'taxii2-client'], { timeout: 170_000 });
-  } catch (err) {
-    if (process.env['CI'] === 'true') throw new Error('taxii2-client could not be installed from PyPI under CI', { cause: err });
-    t.skip(`taxii2-client is not installed and pip could not reach PyPI: ${(err as Error).message.split('\n')[0]}`);
-    return null;
-  }
-  return (await ready()) ? python : null;
 }
 
 test('feeds: malicious files as text, CSV and a STIX 2.1 bundle, paged with a cursor; partner scope and quota', async (t) => {
@@ -125,7 +106,7 @@ test('TAXII 2.1: discovery, collections, objects with added_after and paging, ma
   assert.equal((await h.app.inject({ url: '/taxii2/', headers: { accept: taxii.accept } })).statusCode, 401);
   assert.equal((await h.app.inject({ url: '/taxii2/feeds/collections/00000000-0000-4000-8000-000000000000/objects/', headers: taxii })).statusCode, 404);
 
-  const python = await taxiiPython(t);
+  const python = await stixPython(t);
   if (python === null) return;
   const address = await h.app.listen({ host: '127.0.0.1', port: 0 });
   const newest = new Date(Date.now() + 60_000).toISOString();

@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { promisify } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { migrate } from '@repute/analytics';
@@ -103,3 +108,25 @@ export async function until(what: string, probe: () => Promise<boolean> | boolea
 }
 
 export const enc = encodeURIComponent;
+
+/**
+ * A Python with taxii2-client and stix2 (PyPI), the stock clients partners read Repute with:
+ * a venv created on first use outside the repository and reused after. Null (the test skipped)
+ * when PyPI cannot be reached outside CI; under CI that fails.
+ */
+export async function stixPython(t: TestContext): Promise<string | null> {
+  const run = promisify(execFile);
+  const venv = join(homedir(), '.cache', 'repute', 'taxii-venv');
+  const python = join(venv, 'bin', 'python');
+  const ready = async () => existsSync(python) && (await run(python, ['-c', 'import taxii2client, stix2']).then(() => true, () => false));
+  if (await ready()) return python;
+  try {
+    if (!existsSync(python)) await run('python3', ['-m', 'venv', venv]);
+    await run(join(venv, 'bin', 'pip'), ['install', '--quiet', 'taxii2-client', 'stix2'], { timeout: 170_000 });
+  } catch (err) {
+    if (process.env['CI'] === 'true') throw new Error('taxii2-client and stix2 could not be installed from PyPI under CI', { cause: err });
+    t.skip(`taxii2-client and stix2 are not installed and pip could not reach PyPI: ${(err as Error).message.split('\n')[0]}`);
+    return null;
+  }
+  return (await ready()) ? python : null;
+}

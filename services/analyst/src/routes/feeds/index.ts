@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { badField } from '../../analyst-error.ts';
+import { csvField } from '../../export/csv.ts';
 import { CURSOR_MAX_LENGTH, CURSOR_PATTERN, decodeCursor, encodeCursor, maliciousFeed, type FeedItem } from '../../queries/feed-queries.ts';
 import { stixBundle, toStixIndicator } from '../../stix/stix-indicator.ts';
 import { Kind, problems, Time } from '../schemas.ts';
 import { parseTime } from '../request-scope.ts';
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
-const csvField = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /**
  * Feeds of malicious indicators per kind for partner tools: plain lines, CSV or a STIX 2.1

@@ -6,6 +6,8 @@ import { crossTenant, publishable } from '../../privacy/k-anonymity.ts';
 import { currentOverride } from '../../queries/feed-queries.ts';
 import { fileFacts, indicatorStats, sensorsOf, sightings } from '../../queries/indicator-queries.ts';
 import { relationsGraph } from '../../queries/relations-graph.ts';
+import { csvDocument } from '../../export/csv.ts';
+import { neighbourhoodBundle } from '../../stix/stix-neighbourhood.ts';
 import { verdictAt, verdictTimeline, type HistoryEntry } from '../../queries/verdict-history.ts';
 import { CrossTenant, IndicatorParams, NullableString, Page, problems, Reason, Time } from '../schemas.ts';
 import { isAdmin, parseTime, tenantScope } from '../request-scope.ts';
@@ -44,6 +46,7 @@ const AsOf = Type.Object({
 const Identity = { kind: Type.String(), value: Type.String(), digest: Type.String() };
 const DAY = 86_400_000;
 const iso = (ms: number | undefined) => (ms === undefined || ms <= 0 ? null : new Date(ms).toISOString());
+const ms = (time: string | null): number | null => (time === null ? null : Date.parse(time));
 
 /** A reason without its evidence count, for what fewer than k tenants saw. */
 function withoutCount<R extends { rule: string; weight: number; evidence?: number; detail?: string }>(r: R): Omit<R, 'evidence'> {
@@ -59,6 +62,18 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
   const config = fastify.analystConfig;
   const k = config.ANALYST_K_ANONYMITY;
   const pageMax = config.ANALYST_PAGE_MAX;
+
+  /** The relations graph around an indicator, with each node's record as the tenant is answered. */
+  async function neighbourhood(params: { kind: string; value: string }, viewer: string, depth: number, limit: number) {
+    const ref = await resolveIndicator(store, params.kind, params.value, 'params.value');
+    const graph = await relationsGraph(reader, ref, { depth, perHop: limit, maxEdges: config.ANALYST_RELATIONS_MAX_EDGES });
+    const records = await store.getMany(graph.nodes.map((n) => uncheckedRecordKey(n.kind, n.digest)));
+    const seen = records.map((record) => (record == null ? { verdict: 'unknown', score: null, firstSeen: null, lastSeen: null } : (() => {
+      const r = recordForTenant(record, viewer);
+      return { verdict: r.verdict, score: r.score, firstSeen: record.firstSeen, lastSeen: record.lastSeen };
+    })()));
+    return { ref, graph, seen };
+  }
 
   /** A record as an analyst of this tenant may see it: counts below k and others' override notes withheld. */
   function visibleRecord(record: ReputationRecord, admin: boolean, ownOverride: boolean) {
@@ -228,18 +243,12 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
       },
     },
   }, async (request) => {
-    const ref = await resolveIndicator(store, request.params.kind, request.params.value, 'params.value');
     const { depth, limit } = request.query;
     const admin = isAdmin(request);
-    const graph = await relationsGraph(reader, ref, { depth, perHop: limit, maxEdges: config.ANALYST_RELATIONS_MAX_EDGES });
-    const records = await store.getMany(graph.nodes.map((n) => uncheckedRecordKey(n.kind, n.digest)));
-    const viewer = request.principal!.tenant;
+    const { ref, graph, seen } = await neighbourhood(request.params, request.principal!.tenant, depth, limit);
     return {
       kind: ref.kind, value: ref.value, digest: ref.digest, depth, truncated: graph.truncated, k_anonymity: k,
-      nodes: graph.nodes.map((n, i) => {
-        const record = records[i];
-        return { ...n, verdict: record == null ? 'unknown' : recordForTenant(record, viewer).verdict };
-      }),
+      nodes: graph.nodes.map((n, i) => ({ ...n, verdict: seen[i]!.verdict })),
       // The relations aggregate keeps no tenant, so its distinct sensors stand in for
       // contributors: a count is shown only when k sensors (hence possibly k tenants) saw the edge.
       edges: graph.edges.map((e) => ({
@@ -269,5 +278,45 @@ export default async function indicatorRoutes(fastify: FastifyInstance): Promise
     const shown = publishable(k, stored?.prevalence.tenants ?? 0, isAdmin(request));
     const items: HistoryEntry[] = shown ? timeline : timeline.map((e) => ({ ...e, reasons: e.reasons.map(withoutCount) }));
     return { kind: ref.kind, value: ref.value, digest: ref.digest, limit, offset, items, ...(at !== undefined ? { as_of: await asOf(ref, at) } : {}) };
+  });
+
+  app.get('/v1/indicators/:kind/:value/export', {
+    config: { scope: 'analyst' },
+    schema: {
+      tags: ['analyst'], summary: 'An indicator and its neighbourhood (`depth` hops of relations) as a STIX 2.1 bundle or CSV, each with the verdict the caller is answered.',
+      params: IndicatorParams,
+      querystring: Type.Object({
+        format: Type.Union([Type.Literal('stix'), Type.Literal('csv')], { default: 'stix' }),
+        depth: Type.Integer({ minimum: 0, maximum: 3, default: 1, description: '0: the indicator alone.' }),
+        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Edges read per hop at most.' }),
+      }, { additionalProperties: false }),
+      response: {
+        200: Type.Union([
+          Type.Object({ type: Type.Literal('bundle'), id: Type.String(), objects: Type.Array(Type.Object({}, { additionalProperties: true })) }, { description: 'application/stix+json;version=2.1: an indicator per node, a relationship per relation.' }),
+          Type.String({ description: 'text/csv: kind, value, digest, hops, verdict, score, relation (how it is reached from the indicator nearer the start).' }),
+        ]),
+        ...problems,
+      },
+    },
+  }, async (request, reply) => {
+    const { format, depth, limit } = request.query;
+    const { ref, graph, seen } = await neighbourhood(request.params, request.principal!.tenant, depth, limit);
+    const nodes = depth === 0 ? graph.nodes.slice(0, 1) : graph.nodes;
+    const edges = depth === 0 ? [] : graph.edges;
+    const name = `${ref.kind}-${ref.digest.slice(0, 16)}-neighbourhood`;
+    if (format === 'stix') {
+      const bundle = neighbourhoodBundle(nodes.map((n, i) => ({ ...n, ...seen[i]! })), edges.map((e) => ({ source: e.source, target: e.target, rel: e.rel, firstSeen: ms(e.first_seen), lastSeen: ms(e.last_seen) })), Date.now());
+      return reply.header('content-type', 'application/stix+json;version=2.1').header('content-disposition', `attachment; filename="${name}.json"`).send(Buffer.from(JSON.stringify(bundle)) as unknown as string);
+    }
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    // Each node's relation towards the start: an edge to a node one hop nearer.
+    const toward = (n: (typeof nodes)[number]): string => {
+      const e = edges.find((x) => (x.source === n.id && byId.get(x.target)?.depth === n.depth - 1) || (x.target === n.id && byId.get(x.source)?.depth === n.depth - 1));
+      if (e === undefined) return '';
+      const other = byId.get(e.source === n.id ? e.target : e.source)!;
+      return `${e.rel} ${other.kind} ${other.value}`;
+    };
+    const rows = [['kind', 'value', 'digest', 'hops', 'verdict', 'score', 'relation'], ...nodes.map((n, i) => [n.kind, n.value, n.digest, String(n.depth), seen[i]!.verdict, seen[i]!.score === null ? '' : String(seen[i]!.score), toward(n)])];
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(csvDocument(rows));
   });
 }
