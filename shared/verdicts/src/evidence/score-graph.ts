@@ -1,0 +1,79 @@
+import { bystanderScale } from './score-prevalence.ts';
+import type { Tally } from './score.ts';
+import type { GraphEvidence } from './types.ts';
+
+const round = (n: number): number => Math.round(n * 100) / 100;
+
+/**
+ * Graph evidence and provenance: what related indicators say of it, and the inferences that
+ * make it hard evidence (a URL delivering a convicted file, a program's C2, a dedicated host).
+ * Distinct neighbours counted.
+ */
+export function scoreGraph(t: Tally, share: number | undefined, allowListed: boolean): number {
+  const { state, rule, add, guards, fade } = t;
+  const bystander = rule('prevalence.bystander');
+  // Graph evidence: the strongest contribution per neighbour (the node it arrives through, so a
+  // relay counts once however many sources or URLs sit behind it), total capped. Nothing
+  // counts by association on an allow-listed or infrastructure indicator.
+  let neighbours = 0;
+  const relation = rule('relation');
+  if (relation !== undefined && state.graph.length > 0 && !allowListed) {
+    const graph = state.graph;
+    const scale = bystanderScale(state, share, bystander);
+    if (scale !== undefined) guards.push({ rule: 'prevalence.bystander', weight: 0, evidence: state.sensors, detail: `accusers seen by ${Math.round(scale.share * 100)}% of its sensors; graph evidence x${round(scale.factor)}` });
+    let budget = relation.maxTotal ?? Number.POSITIVE_INFINITY;
+    const counted = new Set<string>();
+    for (const g of [...graph].sort((a, b) => b.weight - a.weight || a.from.key.localeCompare(b.from.key))) {
+      if (counted.has(g.from.key) || budget <= 0) continue;
+      counted.add(g.from.key);
+      const weight = Math.min(g.weight, budget) * (scale?.factor ?? 1) * fade;
+      budget -= Math.min(g.weight, budget);
+      add({ rule: `relation.${g.rel}`, weight, evidence: g.hops, detail: `${g.from.kind} ${g.from.value}`, hard: g.dedicated === true, tenants: g.tenants ?? [] });
+    }
+    neighbours = counted.size;
+  }
+
+  // Provenance (CAMP, AMICO): delivering a convicted file to several machines is what a
+  // distribution URL does; one relation seen once may be a mislabelled download.
+  const provenance = rule('provenance.delivered_convicted');
+  if (provenance !== undefined && !allowListed) {
+    let best: GraphEvidence | undefined;
+    for (const g of state.graph) {
+      if (g.rel === 'downloaded_from' && g.hops === 1 && (g.convictedSensors ?? 0) >= (provenance.minSensors ?? 2) && (best === undefined || (g.convictedSensors ?? 0) > (best.convictedSensors ?? 0))) best = g;
+    }
+    if (best !== undefined) add({ rule: 'provenance.delivered_convicted', weight: provenance.weight * fade, evidence: best.convictedSensors ?? 0, detail: `${best.from.kind} ${best.from.value}`, hard: provenance.hard === true, tenants: best.tenants ?? [] });
+  }
+
+  // CAMP's inference the other way: a program downloaded from a convicted distribution URL is
+  // what that URL distributes (per-victim builds of one dropper never share a hash, so no engine
+  // has seen the next one yet). Only a convicted URL says so, never a suspicious one.
+  const fromConvicted = rule('provenance.downloaded_from_convicted');
+  if (fromConvicted !== undefined && !allowListed) {
+    const g = state.graph.find((x) => x.rel === 'downloaded_from' && x.hops === 1 && x.from.kind === 'url' && x.convictedSensors !== undefined);
+    if (g !== undefined) add({ rule: 'provenance.downloaded_from_convicted', weight: fromConvicted.weight * fade, evidence: 1, detail: `${g.from.kind} ${g.from.value}`, hard: fromConvicted.hard === true, tenants: g.tenants ?? [] });
+  }
+
+  // A convicted program contacting a name or an address from several machines: what its C2 is.
+  // Scaled like any graph evidence on what is seen mostly apart from it, and hard only when
+  // nothing scales it (a popular site a payload checks connectivity against is no C2).
+  const contacted = rule('provenance.contacted_convicted');
+  if (contacted !== undefined && !allowListed) {
+    let best: GraphEvidence | undefined;
+    for (const g of state.graph) {
+      if (g.rel === 'connected_to' && g.hops === 1 && (g.convictedSensors ?? 0) >= (contacted.minSensors ?? 2) && (best === undefined || (g.convictedSensors ?? 0) > (best.convictedSensors ?? 0))) best = g;
+    }
+    if (best !== undefined) {
+      const factor = bystanderScale(state, share, bystander)?.factor ?? 1;
+      add({ rule: 'provenance.contacted_convicted', weight: contacted.weight * factor * fade, evidence: best.convictedSensors ?? 0, detail: `${best.from.kind} ${best.from.value}`, hard: contacted.hard === true && factor >= 1, tenants: best.tenants ?? [] });
+    }
+  }
+
+  // A host shown dedicated to the convicted URLs it serves (young, its URLs mostly accused): the
+  // phishing domain behind its one phishing page.
+  const dedicatedHost = rule('provenance.dedicated_host');
+  const dedicated = dedicatedHost === undefined || allowListed ? undefined : state.graph.find((g) => g.dedicated === true && g.hops === 1 && g.convictedSensors !== undefined);
+  if (dedicatedHost !== undefined && dedicated !== undefined) {
+    add({ rule: 'provenance.dedicated_host', weight: dedicatedHost.weight * fade, evidence: 1, detail: `${dedicated.from.kind} ${dedicated.from.value}`, hard: dedicatedHost.hard === true, tenants: dedicated.tenants ?? [] });
+  }
+  return neighbours;
+}
