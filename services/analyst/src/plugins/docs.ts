@@ -36,6 +36,7 @@ const SUCCESS_TYPES: Record<string, string[]> = {
   '/v1/watchlists/events': ['text/event-stream'],
   '/v1/filters/:kind': ['application/octet-stream'],
   '/v1/feeds/:kind': ['text/plain', 'text/csv', 'application/stix+json;version=2.1'],
+  '/v1/indicators/:kind/:value/export': ['application/stix+json;version=2.1', 'text/csv'],
 };
 
 /**

@@ -52,3 +52,16 @@ export const Page = (max: number) => ({
   limit: Type.Integer({ minimum: 1, maximum: max, default: Math.min(100, max), description: `Items per page (at most ${max}).` }),
   offset: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: 'Items to skip.' }),
 });
+
+/**
+ * One server-sent event as a stream's 200 answer documents it (what OpenAPI clients and
+ * schemathesis check each event against): its type, its id, and its data, a JSON document.
+ */
+export function SseEvent(types: readonly string[], data: string) {
+  return Type.Object({
+    event: Type.Optional(Type.Union(types.map((t) => Type.Literal(t)))),
+    id: Type.Optional(Type.String()),
+    data: Type.String({ description: data }),
+    retry: Type.Optional(Type.Integer()),
+  }, { description: 'text/event-stream, one event at a time' });
+}

@@ -3,7 +3,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { compareStreamIds } from '@repute/core';
 import { ReputeError } from '@repute/http';
 import { createVerdictFeed, type VerdictEvent } from '../../feed/verdict-feed.ts';
-import { problems } from '../schemas.ts';
+import { problems, SseEvent } from '../schemas.ts';
 
 const HEARTBEAT_MS = 15_000;
 const MAX_RECENT = 200;
@@ -29,7 +29,7 @@ export default async function feedRoutes(fastify: FastifyInstance): Promise<void
       querystring: Type.Object({
         recent: Type.Integer({ minimum: 0, maximum: MAX_RECENT, default: 0, description: `Send the newest changes first, up to ${MAX_RECENT}, oldest first, so a console opened now is not empty.` }),
       }, { additionalProperties: false }),
-      response: { 200: Type.String({ description: 'text/event-stream; each event’s data is a JSON VerdictEvent (id, type, kind, value, digest, verdict, score, version, time).' }), ...problems },
+      response: { 200: SseEvent(['verdict', 'recent'], 'A JSON VerdictEvent (id, type, kind, value, digest, verdict, score, version, time).'), ...problems },
     },
   }, async (request, reply) => {
     let unsubscribe: () => void;

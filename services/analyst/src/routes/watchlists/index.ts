@@ -7,7 +7,7 @@ import { badField, notFound, tenantLimit } from '../../analyst-error.ts';
 import { resolveIndicator } from '../../indicators/resolve-indicator.ts';
 import type { WatchEvent } from '../../watchlists/watch-dispatcher.ts';
 import type { WatchedIndicator } from '../../watchlists/watchlist-store.ts';
-import { IndicatorValue, Kind, problems } from '../schemas.ts';
+import { IndicatorValue, Kind, problems, SseEvent } from '../schemas.ts';
 
 /** Keys that may use these routes: a tenant's lookup key, a partner's or an analyst's. */
 const CALLERS = ['lookup', 'partner', 'analyst'] as const;
@@ -129,7 +129,7 @@ export default async function watchlistRoutes(fastify: FastifyInstance): Promise
     schema: {
       tags: ['watchlists'], summary: 'Server-sent events: one `verdict` event per change of a watched indicator of the caller’s tenant.',
       produces: ['text/event-stream'],
-      response: { 200: Type.String({ description: 'text/event-stream; each event’s data is a JSON WatchEvent.' }), ...problems },
+      response: { 200: SseEvent(['verdict'], 'A JSON WatchEvent.'), ...problems },
     },
   }, async (request, reply) => {
     const tenant = request.principal!.tenant;
