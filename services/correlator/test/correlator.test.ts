@@ -363,9 +363,10 @@ test('evidence never returns to where it came from; a compromised site is not co
   assert.equal(await store.get(ref('url', `http://${site}/`).key), null, 'never the root: that is the site');
 
   // A site that web filters listed whole for a while (its home page and a news page flagged in
-  // two tenants each), and whose two newsletter senders carried all its pages: the senders are
-  // convicted by the two pages and accuse every page they carried. Pages accused that way echo
-  // the two listings, so the site is not dedicated to bad pages and is never convicted.
+  // two tenants each), whose two newsletter senders carried all its pages. The senders carried
+  // mostly pages nobody accused: they are the site's, not phishing senders, and take no evidence
+  // from the two listed pages, so they accuse none of the others; nor is the site dedicated to
+  // bad pages (a page counts as accused on its own evidence only, never on its neighbours').
   const listed = 'florist-example.test';
   const pages = ['/', '/news/spring/', '/about/', '/contact/', '/news/summer/'].map((p) => `https://${listed}${p}`);
   await correlator.handle([
@@ -378,8 +379,11 @@ test('evidence never returns to where it came from; a compromised site is not co
   ]);
   for (let i = 0; i < 4; i++) await round();
   assert.equal((await store.get(ref('url', pages[0]!).key))?.verdict, 'malicious');
-  assert.equal((await store.get(ref('email', `news@${listed}`).key))?.verdict, 'malicious');
-  assert.ok((await correlator.inspect(ref('url', pages[2]!))).decoded.state.graph.some((g) => g.rel === 'sent_by'), 'the senders accuse the pages they carried');
+  for (const sender of ['news@', 'hello@']) {
+    assert.notEqual((await store.get(ref('email', `${sender}${listed}`).key))?.verdict ?? 'unknown', 'malicious', sender);
+    assert.deepEqual((await correlator.inspect(ref('email', `${sender}${listed}`))).decoded.state.graph, [], `${sender} takes nothing from the pages it carried`);
+  }
+  for (const page of pages.slice(2)) assert.notEqual((await store.get(ref('url', page).key))?.verdict ?? 'unknown', 'malicious', page);
   const domain = await store.get(ref('domain', listed).key);
   assert.notEqual(domain?.verdict ?? 'unknown', 'malicious', JSON.stringify(domain?.reasons));
 });

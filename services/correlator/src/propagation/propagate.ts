@@ -108,7 +108,8 @@ interface Walk {
  *   allow-listed domains resolve to (a CDN or IP-echo service behind a listed name);
  * - a URL's host (domain or IP) receives evidence over `hosted_on` only when it is dedicated to
  *   such URLs (young, most of its URLs accused): one bad path on a compromised site convicts
- *   the URL, never the site and everything else it serves.
+ *   the URL, never the site and everything else it serves; so does a sender over `sent_by`
+ *   (a site's newsletter sender is not convicted by the site's listed pages).
  * A source that no longer propagates (cleared, or allow-listed) withdraws everything it raised.
  * Touched neighbours are re-scored; only their moves into or out of `malicious` become sources
  * of a later round (the walk already covered the allowed depth for weaker evidence).
@@ -219,7 +220,8 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
               tenants: w.tenants.length > 0 ? w.tenants : [TRUSTED],
               ...(hop === 1 && w.strength === 1 ? { convictedSensors: Number(e.sensors) } : {}),
               sensors: Number(e.sensors),
-              ...(e.rel === 'hosted_on' && e.direction === 'out' ? { dedicated: false } : {}),
+              // A host, and a sender, take evidence from what they serve only when dedicated to it.
+              ...((e.rel === 'hosted_on' || e.rel === 'sent_by') && e.direction === 'out' ? { dedicated: false } : {}),
             },
           });
           next.push({ ref, weight, path });
@@ -317,9 +319,11 @@ function addPathPrefixes(policy: Policy, ruleWeight: number, walks: Walk[], sens
 
 /**
  * Drops, from this hop's contributions, the hosts that must not be convicted by association:
- * - a host reached over `hosted_on` from a URL that is not dedicated to such URLs: fewer than
- *   `minAccusedShare` of the URLs seen on it accused (verdict suspicious or worse), or first
- *   seen more than `maxAgeDays` ago. A dedicated one keeps the evidence as hard evidence.
+ * - a host reached over `hosted_on` from a URL, or a sender reached over `sent_by` from what it
+ *   carried, that is not dedicated to such URLs: fewer than `minAccusedShare` of the URLs seen
+ *   on it (or carried by it) accused on their own, or first seen more than `maxAgeDays` ago. A
+ *   site's newsletter sender carries every page of the site: two pages a web filter listed
+ *   make it no phishing sender. A dedicated one keeps the evidence as hard evidence.
  * - an address that an allow-listed domain resolves to (the IPs behind a listed CDN, cloud or
  *   IP-echo service).
  * A dropped node is also dropped from the next frontier: it relays nothing either.
@@ -341,8 +345,9 @@ async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[],
 
   if (hosts.size > 0) {
     const refs = [...hosts.values()];
-    // The URLs seen on each host (walking hosted_on backwards), most used first.
-    const urls = await neighbours(deps.clickhouse, deps.database, refs, ['hosted_on:in'], policy.doc.propagation.maxFanout);
+    // The URLs seen on each host, or carried by each sender (walking hosted_on or sent_by
+    // backwards; a host sends nothing, a sender hosts nothing), most used first.
+    const urls = await neighbours(deps.clickhouse, deps.database, refs, ['hosted_on:in', 'sent_by:in'], policy.doc.propagation.maxFanout);
     const byHost = new Map<string, Edge[]>();
     for (const e of urls) {
       const id = `${e.src_kind}:${e.src_digest}`;
