@@ -5,6 +5,7 @@ import type { TProperties } from 'typebox';
 import { parse } from 'yaml';
 import { analystConfigSchema } from '@repute/analyst';
 import { correlatorConfig } from '@repute/correlator';
+import { dnsConfigSchema } from '@repute/dns';
 import { edgeConfigSchema } from '@repute/edge';
 import { ingestConfigSchema } from '@repute/ingest';
 
@@ -19,7 +20,7 @@ interface ComposeService {
 }
 
 const compose = parse(readFileSync(new URL('../../compose.yaml', import.meta.url), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
-const schemas: Record<string, TProperties> = { edge: edgeConfigSchema, ingest: ingestConfigSchema, correlator: correlatorConfig, analyst: analystConfigSchema };
+const schemas: Record<string, TProperties> = { edge: edgeConfigSchema, ingest: ingestConfigSchema, correlator: correlatorConfig, analyst: analystConfigSchema, dns: dnsConfigSchema };
 
 /** The Repute service a container runs: the entrypoint's argument (edge, edge-cli ...). */
 function reputeService(s: ComposeService): string | undefined {
@@ -33,7 +34,7 @@ test('compose.yaml parses and runs Kafka (KRaft), ClickHouse, Redis and the serv
   assert.equal(services['kafka']?.environment?.['KAFKA_PROCESS_ROLES'], 'broker,controller');
   assert.match(services['clickhouse']?.image ?? '', /^clickhouse\/clickhouse-server:/);
   assert.match(services['redis']?.image ?? '', /^redis:/);
-  for (const name of ['edge', 'ingest', 'correlator']) assert.equal(reputeService(services[name] ?? {}), name);
+  for (const name of ['edge', 'ingest', 'correlator', 'dns']) assert.equal(reputeService(services[name] ?? {}), name);
 });
 
 test('every variable compose.yaml sets on a Repute container is one that service reads', () => {
