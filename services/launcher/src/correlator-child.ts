@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { ipcChannel, type EngineChannel } from '@repute/analytics';
 import type { LauncherConfig } from './config.ts';
 import { isMessage, type FromCorrelator, type ToCorrelator } from './correlator-messages.ts';
-import { describeExit, type RedisExit, type RedisProcess } from './redis-process.ts';
+import { followChild } from './child-exit.ts';
+import { describeExit, type RedisProcess } from './redis-process.ts';
 import { superviseRedis } from './redis-supervisor.ts';
 
 export interface CorrelatorProcessOptions {
@@ -49,19 +50,7 @@ async function spawnCorrelator(config: LauncherConfig): Promise<CorrelatorRun> {
   // the launcher, which stops the correlator after the services that read its engine. The
   // advanced serialization carries Buffers (ClickHouse bodies) as bytes.
   const child: ChildProcess = fork(ENTRY, [], { detached: true, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  // A launcher that exits without stopping it (a second Ctrl-C, a crash) still stops it.
-  const stopOnExit = (): void => { child.kill('SIGTERM'); };
-  process.once('exit', stopOnExit);
-  let ended: RedisExit | undefined;
-  const exited = new Promise<RedisExit>((resolve) => {
-    const end = (exit: RedisExit): void => {
-      process.removeListener('exit', stopOnExit);
-      ended ??= exit;
-      resolve(ended);
-    };
-    child.once('error', (err) => end({ code: null, signal: null, output: err.message }));
-    child.once('exit', (code, signal) => end({ code, signal, output: '' }));
-  });
+  const { exited, ended } = followChild(child, 'exit', () => '');
 
   const waiting = new Map<number, (answer: FromCorrelator | undefined) => void>();
   child.on('message', (message: unknown) => {
@@ -73,7 +62,7 @@ async function spawnCorrelator(config: LauncherConfig): Promise<CorrelatorRun> {
     if (child.connected) child.send(message, () => {});
   };
   const ask = async (message: ToCorrelator & { id: number }): Promise<FromCorrelator | undefined> => {
-    if (ended !== undefined || !child.connected) return undefined;
+    if (ended() !== undefined || !child.connected) return undefined;
     return await new Promise((resolve) => {
       const timer = setTimeout(() => done(undefined), ASK_TIMEOUT_MS);
       const done = (answer: FromCorrelator | undefined): void => {
@@ -87,7 +76,7 @@ async function spawnCorrelator(config: LauncherConfig): Promise<CorrelatorRun> {
   };
 
   const stop = async (): Promise<void> => {
-    if (ended !== undefined) return;
+    if (ended() !== undefined) return;
     if (child.connected) send({ type: 'stop' });
     else child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
@@ -115,7 +104,8 @@ async function spawnCorrelator(config: LauncherConfig): Promise<CorrelatorRun> {
   });
   if (!started) {
     await stop();
-    const exit = ended !== undefined ? describeExit(ended) : `no answer within ${START_TIMEOUT_MS} ms`;
+    const end = ended();
+    const exit = end !== undefined ? describeExit(end) : `no answer within ${START_TIMEOUT_MS} ms`;
     throw new Error(`the correlator process did not start${failure !== undefined ? `: ${failure}` : ` (${exit})`}`);
   }
   return run;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pingRedis } from '@repute/infra';
+import { followChild, type ChildExit } from './child-exit.ts';
 
 export interface RedisProcessOptions {
   /** The redis-server binary. */
@@ -11,12 +12,8 @@ export interface RedisProcessOptions {
   port: number;
 }
 
-export interface RedisExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** The server's last words (it logs to stdout), for the reason of an exit. */
-  output: string;
-}
+/** How redis-server ended; its output is the server's last words (it logs to stdout). */
+export type RedisExit = ChildExit;
 
 /** One run of redis-server. */
 export interface RedisProcess {
@@ -68,23 +65,10 @@ export async function spawnRedisServer(options: RedisProcessOptions): Promise<Re
   const keep = (d: Buffer): void => { output = (output + d.toString()).slice(-OUTPUT_KEPT); };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const stopOnExit = (): void => { child.kill('SIGTERM'); };
-  process.once('exit', stopOnExit);
-  let ended: RedisExit | undefined;
-  const exited = new Promise<RedisExit>((resolve) => {
-    const end = (exit: RedisExit): void => {
-      process.removeListener('exit', stopOnExit);
-      ended ??= exit;
-      resolve(ended);
-    };
-    // 'error' without 'exit': the binary could not be run at all.
-    child.once('error', (err) => end({ code: null, signal: null, output: `${output}${err.message}` }));
-    // 'close' rather than 'exit': after the last of its output, which says why it stopped.
-    child.once('close', (code, signal) => end({ code, signal, output }));
-  });
+  const { exited, ended } = followChild(child, 'close', () => output);
 
   const stop = async (): Promise<void> => {
-    if (ended === undefined) {
+    if (ended() === undefined) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
@@ -94,7 +78,8 @@ export async function spawnRedisServer(options: RedisProcessOptions): Promise<Re
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!(await pingRedis(HOST, options.port, 500))) {
-    if (ended !== undefined) throw new Error(`redis-server ended (${describeExit(ended)})`);
+    const end = ended();
+    if (end !== undefined) throw new Error(`redis-server ended (${describeExit(end)})`);
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`redis-server did not answer on ${HOST}:${options.port} within ${START_TIMEOUT_MS} ms${output.trim() !== '' ? `: ${output.trim().split('\n').at(-1)}` : ''}`);

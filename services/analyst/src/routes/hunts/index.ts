@@ -53,17 +53,17 @@ export default async function huntRoutes(fastify: FastifyInstance): Promise<void
    */
   async function answer(hunt: Hunt, q: HuntQuery, admin: boolean, tenant: string, verdicts: ReadonlySet<string> | undefined) {
     const rows: { row: HuntRow; verdict: string }[] = [];
-    const verdictsOf = async (page: HuntRow[]) => {
+    const withVerdicts = async (page: HuntRow[]) => {
       const records = await store.getMany(page.map((r) => uncheckedRecordKey(r.kind, r.digest)));
       // A tenant with a view of its own is ranked by its verdict, as its lookups answer.
       return page.map((row, i) => ({ row, verdict: records[i]?.views?.[tenant]?.verdict ?? records[i]?.verdict ?? 'unknown' }));
     };
-    if (verdicts === undefined) rows.push(...await verdictsOf(await hunt(reader, q)));
+    if (verdicts === undefined) rows.push(...await withVerdicts(await hunt(reader, q)));
     else {
       const wanted = q.offset + q.limit;
       for (let page = 0; page < FILTER_PAGES && rows.length < wanted; page++) {
         const batch = await hunt(reader, { ...q, offset: page * FILTER_PAGE, limit: FILTER_PAGE });
-        for (const r of await verdictsOf(batch)) if (verdicts.has(r.verdict)) rows.push(r);
+        for (const r of await withVerdicts(batch)) if (verdicts.has(r.verdict)) rows.push(r);
         if (batch.length < FILTER_PAGE) break;
       }
       rows.splice(0, q.offset);
@@ -77,7 +77,7 @@ export default async function huntRoutes(fastify: FastifyInstance): Promise<void
       })),
     };
   }
-  const verdictsOf = (request: { query: { verdict?: string | undefined } }): ReadonlySet<string> | undefined =>
+  const verdictFilter = (request: { query: { verdict?: string | undefined } }): ReadonlySet<string> | undefined =>
     request.query.verdict === undefined ? undefined : new Set(request.query.verdict.split(','));
 
   const query = (request: { query: { kind?: string | undefined; limit: number; offset: number } }, tenant: string, from: number, to: number): HuntQuery =>
@@ -86,19 +86,19 @@ export default async function huntRoutes(fastify: FastifyInstance): Promise<void
   app.get('/v1/hunts/new-and-spreading', { config: { scope: 'analyst' }, schema: schema('Indicators first seen within the window, ranked by prevalence growth.', true) }, async (request) => {
     const to = Date.now();
     const q = query(request, tenantScope(request), to - parseWindow('querystring.window', (request.query as { window?: string }).window ?? '24h', MAX_WINDOW), to);
-    return answer(newAndSpreading, q, isAdmin(request), request.principal!.tenant, verdictsOf(request));
+    return answer(newAndSpreading, q, isAdmin(request), request.principal!.tenant, verdictFilter(request));
   });
 
   app.get('/v1/hunts/top-detections', { config: { scope: 'analyst' }, schema: schema('Indicators with the most engine detections within the window.', true) }, async (request) => {
     const to = Date.now();
     const q = query(request, tenantScope(request), to - parseWindow('querystring.window', (request.query as { window?: string }).window ?? '24h', MAX_WINDOW), to);
-    return answer(topDetections, q, isAdmin(request), request.principal!.tenant, verdictsOf(request));
+    return answer(topDetections, q, isAdmin(request), request.principal!.tenant, verdictFilter(request));
   });
 
   app.get('/v1/hunts/first-seen-today', { config: { scope: 'analyst' }, schema: schema('Indicators first seen since 00:00 UTC, ranked by prevalence growth.', false) }, async (request) => {
     const to = Date.now();
     const midnight = Math.floor(to / 86_400_000) * 86_400_000;
     const q = query(request, tenantScope(request), midnight, to);
-    return answer(newAndSpreading, q, isAdmin(request), request.principal!.tenant, verdictsOf(request));
+    return answer(newAndSpreading, q, isAdmin(request), request.principal!.tenant, verdictFilter(request));
   });
 }
