@@ -201,6 +201,42 @@ test('a popular site two convicted programs contact stays unconvicted; the C2 do
   assert.deepEqual(assessment.reasons.find((r) => r.rule === 'prevalence.bystander')?.detail, 'accusers seen by 14% of its sensors; graph evidence x0.29');
 });
 
+test('what first appeared on the machines of two convicted programs, around their time and few places else, is accused by both', async (t) => {
+  const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
+  const programs = ['d1'.repeat(32), 'd2'.repeat(32)];
+  const script = 'd3'.repeat(32);
+  const later = 'd4'.repeat(32);
+  const local = 'd5'.repeat(32);
+  const now = Date.now();
+  const victims = [['t1', 'v1'], ['t1', 'v2'], ['t2', 'v3'], ['t2', 'v4']] as const;
+  await correlator.handle([
+    // Twelve other machines read the news site the victims also read.
+    ...Array.from({ length: 12 }, (_, i) => message({ sensor: `reader-${i}`, host: `r${i}`, type: 'dns_resolve', domain: 'news.example', time: now - 3_600_000 })),
+    ...victims.flatMap(([tenant, host]) => [
+      message({ sensor: `ep-${host}`, host, type: 'dns_resolve', domain: 'news.example', time: now - 1_800_000 }, tenant),
+      message({ sensor: `ep-${host}`, host, type: 'file_seen', file: { sha256: script }, time: now - 600_000 }, tenant),
+      ...programs.map((sha256) => message({ sensor: `ep-${host}`, host, type: 'process_start', file: { sha256 }, time: now - 300_000 }, tenant)),
+      // Installed ten hours later: no part of the same attack.
+      message({ sensor: `ep-${host}`, host, type: 'file_seen', file: { sha256: later }, time: now + 36_000_000 }, tenant),
+    ]),
+    ...[['t1', 'v1'], ['t1', 'v2'], ['t1', 'v5']].map(([tenant, host]) => message({ sensor: `ep-${host}`, host, type: 'file_seen', file: { sha256: local }, time: now - 200_000 }, tenant)),
+    message({ sensor: 'ep-v5', host: 'v5', type: 'process_start', file: { sha256: programs[0]! }, time: now - 250_000 }, 't1'),
+    ...programs.flatMap((sha256) => [
+      message({ sensor: 'ep-v1', host: 'v1', type: 'detection', file: { sha256 }, verdict: { engine: 'av-one', category: 'malicious' } }, 't1'),
+      message({ sensor: 'sandbox', host: 'sbx', type: 'sandbox_report', file: { sha256 }, verdict: { engine: 'sandbox', category: 'malicious' } }, 't2'),
+    ]),
+  ]);
+  for (const sha256 of programs) assert.equal((await store.get(ref('file', sha256).key))?.verdict, 'malicious');
+  await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
+  const raised = await store.get(ref('file', script).key);
+  assert.equal(raised?.verdict, 'malicious', JSON.stringify(raised));
+  assert.deepEqual(raised?.reasons.filter((r) => r.rule === 'relation.co_hosted').map((r) => r.detail).sort(), programs.map((p) => `file ${p}`));
+  // Seen by 16 machines, 4 of them the victims': a site they browsed, not the attack's.
+  assert.equal((await correlator.inspect(ref('domain', 'news.example'))).decoded.state.graph.length, 0);
+  assert.equal((await correlator.inspect(ref('file', later))).decoded.state.graph.length, 0);
+  assert.equal((await correlator.inspect(ref('file', local))).decoded.state.graph.length, 0);
+});
+
 test('a convicted child process raises nothing on its parent nor, through it, on its siblings; a convicted parent raises its child', async (t) => {
   const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
   const shell = 'e1'.repeat(32);

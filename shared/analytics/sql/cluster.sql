@@ -245,3 +245,27 @@ ALTER TABLE repute.telemetry_raw ON CLUSTER '{cluster}'
   ADD COLUMN IF NOT EXISTS file_signer LowCardinality(String) DEFAULT '';
 
 INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (7, 'file names, sizes and signers', '423d9f8125b42a70647266dfd529144c33b6b4c9e843b97c060631d258cc7dfe', now64(3));
+
+-- migration 8: indicators by machine
+CREATE TABLE IF NOT EXISTS repute.host_indicators_local ON CLUSTER '{cluster}'
+(
+  tenant LowCardinality(String),
+  host String,
+  kind LowCardinality(String),
+  digest String,
+  value SimpleAggregateFunction(any, String),
+  first_seen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+  last_seen SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/repute/host_indicators_local', '{replica}')
+ORDER BY (tenant, host, kind, digest)
+TTL toDateTime(last_seen) + INTERVAL 90 DAY;
+
+CREATE TABLE IF NOT EXISTS repute.host_indicators ON CLUSTER '{cluster}' AS repute.host_indicators_local
+ENGINE = Distributed('{cluster}', repute, host_indicators_local, cityHash64(tenant, host));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS repute.host_indicators_mv ON CLUSTER '{cluster}' TO repute.host_indicators_local
+AS SELECT tenant, host, kind, digest, any(value) AS value, min(time) AS first_seen, max(time) AS last_seen
+FROM repute.telemetry_raw_local WHERE host != '' GROUP BY tenant, host, kind, digest;
+
+INSERT INTO repute.schema_migrations (version, name, checksum, applied_at) VALUES (8, 'indicators by machine', 'dab01e2ce8ba7e7838b874fbf1bd2752b84676338f5ae55b7794337c354483ac', now64(3));

@@ -286,6 +286,43 @@ GROUP BY src_kind, src_digest, rel, direction, dst_kind, dst_digest`,
       },
     ],
   },
+  {
+    // What each machine saw and when it first saw it, keyed by the machine, so "what else did
+    // the machines that ran this convicted file see around that time" reads a few key ranges
+    // instead of the whole window (telemetry_raw is ordered by indicator). min/max are
+    // idempotent, so a redelivered batch changes nothing. Starts empty: rows inserted before
+    // the view existed are not copied into it.
+    version: 8,
+    name: 'indicators by machine',
+    objects: [
+      {
+        type: 'table',
+        name: 'host_indicators',
+        columns: [
+          'tenant LowCardinality(String)',
+          'host String',
+          'kind LowCardinality(String)',
+          'digest String',
+          'value SimpleAggregateFunction(any, String)',
+          `first_seen SimpleAggregateFunction(min, ${time})`,
+          `last_seen SimpleAggregateFunction(max, ${time})`,
+        ],
+        engine: 'AggregatingMergeTree',
+        orderBy: '(tenant, host, kind, digest)',
+        ttl: 'toDateTime(last_seen) + INTERVAL {retention_days} DAY',
+        settings: 'non_replicated_deduplication_window = 1000',
+        shardBy: 'cityHash64(tenant, host)',
+      },
+      {
+        type: 'view',
+        name: 'host_indicators_mv',
+        to: 'host_indicators',
+        from: 'telemetry_raw',
+        select: `SELECT tenant, host, kind, digest, any(value) AS value, min(time) AS first_seen, max(time) AS last_seen
+FROM {from} WHERE host != '' GROUP BY tenant, host, kind, digest`,
+      },
+    ],
+  },
 ];
 
 /**

@@ -29,14 +29,15 @@ test('migrate creates the schema once, records checksums, and the views aggregat
   });
 
   const first = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(first, { applied: [1, 2, 3, 4, 5, 6, 7], alreadyApplied: [] });
+  assert.deepEqual(first, { applied: [1, 2, 3, 4, 5, 6, 7, 8], alreadyApplied: [] });
   const second = await migrate(client, { database: db, retentionDays: 30 });
-  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6, 7] });
+  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6, 7, 8] });
 
   const tables = await (await client.query({
     query: 'SELECT name, engine FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db }, format: 'JSONEachRow',
   })).json<{ name: string; engine: string }>();
   assert.deepEqual(Object.fromEntries(tables.map((r) => [r.name, r.engine])), {
+    host_indicators: 'AggregatingMergeTree', host_indicators_mv: 'MaterializedView',
     indicator_hourly: 'AggregatingMergeTree', indicator_hourly_mv: 'MaterializedView', overrides: 'MergeTree',
     relations: 'AggregatingMergeTree', relations_mv: 'MaterializedView', schema_migrations: 'MergeTree',
     telemetry_raw: 'ReplacingMergeTree', verdict_log: 'MergeTree',
@@ -109,12 +110,12 @@ test('migration 3 on a database that counted rows: old sums stay, new events cou
   const before = { events: 3, detections: { av1: 2 }, relation: 3 };
   assert.deepEqual(await counts('sum(events)', 'CAST(sumMapMerge(detections), \'Map(String, UInt64)\')'), before);
 
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3, 4, 5, 6, 7], alreadyApplied: [1, 2] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [3, 4, 5, 6, 7, 8], alreadyApplied: [1, 2] });
   assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), before, 'rows from before keep their sums');
   // Since: a new event delivered three times, with two detections, counts once everywhere.
   for (let i = 0; i < 3; i++) await insert([seen('new1', ['av1', 'av2'])]);
   assert.deepEqual(await counts(AGGREGATE_EVENTS, AGGREGATE_DETECTIONS), { events: 4, detections: { av1: 3, av2: 1 }, relation: 4 });
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6, 7] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6, 7, 8] });
 });
 
 test('migration 5 on a database with telemetry: old rows read as no verdict, and its statements run twice', async (t) => {
@@ -231,7 +232,7 @@ test('migration 7: telemetry written before it has no file name, size or signer;
   });
   await migrate(client, { database: db, retentionDays: 30, migrations: MIGRATIONS.slice(0, 6) });
   await client.insert({ table: `${db}.telemetry_raw`, values: [row({ event_id: 'before' })], format: 'JSONEachRow' });
-  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [7], alreadyApplied: [1, 2, 3, 4, 5, 6] });
+  assert.deepEqual(await migrate(client, { database: db, retentionDays: 30 }), { applied: [7, 8], alreadyApplied: [1, 2, 3, 4, 5, 6] });
   await client.insert({
     table: `${db}.telemetry_raw`, format: 'JSONCompactEachRow', columns: [...TELEMETRY_COLUMNS],
     values: [telemetryTuple(row({ event_id: 'after', file_name: 'setup.exe', file_size: 1234, file_signer: 'Acme Ltd' }))],
@@ -240,5 +241,34 @@ test('migration 7: telemetry written before it has no file name, size or signer;
   assert.deepEqual(read, [
     { event_id: 'after', file_name: 'setup.exe', file_size: 1234, file_signer: 'Acme Ltd' },
     { event_id: 'before', file_name: '', file_size: 0, file_signer: '' },
+  ]);
+});
+
+test('migration 8: each machine keeps what it saw with its first and last time, the same however often a batch is inserted', async (t) => {
+  const client = testClickHouse();
+  const db = uniqueName('machines');
+  t.after(async () => {
+    await dropDatabase(client, db);
+    await client.close();
+  });
+  await migrate(client, { database: db, retentionDays: 30 });
+  const batch = [
+    row({ event_id: 'a', host: 'h1', time: HOUR + 1_000 }),
+    row({ event_id: 'b', host: 'h1', time: HOUR + 9_000 }),
+    row({ event_id: 'c', host: 'h2', tenant: 't2', time: HOUR + 5_000 }),
+    row({ event_id: 'd', host: '', time: HOUR }),
+  ];
+  // Inserted twice, as a redelivered batch is (its first insert may never have been confirmed).
+  for (const token of ['first', 'second']) {
+    await client.insert({ table: `${db}.telemetry_raw`, values: batch, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: token } });
+  }
+  const read = await (await client.query({
+    query: `SELECT tenant, host, kind, toUnixTimestamp64Milli(min(first_seen)) AS first, toUnixTimestamp64Milli(max(last_seen)) AS last
+            FROM ${db}.host_indicators GROUP BY tenant, host, kind ORDER BY tenant, host`,
+    format: 'JSONEachRow',
+  })).json<Record<string, unknown>>();
+  assert.deepEqual(read, [
+    { tenant: 't1', host: 'h1', kind: 'file', first: HOUR + 1_000, last: HOUR + 9_000 },
+    { tenant: 't2', host: 'h2', kind: 'file', first: HOUR + 5_000, last: HOUR + 5_000 },
   ]);
 });

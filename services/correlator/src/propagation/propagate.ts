@@ -1,5 +1,5 @@
 import { AGGREGATE_EVENTS, type ClickHouseClient } from '@repute/analytics';
-import { digestAndKey, recordKey, type IndicatorKind } from '@repute/core';
+import { digestAndKey, recordKey, registrableDomain, type IndicatorKind } from '@repute/core';
 import type { RedisClient } from '@repute/store';
 import {
   accusedOnItsOwn, allowListOf, execBySlot, GRAPH_PREFIX, pendingPropagationKey, stateKeys, TRUSTED,
@@ -169,6 +169,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
     };
   });
   addPathPrefixes(policy, relationRule.weight, walks, inspected.map((x) => x.decoded.state.sensors));
+  await addCoHosted(deps, policy, relationRule.weight, walks);
 
   // Whether an intermediate node may relay, by record key.
   const relays = new Map<string, boolean>();
@@ -317,6 +318,127 @@ function addPathPrefixes(policy: Policy, ruleWeight: number, walks: Walk[], sens
   });
 }
 
+const CO_HOSTED_KINDS: readonly IndicatorKind[] = ['file', 'url', 'domain', 'ip', 'email'];
+// An address is shared (hosting, a CDN, NAT) far more often than a name: the victims of a
+// compromised site all reach its hosting provider's address, which serves other sites too.
+const CO_HOSTED_TARGETS: readonly IndicatorKind[] = ['file', 'url', 'domain', 'email'];
+/** Machines per candidate read at most (enough to count tenants; the count itself is exact). */
+const CO_HOSTED_MACHINES = 1000;
+
+/** The registrable domain (or address) an indicator belongs to, when it belongs to a site. */
+function siteOf(ref: IndicatorRef): string | undefined {
+  let host: string | undefined;
+  if (ref.kind === 'url') host = hostOf(ref.value)?.value;
+  else if (ref.kind === 'domain') host = ref.value;
+  else if (ref.kind === 'email') host = ref.value.slice(ref.value.lastIndexOf('@') + 1);
+  if (host === undefined || host === '') return undefined;
+  return registrableDomain(host) ?? host;
+}
+
+interface CoHostedRow {
+  src_kind: string;
+  src_digest: string;
+  dst_kind: IndicatorKind;
+  dst_digest: string;
+  dst_value: string;
+  machines: [string, string][];
+}
+
+/**
+ * Machines as a relation (see `propagation.coHosted`): each convicted source accuses what first
+ * appeared on its machines around the time it did, on enough machines of enough tenants, and on
+ * few machines besides. In a tenant's view only (a source convicted on one tenant's evidence),
+ * only that tenant's machines count. The evidence names the tenants whose machines showed it,
+ * so one tenant's machines convict in its own view alone. One hop: what it reaches relays
+ * nothing further this round (its own conviction, if it comes, makes it a source of its own).
+ */
+async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: number, walks: Walk[]): Promise<void> {
+  const c = policy.doc.propagation.coHosted;
+  if (c === undefined || c.weight === 0) return;
+  const sources = walks.filter((w) => w.strength === 1 && CO_HOSTED_KINDS.includes(w.source.kind));
+  if (sources.length === 0) return;
+  const db = deps.database;
+  const digests = sources.map((w) => w.source.digest);
+  const kinds = [...new Set(sources.map((w) => w.source.kind))];
+  // Per source machine, when the source first appeared there; per candidate, its machines
+  // whose first sighting of it falls within the window of the source's there.
+  const rs = await deps.clickhouse.query({
+    query: `SELECT s.src_kind AS src_kind, s.src_digest AS src_digest, h.kind AS dst_kind, h.digest AS dst_digest, any(h.value) AS dst_value,
+              groupUniqArray({machines:UInt32})((h.tenant, h.host)) AS machines
+            FROM (
+              SELECT kind AS src_kind, digest AS src_digest, tenant, host, min(time) AS t0 FROM ${db}.telemetry_raw
+              WHERE digest IN {digests:Array(String)} AND kind IN {kinds:Array(String)} AND host != ''
+              GROUP BY src_kind, src_digest, tenant, host
+            ) AS s
+            GLOBAL INNER JOIN (
+              SELECT tenant, host, kind, digest, any(value) AS value, min(first_seen) AS first FROM ${db}.host_indicators
+              WHERE (tenant, host) GLOBAL IN (
+                SELECT tenant, host FROM ${db}.telemetry_raw
+                WHERE digest IN {digests:Array(String)} AND kind IN {kinds:Array(String)} AND host != '')
+                AND kind IN {targets:Array(String)}
+              GROUP BY tenant, host, kind, digest
+            ) AS h ON h.tenant = s.tenant AND h.host = s.host
+            WHERE abs(toUnixTimestamp64Milli(h.first) - toUnixTimestamp64Milli(s.t0)) <= {windowMs:UInt64}
+              AND NOT (h.kind = s.src_kind AND h.digest = s.src_digest)
+            GROUP BY src_kind, src_digest, dst_kind, dst_digest
+            HAVING uniqExact(h.tenant, h.host) >= {minHosts:UInt32}`,
+    query_params: { digests, kinds, targets: CO_HOSTED_TARGETS, windowMs: Math.round(c.windowHours * 3_600_000), minHosts: c.minHosts, machines: CO_HOSTED_MACHINES },
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<CoHostedRow>();
+  if (rows.length === 0) return;
+  // How many machines saw each candidate at all: co-occurrence counts only when it explains
+  // most of them (a popular site the victims also browsed is seen everywhere).
+  const totals = await deps.clickhouse.query({
+    query: `SELECT kind, digest, uniqMerge(hosts) AS hosts FROM ${db}.indicator_hourly
+            WHERE digest IN {digests:Array(String)} GROUP BY kind, digest`,
+    query_params: { digests: [...new Set(rows.map((r) => r.dst_digest))] },
+    format: 'JSONEachRow',
+  });
+  const hostsOf = new Map((await totals.json<{ kind: string; digest: string; hosts: string | number }>()).map((r) => [`${r.kind}:${r.digest}`, Number(r.hosts)]));
+  const bySource = new Map<string, CoHostedRow[]>();
+  for (const r of rows) {
+    const id = `${r.src_kind}:${r.src_digest}`;
+    bySource.set(id, [...(bySource.get(id) ?? []), r]);
+  }
+  const weight = Math.round(ruleWeight * c.weight * 100) / 100;
+  for (const w of sources) {
+    // A source convicted in one tenant's view speaks through that tenant's machines alone.
+    const local = w.tenants.length === 1 && w.tenants[0] !== TRUSTED ? w.tenants[0] : undefined;
+    for (const r of bySource.get(`${w.source.kind}:${w.source.digest}`) ?? []) {
+      const machines = local === undefined ? r.machines : r.machines.filter(([t]) => t === local);
+      const tenants = [...new Set(machines.map(([t]) => t))].sort();
+      if (machines.length < c.minHosts || tenants.length < c.minTenants) continue;
+      const total = Math.max(hostsOf.get(`${r.dst_kind}:${r.dst_digest}`) ?? 0, machines.length);
+      if (machines.length / total < c.minShare) continue;
+      const ref: IndicatorRef = { kind: r.dst_kind, value: r.dst_value, digest: r.dst_digest, key: recordKey(r.dst_kind, r.dst_digest) };
+      if (w.visited.has(ref.key) || allowListOf(policy, ref.kind, ref.value) !== undefined) continue;
+      // A lure carries a decoy link to the brand's real site beside the bad one: a page of a
+      // listed site is never accused by the company it keeps.
+      const site = ref.kind === 'url' ? hostOf(ref.value) : undefined;
+      if (site !== undefined && allowListOf(policy, site.kind, site.value) !== undefined) continue;
+      // Pages of one site are read together: a site that filters listed whole for a while
+      // would have every page accused by the two that were listed. Within a site, the
+      // dedicated-host rule and path prefixes decide.
+      const same = siteOf(ref);
+      if (same !== undefined && same === siteOf(w.source)) continue;
+      w.visited.add(ref.key);
+      w.contributions.set(ref.key, {
+        ref,
+        evidence: {
+          from: { kind: w.source.kind, value: w.source.value, key: w.source.key }, source: w.source.key, rel: 'co_hosted', hops: 1, weight,
+          origins: [...w.ancestry, w.source.key].slice(-MAX_ORIGINS),
+          tenants,
+          sensors: machines.length,
+          // A site or a sender must also be dedicated to what it serves (screenHosts): the
+          // victims all opened the compromised site's bad page, and its good pages too.
+          ...(ref.kind === 'domain' || ref.kind === 'email' ? { dedicated: false } : {}),
+        },
+      });
+    }
+  }
+}
+
 /**
  * Drops, from this hop's contributions, the hosts that must not be convicted by association:
  * - a host reached over `hosted_on` from a URL, or a sender reached over `sent_by` from what it
@@ -399,7 +521,8 @@ async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[],
     for (const [key, c] of w.contributions) {
       if (c.evidence.hops !== hop) continue;
       if (refused.has(key)) w.contributions.delete(key);
-      else if (dedicated.has(key)) c.evidence.dedicated = true;
+      // Dedication makes a host's evidence hard; machines in common stay a neighbour's word.
+      else if (dedicated.has(key) && c.evidence.rel !== 'co_hosted') c.evidence.dedicated = true;
       else if (c.evidence.dedicated === false) delete c.evidence.dedicated;
     }
     w.frontier = w.frontier.filter((s) => !refused.has(s.ref.key));

@@ -145,6 +145,26 @@ export const PolicySchema = Type.Object(
           { additionalProperties: false },
         ),
         /**
+         * Machines as a relation (Polonium, Segugio; reference/correlation.md §9): what first
+         * appeared on at least `minHosts` of the machines that saw a convicted indicator, within
+         * `windowHours` of it on each, on machines of at least `minTenants` tenants, and on few
+         * machines besides (those co-occurring machines at least `minShare` of all that saw it),
+         * is what the same attack brought: a dropper's script, the page the lure led to, the C2
+         * name. `weight` scales the `relation` rule's weight, as a relation's weight does. A
+         * popular site or program those machines also used is seen on many others and falls
+         * under `minShare`. Absent: off.
+         */
+        coHosted: Type.Optional(Type.Object(
+          {
+            weight: RelationWeight,
+            windowHours: Type.Number({ exclusiveMinimum: 0 }),
+            minHosts: Type.Integer({ minimum: 2 }),
+            minTenants: Type.Integer({ minimum: 1 }),
+            minShare: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+          },
+          { additionalProperties: false },
+        )),
+        /**
          * Weight per relation and direction: `out` follows the relation as recorded (file →
          * URL it was downloaded from, child process → parent), `in` walks it backwards. A bare
          * number applies to both directions; a missing direction carries nothing.
