@@ -320,8 +320,11 @@ function addPathPrefixes(policy: Policy, ruleWeight: number, walks: Walk[], sens
 
 const CO_HOSTED_KINDS: readonly IndicatorKind[] = ['file', 'url', 'domain', 'ip', 'email'];
 // An address is shared (hosting, a CDN, NAT) far more often than a name: the victims of a
-// compromised site all reach its hosting provider's address, which serves other sites too.
-const CO_HOSTED_TARGETS: readonly IndicatorKind[] = ['file', 'url', 'domain', 'email'];
+// compromised site all reach its hosting provider's address, which serves other sites too. A
+// sender reaches the same machines as whatever else mails them that day (a newsletter beside a
+// lure), and accuses every page it carried: a site a web filter listed whole would look like
+// the sender's dedicated site, and all its pages would follow.
+const CO_HOSTED_TARGETS: readonly IndicatorKind[] = ['file', 'url', 'domain'];
 /** Machines per candidate read at most (enough to count tenants; the count itself is exact). */
 const CO_HOSTED_MACHINES = 1000;
 
@@ -430,9 +433,9 @@ async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: nu
           origins: [...w.ancestry, w.source.key].slice(-MAX_ORIGINS),
           tenants,
           sensors: machines.length,
-          // A site or a sender must also be dedicated to what it serves (screenHosts): the
-          // victims all opened the compromised site's bad page, and its good pages too.
-          ...(ref.kind === 'domain' || ref.kind === 'email' ? { dedicated: false } : {}),
+          // A site must also be dedicated to what it serves (screenHosts): the victims all
+          // opened the compromised site's bad page, and its good pages too.
+          ...(ref.kind === 'domain' ? { dedicated: false } : {}),
         },
       });
     }
