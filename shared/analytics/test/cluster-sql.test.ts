@@ -22,5 +22,5 @@ test('every cluster statement parses in the ClickHouse engine and is cluster-sha
     if (/^(CREATE|ALTER)/.test(statement)) assert.match(statement, /ON CLUSTER '\{cluster\}'/);
     if (/ENGINE = \w*MergeTree/.test(statement)) assert.match(statement, /ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\/repute\/\w+', '\{replica\}'/);
   }
-  assert.equal(statements.filter((s) => s.includes('ENGINE = Distributed')).length, 5);
+  assert.equal(statements.filter((s) => s.includes('ENGINE = Distributed')).length, 6);
 });
