@@ -77,8 +77,12 @@ test('npm start runs the correlator in a process of its own; a killed one is sta
   const ready = (await (await fetch(`${system.url}/readyz`)).json()) as { status: string; checks: Record<string, { ok: boolean }> };
   assert.equal(ready.status, 'ready');
   assert.equal(ready.checks['correlator']?.ok, true);
-  const metrics = await (await fetch(`${system.url}/metrics`)).text();
-  assert.match(metrics, /^repute_correlator_events_total\S* [1-9]/m, 'the correlator’s metrics are on the launcher’s /metrics');
+  // A batch counts once it is settled, after its verdict-log insert: its sightings and verdict
+  // can be visible a moment before the count is.
+  const counted = /^repute_correlator_events_total\S* [1-9]/m;
+  let metrics = '';
+  await until('the correlator’s metrics on the launcher’s /metrics', async () => counted.test(metrics = await (await fetch(`${system!.url}/metrics`)).text()));
+  assert.match(metrics, counted, 'the correlator’s metrics are on the launcher’s /metrics');
   assert.equal(metrics.match(/^# HELP repute_bus_consumer_lag_messages /gm)?.length, 1, 'a family shown twice');
 
   // Killed with events in flight, and more accepted while it is down.

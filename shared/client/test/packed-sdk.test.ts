@@ -70,8 +70,12 @@ test('the packed SDK installs from its tarballs and runs on plain Node with a pi
   const project = join(work, 'agent');
   await mkdir(project);
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'agent', private: true, type: 'module' }));
-  // The tarballs are local; their registry dependencies (tldts) come from the npm cache when there.
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, core.filename), join(work, client.filename)], { cwd: project, maxBuffer: 16 << 20 });
+  // The tarballs are local; their registry dependencies (tldts) come from the npm cache, which
+  // the repository's own install filled. Offline first: otherwise npm also asks the registry for
+  // @repute/core, which is not there (a 404 that takes as long as the registry likes to answer).
+  const tarballs = [join(work, core.filename), join(work, client.filename)];
+  const install = (mode: string) => run('npm', ['install', mode, '--no-audit', '--no-fund', ...tarballs], { cwd: project, maxBuffer: 16 << 20, timeout: 120_000 });
+  await install('--offline').catch(() => install('--prefer-offline'));
   const lock = JSON.parse(await readFile(join(project, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> };
   assert.match(lock.packages['node_modules/@repute/core']?.resolved ?? '', /^file:.*repute-core-0\.1\.0\.tgz$/, 'the client depends on the core tarball, not the registry');
   assert.equal(lock.packages['node_modules/@repute/client/node_modules/@repute/core'], undefined);
