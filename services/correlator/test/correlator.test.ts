@@ -237,6 +237,25 @@ test('what first appeared on the machines of two convicted programs, around thei
   assert.equal((await correlator.inspect(ref('file', local))).decoded.state.graph.length, 0);
 });
 
+test('a link a convicted sender mailed to several recipients is convicted by its provenance; the decoy to the real brand is not accused', async (t) => {
+  const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
+  const sender = 'billing@invoice-notice.example';
+  const lure = 'https://invoice-portal.example/pay/view.php';
+  const decoy = 'https://www.paypal.com/signin';
+  const recipients = [['t1', 'r1'], ['t1', 'r2'], ['t2', 'r3']] as const;
+  await correlator.handle([
+    ...recipients.map(([tenant, host]) => message({ sensor: `gw-${tenant}`, host, type: 'email_received', sender, relations: { carriedUrls: [lure, decoy] } }, tenant)),
+    message({ sensor: 'gw-t1', host: 'r1', type: 'email_received', sender, verdict: { engine: 'mail-a', category: 'malicious' } }, 't1'),
+    message({ sensor: 'gw-t2', host: 'r3', type: 'email_received', sender, verdict: { engine: 'mail-b', category: 'malicious' } }, 't2'),
+  ]);
+  assert.equal((await store.get(ref('email', sender).key))?.verdict, 'malicious');
+  await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
+  const record = await store.get(ref('url', lure).key);
+  assert.equal(record?.verdict, 'malicious', JSON.stringify(record?.reasons));
+  assert.ok(record.reasons.some((r) => r.rule === 'provenance.sent_by_convicted' && r.detail === `email ${sender}`), JSON.stringify(record.reasons));
+  assert.equal((await correlator.inspect(ref('url', decoy))).decoded.state.graph.length, 0);
+});
+
 test('a convicted child process raises nothing on its parent nor, through it, on its siblings; a convicted parent raises its child', async (t) => {
   const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
   const shell = 'e1'.repeat(32);

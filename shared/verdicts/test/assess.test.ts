@@ -156,6 +156,21 @@ test('a convicted program contacting a name from several machines convicts it; a
   assert.notEqual(site.verdict, 'malicious');
 });
 
+test('a link or an attachment a convicted sender delivered to several recipients is convicted; a decoy seen mostly apart is not', () => {
+  const sender = { kind: 'email', value: 'docs@account-portal.example', key: 'rep:email:s' };
+  const mailed = (over: Partial<GraphEvidence>): GraphEvidence => ({ from: sender, rel: 'sent_by', hops: 1, weight: 26.4, tenants: ['t1', 't2'], ...over });
+  const lure = assess(state({ kind: 'url', value: 'https://portal-login.example/verify/', sensors: 6, tenants: 2, graph: [mailed({ convictedSensors: 6, sensors: 6 })] }), policy, NOW);
+  assert.equal(lure.verdict, 'malicious');
+  assert.ok(lure.reasons.some((r) => r.rule === 'provenance.sent_by_convicted' && r.evidence === 6), JSON.stringify(lure.reasons));
+  const attachment = assess(state({ kind: 'file', value: 'ab'.repeat(32), sensors: 3, tenants: 2, graph: [mailed({ convictedSensors: 3, sensors: 3 })] }), policy, NOW);
+  assert.equal(attachment.verdict, 'malicious');
+  // One recipient is one message: it might be a mislabelled one.
+  assert.notEqual(assess(state({ kind: 'url', value: 'https://portal-login.example/x', sensors: 1, graph: [mailed({ convictedSensors: 1, sensors: 1 })] }), policy, NOW).verdict, 'malicious');
+  // The brand's real page, carried beside the lure, and read by many who never got the mail.
+  const decoy = assess(state({ kind: 'url', value: 'https://shop.brand-x.example/track', sensors: 120, tenants: 9, graph: [mailed({ convictedSensors: 6, sensors: 6 })] }), policy, NOW);
+  assert.notEqual(decoy.verdict, 'malicious', JSON.stringify(decoy.reasons));
+});
+
 test('infrastructure is never convicted by association, and direct evidence is capped', () => {
   const resolver = assess(state({ kind: 'ip', value: '8.8.8.8', sensors: 3, graph: [edge('f1'), edge('f2'), edge('f3')] }), policy, NOW);
   assert.equal(resolver.verdict, 'unknown');

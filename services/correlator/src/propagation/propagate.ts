@@ -169,7 +169,6 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
     };
   });
   addPathPrefixes(policy, relationRule.weight, walks, inspected.map((x) => x.decoded.state.sensors));
-  await addCoHosted(deps, policy, relationRule.weight, walks);
 
   // Whether an intermediate node may relay, by record key.
   const relays = new Map<string, boolean>();
@@ -209,6 +208,9 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
           if (relWeight === 0) continue;
           const ref: IndicatorRef = { kind: e.dst_kind, value: e.dst_value, digest: e.dst_digest, key: recordKey(e.dst_kind, e.dst_digest) };
           if (w.visited.has(ref.key) || allowListOf(policy, ref.kind, ref.value) !== undefined) continue;
+          // A page of a top site takes no word from the company it keeps (a lure's decoy link to
+          // the brand's real sign-in page); only a file it served convicts it.
+          if (ref.kind === 'url' && e.rel !== 'downloaded_from' && onListedSite(policy, ref.value)) continue;
           w.visited.add(ref.key);
           const weight = Math.round(from.weight * relWeight * share * 100) / 100;
           if (weight <= 0) continue;
@@ -232,6 +234,10 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
     }
     await screenHosts(deps, policy, walks, hop);
   }
+  // After the relations: a node a relation reaches takes the relation's evidence (a sender's
+  // link is sent_by, provenance a rule can read), machines in common add the nodes no relation
+  // reached. The sites among them are screened as the relations' were.
+  if (await addCoHosted(deps, policy, relationRule.weight, walks)) await screenHosts(deps, policy, walks, 1, (e) => e.rel === 'co_hosted');
 
   // Withdraw what each source raised before and no longer reaches (or everything, when cleared).
   // Each source's and each neighbour's keys sit in slots of their own: on a cluster the commands
@@ -328,6 +334,13 @@ const CO_HOSTED_TARGETS: readonly IndicatorKind[] = ['file', 'url', 'domain'];
 /** Machines per candidate read at most (enough to count tenants; the count itself is exact). */
 const CO_HOSTED_MACHINES = 1000;
 
+/** Whether a URL's host is on an allow list that vouches for the site (a top site), not only caps it. */
+function onListedSite(policy: Policy, url: string): boolean {
+  const host = hostOf(url);
+  const allow = host === undefined ? undefined : allowListOf(policy, host.kind, host.value);
+  return allow !== undefined && (allow.cap === 'unknown' || allow.cap === 'clean');
+}
+
 /** The registrable domain (or address) an indicator belongs to, when it belongs to a site. */
 function siteOf(ref: IndicatorRef): string | undefined {
   let host: string | undefined;
@@ -355,11 +368,11 @@ interface CoHostedRow {
  * so one tenant's machines convict in its own view alone. One hop: what it reaches relays
  * nothing further this round (its own conviction, if it comes, makes it a source of its own).
  */
-async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: number, walks: Walk[]): Promise<void> {
+async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: number, walks: Walk[]): Promise<boolean> {
   const c = policy.doc.propagation.coHosted;
-  if (c === undefined || c.weight === 0) return;
+  if (c === undefined || c.weight === 0) return false;
   const sources = walks.filter((w) => w.strength === 1 && CO_HOSTED_KINDS.includes(w.source.kind));
-  if (sources.length === 0) return;
+  if (sources.length === 0) return false;
   const db = deps.database;
   const digests = sources.map((w) => w.source.digest);
   const kinds = [...new Set(sources.map((w) => w.source.kind))];
@@ -389,7 +402,7 @@ async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: nu
     format: 'JSONEachRow',
   });
   const rows = await rs.json<CoHostedRow>();
-  if (rows.length === 0) return;
+  if (rows.length === 0) return false;
   // How many machines saw each candidate at all: co-occurrence counts only when it explains
   // most of them (a popular site the victims also browsed is seen everywhere).
   const totals = await deps.clickhouse.query({
@@ -405,6 +418,7 @@ async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: nu
     bySource.set(id, [...(bySource.get(id) ?? []), r]);
   }
   const weight = Math.round(ruleWeight * c.weight * 100) / 100;
+  let added = false;
   for (const w of sources) {
     // A source convicted in one tenant's view speaks through that tenant's machines alone.
     const local = w.tenants.length === 1 && w.tenants[0] !== TRUSTED ? w.tenants[0] : undefined;
@@ -415,17 +429,20 @@ async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: nu
       const total = Math.max(hostsOf.get(`${r.dst_kind}:${r.dst_digest}`) ?? 0, machines.length);
       if (machines.length / total < c.minShare) continue;
       const ref: IndicatorRef = { kind: r.dst_kind, value: r.dst_value, digest: r.dst_digest, key: recordKey(r.dst_kind, r.dst_digest) };
-      if (w.visited.has(ref.key) || allowListOf(policy, ref.kind, ref.value) !== undefined) continue;
+      // A relation's own evidence stands; a weaker one from further away gives way.
+      const reached = w.contributions.get(ref.key);
+      if (reached !== undefined ? reached.evidence.hops === 1 || reached.evidence.weight >= weight : w.visited.has(ref.key)) continue;
+      if (allowListOf(policy, ref.kind, ref.value) !== undefined) continue;
       // A lure carries a decoy link to the brand's real site beside the bad one: a page of a
       // listed site is never accused by the company it keeps.
-      const site = ref.kind === 'url' ? hostOf(ref.value) : undefined;
-      if (site !== undefined && allowListOf(policy, site.kind, site.value) !== undefined) continue;
+      if (ref.kind === 'url' && onListedSite(policy, ref.value)) continue;
       // Pages of one site are read together: a site that filters listed whole for a while
       // would have every page accused by the two that were listed. Within a site, the
       // dedicated-host rule and path prefixes decide.
       const same = siteOf(ref);
       if (same !== undefined && same === siteOf(w.source)) continue;
       w.visited.add(ref.key);
+      added = true;
       w.contributions.set(ref.key, {
         ref,
         evidence: {
@@ -440,6 +457,7 @@ async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: nu
       });
     }
   }
+  return added;
 }
 
 /**
@@ -453,12 +471,12 @@ async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: nu
  *   IP-echo service).
  * A dropped node is also dropped from the next frontier: it relays nothing either.
  */
-async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[], hop: number): Promise<void> {
+async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[], hop: number, only: (e: GraphEvidence) => boolean = () => true): Promise<void> {
   const hosts = new Map<string, IndicatorRef>();
   const addresses = new Map<string, IndicatorRef>();
   for (const w of walks) {
     for (const { ref, evidence } of w.contributions.values()) {
-      if (evidence.hops !== hop) continue;
+      if (evidence.hops !== hop || !only(evidence)) continue;
       if (evidence.dedicated === false) hosts.set(ref.key, ref);
       if (ref.kind === 'ip') addresses.set(ref.key, ref);
     }
@@ -522,7 +540,7 @@ async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[],
 
   for (const w of walks) {
     for (const [key, c] of w.contributions) {
-      if (c.evidence.hops !== hop) continue;
+      if (c.evidence.hops !== hop || !only(c.evidence)) continue;
       if (refused.has(key)) w.contributions.delete(key);
       // Dedication makes a host's evidence hard; machines in common stay a neighbour's word.
       else if (dedicated.has(key) && c.evidence.rel !== 'co_hosted') c.evidence.dedicated = true;

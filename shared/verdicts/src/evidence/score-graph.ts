@@ -68,6 +68,22 @@ export function scoreGraph(t: Tally, share: number | undefined, allowListed: boo
     }
   }
 
+  // The same inference for mail (CAMP's provenance, applied to a sender): a link or an
+  // attachment a convicted sender delivered to several recipients is what the sender sends. A
+  // decoy link to the brand's real page is carried too, but is seen mostly apart from the sender
+  // (scaled, then soft) or sits on a listed site (no graph evidence at all).
+  const sentBy = rule('provenance.sent_by_convicted');
+  if (sentBy !== undefined && !allowListed) {
+    let best: GraphEvidence | undefined;
+    for (const g of state.graph) {
+      if (g.rel === 'sent_by' && g.from.kind === 'email' && g.hops === 1 && (g.convictedSensors ?? 0) >= (sentBy.minSensors ?? 2) && (best === undefined || (g.convictedSensors ?? 0) > (best.convictedSensors ?? 0))) best = g;
+    }
+    if (best !== undefined) {
+      const factor = bystanderScale(state, share, bystander)?.factor ?? 1;
+      add({ rule: 'provenance.sent_by_convicted', weight: sentBy.weight * factor * fade, evidence: best.convictedSensors ?? 0, detail: `${best.from.kind} ${best.from.value}`, hard: sentBy.hard === true && factor >= 1, tenants: best.tenants ?? [] });
+    }
+  }
+
   // A host shown dedicated to the convicted URLs it serves (young, its URLs mostly accused): the
   // phishing domain behind its one phishing page.
   const dedicatedHost = rule('provenance.dedicated_host');
