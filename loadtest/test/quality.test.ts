@@ -43,6 +43,14 @@ const DAY = 86_400_000;
 test('a small hard-case scenario through ingest, the correlator and the edge gives a complete quality report', async (t) => {
   const durationMs = 2 * DAY;
   const scenario = generateScenario({ seed: 7, tenants: 4, sensors: 60, campaigns: 6, durationMs, now: Date.now() + durationMs + 60_000, hardCases: { phishingCampaigns: 10 } });
+  // The floors are measured on the public lists beside the checkout (`../shared/data`), whose
+  // infrastructure the shipped warning lists cover. Without them the simulator makes up every
+  // value, resolvers, CDN ranges and top sites included, and no allow list knows those: a
+  // different scenario that these floors do not describe.
+  if (scenario.indicatorSource !== 'lists') {
+    t.skip('the public lists (../shared/data) are not beside the checkout; the floors are measured on them');
+    return;
+  }
   const roles = new Set(scenario.truth.map((e) => e.role));
   for (const role of HARD_CASE_ROLES) assert.ok(roles.has(role), `role ${role} in the truth`);
 
