@@ -237,7 +237,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
   // After the relations: a node a relation reaches takes the relation's evidence (a sender's
   // link is sent_by, provenance a rule can read), machines in common add the nodes no relation
   // reached. The sites among them are screened as the relations' were.
-  if (await addCoHosted(deps, policy, relationRule.weight, walks)) await screenHosts(deps, policy, walks, 1, (e) => e.rel === 'co_hosted');
+  if (await addCoHosted(deps, policy, relationRule.weight, walks)) await screenHosts(deps, policy, walks, 1, (e) => e.rel === 'co_hosted', false);
 
   // Withdraw what each source raised before and no longer reaches (or everything, when cleared).
   // Each source's and each neighbour's keys sit in slots of their own: on a cluster the commands
@@ -329,8 +329,10 @@ const CO_HOSTED_KINDS: readonly IndicatorKind[] = ['file', 'url', 'domain', 'ip'
 // compromised site all reach its hosting provider's address, which serves other sites too. A
 // sender reaches the same machines as whatever else mails them that day (a newsletter beside a
 // lure), and accuses every page it carried: a site a web filter listed whole would look like
-// the sender's dedicated site, and all its pages would follow.
-const CO_HOSTED_TARGETS: readonly IndicatorKind[] = ['file', 'url', 'domain'];
+// the sender's dedicated site, and all its pages would follow. A page is reached through its
+// site instead: the victims also open the compromised site's home page, or the legitimate page
+// a lure links to, and only a site dedicated to accused pages answers for all of its pages.
+const CO_HOSTED_TARGETS: readonly IndicatorKind[] = ['file', 'domain'];
 /** Machines per candidate read at most (enough to count tenants; the count itself is exact). */
 const CO_HOSTED_MACHINES = 1000;
 
@@ -433,12 +435,8 @@ async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: nu
       const reached = w.contributions.get(ref.key);
       if (reached !== undefined ? reached.evidence.hops === 1 || reached.evidence.weight >= weight : w.visited.has(ref.key)) continue;
       if (allowListOf(policy, ref.kind, ref.value) !== undefined) continue;
-      // A lure carries a decoy link to the brand's real site beside the bad one: a page of a
-      // listed site is never accused by the company it keeps.
-      if (ref.kind === 'url' && onListedSite(policy, ref.value)) continue;
-      // Pages of one site are read together: a site that filters listed whole for a while
-      // would have every page accused by the two that were listed. Within a site, the
-      // dedicated-host rule and path prefixes decide.
+      // A site's pages are read together: a page a filter listed would accuse its own site.
+      // Within a site, the dedicated-host rule and path prefixes decide.
       const same = siteOf(ref);
       if (same !== undefined && same === siteOf(w.source)) continue;
       w.visited.add(ref.key);
@@ -471,7 +469,11 @@ async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: nu
  *   IP-echo service).
  * A dropped node is also dropped from the next frontier: it relays nothing either.
  */
-async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[], hop: number, only: (e: GraphEvidence) => boolean = () => true): Promise<void> {
+async function screenHosts(
+  deps: PropagationDeps, policy: Policy, walks: Walk[], hop: number,
+  only: (e: GraphEvidence) => boolean = () => true,
+  accuserOnHost = true,
+): Promise<void> {
   const hosts = new Map<string, IndicatorRef>();
   const addresses = new Map<string, IndicatorRef>();
   for (const w of walks) {
@@ -523,8 +525,9 @@ async function screenHosts(deps: PropagationDeps, policy: Policy, walks: Walk[],
       }
       const bad = [...pages.values()].filter(Boolean).length;
       const firstSeen = Number(states[urlKeys.length + i] ?? now);
-      // The URL that accuses it is accused itself, whether or not its verdict is marked yet.
-      const share = pages.size === 0 ? 1 : Math.max(bad, 1) / pages.size;
+      // Over a relation, the URL that accuses it is accused itself, whether or not its verdict
+      // is marked yet; machines in common name no page of the site, so only its own count.
+      const share = pages.size === 0 ? 1 : (accuserOnHost ? Math.max(bad, 1) : bad) / pages.size;
       if (share >= dedicatedHost.minAccusedShare && now - firstSeen <= dedicatedHost.maxAgeDays * DAY) dedicated.add(ref.key);
       else refused.add(ref.key);
     });
