@@ -151,18 +151,24 @@ async function kafkaJsProducer(kafka: kafkajs.Kafka): Promise<ProducerDriver> {
   };
 }
 
+/** KafkaBus's consumer settings, given to both clients alike (each names the wait its own way). */
+const FETCH = {
+  sessionTimeout: TIMEOUT_MS,
+  heartbeatInterval: 2_000,
+  rebalanceTimeout: TIMEOUT_MS * 2,
+  minBytes: 256 * 1024,
+  maxBytesPerPartition: 8 * 1024 * 1024,
+  maxBytes: 64 * 1024 * 1024,
+};
+const FETCH_WAIT_MS = 25;
+
 function kafkaJsConsumer(kafka: kafkajs.Kafka): ConsumerDriver {
   return {
     consume: async (topic, group, expected, handle) => {
       const consumer: KafkaJsConsumer = kafka.consumer({
         groupId: group,
-        sessionTimeout: TIMEOUT_MS,
-        heartbeatInterval: 2_000,
-        rebalanceTimeout: TIMEOUT_MS * 2,
-        minBytes: 256 * 1024,
-        maxWaitTimeInMs: 25,
-        maxBytesPerPartition: 8 * 1024 * 1024,
-        maxBytes: 64 * 1024 * 1024,
+        ...FETCH,
+        maxWaitTimeInMs: FETCH_WAIT_MS,
         allowAutoTopicCreation: false,
       });
       let seen = 0;
@@ -247,13 +253,8 @@ function platformaticConsumer(brokers: string[]): ConsumerDriver {
         clientId: 'bench-platformatic',
         groupId: group,
         bootstrapBrokers: brokers,
-        sessionTimeout: TIMEOUT_MS,
-        heartbeatInterval: 2_000,
-        rebalanceTimeout: TIMEOUT_MS * 2,
-        minBytes: 256 * 1024,
-        maxWaitTime: 25,
-        maxBytesPerPartition: 8 * 1024 * 1024,
-        maxBytes: 64 * 1024 * 1024,
+        ...FETCH,
+        maxWaitTime: FETCH_WAIT_MS,
         autocommit: false,
         autocreateTopics: false,
       });

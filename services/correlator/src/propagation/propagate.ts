@@ -36,6 +36,8 @@ interface Edge {
   sensors: string;
 }
 
+/** The `kind:digest` of the node a row of a walk's query starts from. */
+const sourceOf = (row: { src_kind: string; src_digest: string }): string => `${row.src_kind}:${row.src_digest}`;
 const raisedKey = (prefix: string, key: string) => `${prefix}corr:{${key}}:raised`;
 /** Origins an evidence item remembers at most (the walk's own path is at most maxDepth long). */
 const MAX_ORIGINS = 32;
@@ -184,13 +186,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
       if (frontier.size === 0) break;
     }
     const edges = await neighbours(clickhouse, database, [...frontier.values()], relations, p.maxFanout);
-    const bySource = new Map<string, Edge[]>();
-    for (const e of edges) {
-      const id = `${e.src_kind}:${e.src_digest}`;
-      const list = bySource.get(id);
-      if (list === undefined) bySource.set(id, [e]);
-      else list.push(e);
-    }
+    const bySource = Map.groupBy(edges, sourceOf);
     for (const w of walks) {
       const next: Step[] = [];
       for (const from of w.frontier) {
@@ -414,11 +410,7 @@ async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: nu
     format: 'JSONEachRow',
   });
   const hostsOf = new Map((await totals.json<{ kind: string; digest: string; hosts: string | number }>()).map((r) => [`${r.kind}:${r.digest}`, Number(r.hosts)]));
-  const bySource = new Map<string, CoHostedRow[]>();
-  for (const r of rows) {
-    const id = `${r.src_kind}:${r.src_digest}`;
-    bySource.set(id, [...(bySource.get(id) ?? []), r]);
-  }
+  const bySource = Map.groupBy(rows, sourceOf);
   const weight = Math.round(ruleWeight * c.weight * 100) / 100;
   let added = false;
   for (const w of sources) {
@@ -493,11 +485,7 @@ async function screenHosts(
     // The URLs seen on each host, or carried by each sender (walking hosted_on or sent_by
     // backwards; a host sends nothing, a sender hosts nothing), most used first.
     const urls = await neighbours(deps.clickhouse, deps.database, refs, ['hosted_on:in', 'sent_by:in'], policy.doc.propagation.maxFanout);
-    const byHost = new Map<string, Edge[]>();
-    for (const e of urls) {
-      const id = `${e.src_kind}:${e.src_digest}`;
-      byHost.set(id, [...(byHost.get(id) ?? []), e]);
-    }
+    const byHost = Map.groupBy(urls, sourceOf);
     // URLs count by the page they open: the hundred per-recipient tokens of one phishing page
     // are one page, accused when the page or any of its tokens is.
     const pageKey = (e: Edge): string => {

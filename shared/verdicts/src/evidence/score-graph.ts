@@ -56,33 +56,14 @@ export function scoreGraph(t: Tally, share: number | undefined, allowListed: boo
   // A convicted program contacting a name or an address from several machines: what its C2 is.
   // Scaled like any graph evidence on what is seen mostly apart from it, and hard only when
   // nothing scales it (a popular site a payload checks connectivity against is no C2).
-  const contacted = rule('provenance.contacted_convicted');
-  if (contacted !== undefined && !allowListed) {
-    let best: GraphEvidence | undefined;
-    for (const g of state.graph) {
-      if (g.rel === 'connected_to' && g.hops === 1 && (g.convictedSensors ?? 0) >= (contacted.minSensors ?? 2) && (best === undefined || (g.convictedSensors ?? 0) > (best.convictedSensors ?? 0))) best = g;
-    }
-    if (best !== undefined) {
-      const factor = bystanderScale(state, share, bystander)?.factor ?? 1;
-      add({ rule: 'provenance.contacted_convicted', weight: contacted.weight * factor * fade, evidence: best.convictedSensors ?? 0, detail: `${best.from.kind} ${best.from.value}`, hard: contacted.hard === true && factor >= 1, tenants: best.tenants ?? [] });
-    }
-  }
+  const scaled = { share, bystander };
+  provenanceFromConvicted(t, 'provenance.contacted_convicted', (g) => g.rel === 'connected_to', allowListed, scaled);
 
   // The same inference for mail (CAMP's provenance, applied to a sender): a link or an
   // attachment a convicted sender delivered to several recipients is what the sender sends. A
   // decoy link to the brand's real page is carried too, but is seen mostly apart from the sender
   // (scaled, then soft) or sits on a listed site (no graph evidence at all).
-  const sentBy = rule('provenance.sent_by_convicted');
-  if (sentBy !== undefined && !allowListed) {
-    let best: GraphEvidence | undefined;
-    for (const g of state.graph) {
-      if (g.rel === 'sent_by' && g.from.kind === 'email' && g.hops === 1 && (g.convictedSensors ?? 0) >= (sentBy.minSensors ?? 2) && (best === undefined || (g.convictedSensors ?? 0) > (best.convictedSensors ?? 0))) best = g;
-    }
-    if (best !== undefined) {
-      const factor = bystanderScale(state, share, bystander)?.factor ?? 1;
-      add({ rule: 'provenance.sent_by_convicted', weight: sentBy.weight * factor * fade, evidence: best.convictedSensors ?? 0, detail: `${best.from.kind} ${best.from.value}`, hard: sentBy.hard === true && factor >= 1, tenants: best.tenants ?? [] });
-    }
-  }
+  provenanceFromConvicted(t, 'provenance.sent_by_convicted', (g) => g.rel === 'sent_by' && g.from.kind === 'email', allowListed, scaled);
 
   // A host shown dedicated to the convicted URLs it serves (young, its URLs mostly accused): the
   // phishing domain behind its one phishing page.
@@ -92,4 +73,29 @@ export function scoreGraph(t: Tally, share: number | undefined, allowListed: boo
     add({ rule: 'provenance.dedicated_host', weight: dedicatedHost.weight * fade, evidence: 1, detail: `${dedicated.from.kind} ${dedicated.from.value}`, hard: dedicatedHost.hard === true, tenants: dedicated.tenants ?? [] });
   }
   return neighbours;
+}
+
+/**
+ * A provenance rule over one-hop evidence from a convicted neighbour, seen over the relation
+ * `over` by at least the rule's `minSensors`: the neighbour seen by the most sensors speaks.
+ * Scaled like any graph evidence on what is seen mostly apart from it, and hard only when
+ * nothing scales it.
+ */
+function provenanceFromConvicted(
+  t: Tally, id: string, over: (g: GraphEvidence) => boolean, allowListed: boolean,
+  scaled: { share: number | undefined; bystander: ReturnType<Tally['rule']> },
+): void {
+  const r = t.rule(id);
+  if (r === undefined || allowListed) return;
+  const seen = (g: GraphEvidence): number => g.convictedSensors ?? 0;
+  let best: GraphEvidence | undefined;
+  for (const g of t.state.graph) {
+    if (over(g) && g.hops === 1 && seen(g) >= (r.minSensors ?? 2) && (best === undefined || seen(g) > seen(best))) best = g;
+  }
+  if (best === undefined) return;
+  const factor = bystanderScale(t.state, scaled.share, scaled.bystander)?.factor ?? 1;
+  t.add({
+    rule: id, weight: r.weight * factor * t.fade, evidence: seen(best), detail: `${best.from.kind} ${best.from.value}`,
+    hard: r.hard === true && factor >= 1, tenants: best.tenants ?? [],
+  });
 }
