@@ -418,10 +418,12 @@ test('evidence never returns to where it came from; a compromised site is not co
   assert.equal(await store.get(ref('url', `http://${site}/`).key), null, 'never the root: that is the site');
 
   // A site that web filters listed whole for a while (its home page and a news page flagged in
-  // two tenants each), whose two newsletter senders carried all its pages. The senders carried
-  // mostly pages nobody accused: they are the site's, not phishing senders, and take no evidence
-  // from the two listed pages, so they accuse none of the others; nor is the site dedicated to
-  // bad pages (a page counts as accused on its own evidence only, never on its neighbours').
+  // two tenants each), whose two newsletter senders carried all its pages. A filter's word on the
+  // home page is a word on the site, and so is its word on a page of a site it flagged at home:
+  // both pages stay suspicious. The senders carried mostly pages nobody accused: they are the
+  // site's, not phishing senders, and take no evidence from the two listed pages, so they accuse
+  // none of the others; nor is the site dedicated to bad pages (a page counts as accused on its
+  // own evidence only, never on its neighbours', and a listing is not its own).
   const listed = 'florist-example.test';
   const pages = ['/', '/news/spring/', '/about/', '/contact/', '/news/summer/'].map((p) => `https://${listed}${p}`);
   await correlator.handle([
@@ -433,7 +435,11 @@ test('evidence never returns to where it came from; a compromised site is not co
     ]),
   ]);
   for (let i = 0; i < 4; i++) await round();
-  assert.equal((await store.get(ref('url', pages[0]!).key))?.verdict, 'malicious');
+  for (const page of pages.slice(0, 2)) {
+    const record = await store.get(ref('url', page).key);
+    assert.equal(record?.verdict, 'suspicious', `${page}: ${JSON.stringify(record?.reasons)}`);
+    assert.deepEqual(record.reasons.filter((r) => r.rule.startsWith('webfilter.')).map((r) => `${r.rule} ${r.detail}`).sort(), ['webfilter.site_listing filter-a', 'webfilter.site_listing filter-b'], page);
+  }
   for (const sender of ['news@', 'hello@']) {
     assert.notEqual((await store.get(ref('email', `${sender}${listed}`).key))?.verdict ?? 'unknown', 'malicious', sender);
     assert.deepEqual((await correlator.inspect(ref('email', `${sender}${listed}`))).decoded.state.graph, [], `${sender} takes nothing from the pages it carried`);
@@ -441,6 +447,29 @@ test('evidence never returns to where it came from; a compromised site is not co
   for (const page of pages.slice(2)) assert.notEqual((await store.get(ref('url', page).key))?.verdict ?? 'unknown', 'malicious', page);
   const domain = await store.get(ref('domain', listed).key);
   assert.notEqual(domain?.verdict ?? 'unknown', 'malicious', JSON.stringify(domain?.reasons));
+
+  // The other way round: a filter flags a page first (convicted on its word), then the site's
+  // home page; the page is a listing from then on. A kit planted on the site, which two tenants'
+  // sandboxes detonated, stays convicted whatever the filter lists.
+  const later = 'bakery-example.test';
+  const offer = `https://${later}/offers/bread/`;
+  const kit = `https://${later}/wp-includes/js/dhl/verify.php`;
+  const filtered = (url: string) => [0, 1].map((t) => message({ sensor: `wf${t}`, type: 'url_visit', url, verdict: { engine: 'filter-c', category: 'malicious' } }, `t${t}`));
+  await correlator.handle([
+    ...Array.from({ length: 6 }, (_, i) => message({ sensor: `v${i}`, type: 'url_visit', url: `https://${later}/` }, `t${i % 3}`)),
+    ...filtered(offer), ...filtered(kit),
+    ...[0, 1].map((t) => message({ sensor: `sb${t}`, type: 'sandbox_report', url: kit, verdict: { engine: 'detonator', category: 'malicious' } }, `t${t}`)),
+  ]);
+  for (let i = 0; i < 2; i++) await round();
+  assert.equal((await store.get(ref('url', offer).key))?.verdict, 'malicious', 'a page a filter flagged, before it flags the site');
+  await correlator.handle(filtered(`https://${later}/`));
+  for (let i = 0; i < 3; i++) await round();
+  const offerRecord = await store.get(ref('url', offer).key);
+  assert.equal(offerRecord?.verdict, 'suspicious', JSON.stringify(offerRecord?.reasons));
+  assert.ok(offerRecord.reasons.some((r) => r.rule === 'webfilter.site_listing' && r.detail === 'filter-c'));
+  const kitRecord = await store.get(ref('url', kit).key);
+  assert.equal(kitRecord?.verdict, 'malicious', JSON.stringify(kitRecord?.reasons));
+  assert.ok(kitRecord.reasons.some((r) => r.rule === 'sandbox.malicious'));
 });
 
 test('a path prefix is the directory of a URL two levels deep or more: never a site root or a whole section', () => {

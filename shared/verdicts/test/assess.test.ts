@@ -91,6 +91,28 @@ test('phishing: a web filter in two tenants convicts a URL; a sandbox detonation
   assert.ok(repeated.reasons.some((r) => r.rule === 'corroboration.repeated' && r.evidence === 4));
 });
 
+test("a web filter's word on a site's home page, or on a page of a site it also flagged at home, lists the site: a hedge, never a conviction", () => {
+  const wf = (engine: string, t: string, over: Partial<Word> = {}) => ({ ...word(engine, t, 'malicious', over), source: 'webfilter' as const });
+  const words = [wf('wf-x', 't1', { count: 3 }), wf('wf-x', 't2'), wf('wf-x', 't3'), { ...wf('wf-w', 't4'), category: 'suspicious' as const }];
+  const home = assess(state({ kind: 'url', value: 'https://river-green.example/', sensors: 30, tenants: 6, words }), policy, NOW);
+  assert.equal(home.verdict, 'suspicious', JSON.stringify(home.reasons));
+  assert.deepEqual(home.reasons.filter((r) => r.rule.startsWith('webfilter.')).map((r) => `${r.rule}: ${r.detail}`).sort(), ['webfilter.site_listing: wf-w', 'webfilter.site_listing: wf-x']);
+  assert.ok(home.reasons.some((r) => r.rule === 'guard.no_hard_evidence'));
+  assert.ok(!home.reasons.some((r) => r.rule === 'corroboration.repeated'), 'a listing flags every visit: its repetition says nothing of the page');
+  assert.equal(accusedOnItsOwn('consensus.tenants,webfilter.site_listing'), false, 'a listed page does not make its site look dedicated');
+  // The same words on a page: a page's own detections, unless the engine listed its site.
+  const page = { kind: 'url' as const, value: 'https://river-green.example/news/spring/', sensors: 30, tenants: 6, words };
+  assert.equal(assess(state(page), policy, NOW).verdict, 'malicious');
+  const listed = assess(state({ ...page, siteListers: ['webfilter|wf-x', 'webfilter|wf-w'] }), policy, NOW);
+  assert.equal(listed.verdict, 'suspicious', JSON.stringify(listed.reasons));
+  // Another source's word on the page still counts in full: a planted kit the mail gateways see.
+  const planted = assess(state({ ...page, siteListers: ['webfilter|wf-x'], words: [...words, { ...word('mailscan', 't5'), source: 'mailgw' as const }] }), policy, NOW);
+  assert.equal(planted.verdict, 'malicious', JSON.stringify(planted.reasons));
+  assert.ok(planted.reasons.some((r) => r.rule === 'webfilter.malicious' || r.rule === 'webfilter.suspicious' || r.rule === 'mailgw.malicious'));
+  // A file's words are never a site listing, whatever its value looks like.
+  assert.equal(assess(state({ words: [word('av1', 't1'), word('av2', 't2')] }), policy, NOW).verdict, 'malicious');
+});
+
 test('URL evidence decays from the last evidence, not from the first detection', () => {
   const wf = (t: string) => ({ ...word('gw', t), source: 'webfilter' as const, at: NOW - 30 * HOUR });
   const stale = assess(state({ kind: 'url', value: 'https://x.example/a', lastSeen: NOW - 30 * HOUR, words: [wf('t1'), wf('t2')] }), policy, NOW);
@@ -231,9 +253,19 @@ test("no one tenant's evidence may be indispensable to a global conviction", () 
   const a = assess(state({ sensors: 40, tenants: 3, words: [...flood, honest] }), policy, NOW);
   assert.notEqual(a.verdict, 'malicious', JSON.stringify(a.reasons));
   assert.ok(a.reasons.some((r) => r.rule === 'guard.single_tenant'));
+  // Faint graph evidence naming many tenants (a browser two hops from the CDN addresses of sites
+  // everyone visits) adds names, not witnesses: the flood is still one tenant's accusation.
+  const many = Array.from({ length: 9 }, (_, i) => `t${i}`);
+  const faint = [edge('cdn-a', { rel: 'connected_to', hops: 2, weight: 0.45, tenants: many, sensors: 40 }), edge('cdn-b', { rel: 'connected_to', hops: 2, weight: 0.73, tenants: many, sensors: 40 })];
+  const named = assess(state({ signed: true, sensors: 250, tenants: 9, words: flood, graph: faint }), policy, NOW);
+  assert.notEqual(named.verdict, 'malicious', JSON.stringify(named.reasons));
+  assert.ok(named.reasons.some((r) => r.rule === 'guard.single_tenant'), JSON.stringify(named.reasons));
   // Two tenants whose evidence each stands on its own still convict.
   const b = assess(state({ sensors: 3, tenants: 2, words: [word('av1', 't1'), word('av2', 't2')] }), policy, NOW);
   assert.equal(b.verdict, 'malicious');
+  // And so do seven, past the bound of the leave-one-out check.
+  const seven = assess(state({ sensors: 30, tenants: 7, words: many.slice(0, 7).map((t, i) => word(`av${i % 3}`, t)) }), policy, NOW);
+  assert.equal(seven.verdict, 'malicious');
 });
 
 test('reasons: one row per rule and contributor, at most ten, in a stable order', () => {

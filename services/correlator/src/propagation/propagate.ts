@@ -7,6 +7,7 @@ import {
 } from '@repute/verdicts';
 import type { Correlator, VerdictChange } from '../correlator.ts';
 import { hostOf, pageOf } from '../events/observations.ts';
+import { markSiteListings } from './site-listings.ts';
 
 export interface PropagationDeps {
   redis: RedisClient;
@@ -137,7 +138,19 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
 
   // Every source walks its own breadth-first tree, but each hop asks ClickHouse once for the
   // frontier of all sources together: a round costs maxDepth queries, not sources × maxDepth.
-  const inspected = await Promise.all(sources.map((source) => correlator.inspect(source)));
+  let inspected = await Promise.all(sources.map((source) => correlator.inspect(source)));
+  // Web filters that list a source's whole site weigh less on its pages: those pages are
+  // re-scored first, and a source among them walks with what it is now.
+  const listed = await markSiteListings({
+    redis, prefix,
+    read: async (ref) => (await correlator.inspect(ref)).decoded,
+    pagesOn: (hosts) => neighbours(clickhouse, database, hosts, ['hosted_on:in'], p.maxFanout),
+  }, sources.map((ref, i) => ({ ref, decoded: inspected[i]!.decoded })));
+  if (listed.length > 0) {
+    result.changes.push(...await correlator.rescore(listed, 'propagation'));
+    const again = new Set(listed.map((r) => r.key));
+    inspected = await Promise.all(sources.map((source, i) => (again.has(source.key) ? correlator.inspect(source) : inspected[i]!)));
+  }
   const walks: Walk[] = sources.map((source, i) => {
     const { assessment, decoded } = inspected[i]!;
     const strength = strengthOf(assessment, p.suspiciousStrength);
@@ -261,7 +274,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
     }
   });
   await execBySlot(redis, writes);
-  result.changes = await correlator.rescore([...touched.values()], 'propagation');
+  result.changes.push(...await correlator.rescore([...touched.values()], 'propagation'));
   return result;
 }
 

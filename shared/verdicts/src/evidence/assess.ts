@@ -149,8 +149,15 @@ function assessEvidence(state: IndicatorState, policy: Policy, now: number, reli
  * each leave-one-out is a re-scoring without that tenant's words and graph evidence.)
  */
 function hasIndispensableTenant(state: IndicatorState, policy: Policy, now: number, reliability: ReliabilityMap | undefined, allowListed: boolean, tenants: ReadonlySet<string>): boolean {
-  if (tenants.size > MAX_LEAVE_ONE_OUT) return false;
-  for (const tenant of tenants) {
+  // Only a tenant with words of its own, or the one tenant behind some graph evidence, takes
+  // anything away when left out: a faint relation naming a dozen tenants (two hops from the
+  // sites they all visit) adds names, not witnesses, and must not lift a poisoner's flood past
+  // the check by their number.
+  const candidates = new Set<string>();
+  for (const w of state.words) if (!w.trusted && w.category !== 'clean' && tenants.has(w.tenant)) candidates.add(w.tenant);
+  for (const g of state.graph) if (g.tenants?.length === 1 && tenants.has(g.tenants[0]!)) candidates.add(g.tenants[0]!);
+  if (candidates.size > MAX_LEAVE_ONE_OUT) return false;
+  for (const tenant of candidates) {
     const without: IndicatorState = {
       ...state,
       words: state.words.filter((w) => w.tenant !== tenant || w.trusted),

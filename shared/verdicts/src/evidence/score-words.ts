@@ -1,5 +1,6 @@
 import { wordWeight } from './likelihood.ts';
 import { TRUSTED, type Tally } from './score.ts';
+import { listsSite } from './site-listing.ts';
 import type { ReliabilityMap, Word } from './types.ts';
 
 /**
@@ -45,15 +46,17 @@ export function scoreWords(t: Tally, reliability: ReliabilityMap | undefined): {
   const { doc } = policy;
   // Most indicators have no word at all: no grouping for them.
   const words = state.words.length === 0 ? [] : engineWords(state.words);
-  const byClass = new Map<string, { weight: number; word: Word; tenants: string[]; count: number; trusted: boolean }[]>();
+  const byClass = new Map<string, { weight: number; word: Word; tenants: string[]; count: number; trusted: boolean; site: boolean }[]>();
   let hasBad = false;
   for (const w of words) {
-    const weight = wordWeight(policy, reliability, state.kind, w.word);
+    // A web filter's listing of the whole site is a hedge about this page (site-listing.ts).
+    const site = listsSite(state, w.word);
+    const weight = wordWeight(policy, reliability, state.kind, site ? { ...w.word, category: 'suspicious' } : w.word);
     if (weight === 0) continue;
     if (w.word.category !== 'clean') hasBad = true;
     const list = byClass.get(w.word.source) ?? [];
     byClass.set(w.word.source, list);
-    list.push({ weight, word: w.word, tenants: w.tenants, count: w.count, trusted: w.trusted });
+    list.push({ weight, word: w.word, tenants: w.tenants, count: w.count, trusted: w.trusted, site });
   }
   const badTenants = new Set<string>();
   for (const [source, list] of byClass) {
@@ -65,8 +68,8 @@ export function scoreWords(t: Tally, reliability: ReliabilityMap | undefined): {
         const category = x.word.category === 'pua' ? 'suspicious' : x.word.category;
         if (x.weight > 0) for (const tenant of x.tenants) badTenants.add(tenant);
         add({
-          rule: `${source}.${category}`, weight: x.weight * discount * (x.weight > 0 ? fade : 1), evidence: x.count, detail: x.word.engine,
-          hard: category === 'malicious', tenants: x.tenants,
+          rule: x.site ? `${source}.site_listing` : `${source}.${category}`, weight: x.weight * discount * (x.weight > 0 ? fade : 1), evidence: x.count, detail: x.word.engine,
+          hard: category === 'malicious' && !x.site, tenants: x.tenants,
         });
       });
     }
@@ -75,11 +78,12 @@ export function scoreWords(t: Tally, reliability: ReliabilityMap | undefined): {
   // A product that flagged the same URL or name on visit after visit (several hosts, hours
   // apart) has classified it again each time: not a one-off misclassification. Whatever the
   // class of the product: a mail gateway's retro-scan alerts arrive as plain detections.
+  // A site listing flags every visit of the site: its repetition says nothing of the page.
   const repeated = rule('corroboration.repeated');
   if (repeated !== undefined) {
     let best: { weight: number; word: Word; tenants: string[]; count: number } | undefined;
     for (const list of byClass.values()) {
-      for (const x of list) if (x.weight > 0 && x.count >= (repeated.min ?? 3) && (best === undefined || x.count > best.count)) best = x;
+      for (const x of list) if (x.weight > 0 && !x.site && x.count >= (repeated.min ?? 3) && (best === undefined || x.count > best.count)) best = x;
     }
     if (best !== undefined) add({ rule: 'corroboration.repeated', weight: repeated.weight * fade, evidence: best.count, detail: best.word.engine, tenants: best.tenants });
   }

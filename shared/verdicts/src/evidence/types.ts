@@ -76,6 +76,11 @@ export interface IndicatorState {
   graph: GraphEvidence[];
   /** Who set it and why stay in ClickHouse's audit; scoring needs the verdict only. */
   override?: { verdict: Verdict } | undefined;
+  /**
+   * Web filters (`webfilter|<engine>`) that list this URL's whole site: they flagged its home
+   * page too, so their word on this page is a word on the site (see score-words.ts).
+   */
+  siteListers?: readonly string[];
   /** Tenants' own overrides, by tenant: each decides that tenant's view and nobody else's. */
   tenantOverrides?: Readonly<Record<string, { verdict: Verdict }>>;
 }

@@ -1,6 +1,6 @@
 import type { IndicatorKind, Verdict } from '@repute/core';
 import type { GraphEvidence, IndicatorState, SourceClass, Word, WordCategory } from '../evidence/types.ts';
-import { DETECTION_PREFIX, GRAPH_PREFIX, OVERRIDE_FIELD, TENANT_OVERRIDE_PREFIX, WORD_PREFIX } from './state-keys.ts';
+import { DETECTION_PREFIX, GRAPH_PREFIX, OVERRIDE_FIELD, SITE_LISTING_PREFIX, TENANT_OVERRIDE_PREFIX, WORD_PREFIX } from './state-keys.ts';
 
 /** An indicator's state as scoring input, plus what was last written for it. */
 export interface DecodedState {
@@ -60,6 +60,7 @@ export function decodeState(kind: IndicatorKind, value: string, flat: unknown): 
   let signed = false;
   let override: string | undefined;
   let tenantOverrides: Record<string, { verdict: Verdict }> | undefined;
+  let siteListers: string[] | undefined;
   const list: unknown[] = Array.isArray(flat) ? flat : [];
   // Read in place, with no pair array or map of fields: this runs for every indicator of every pass.
   for (let i = 0; i + 1 < list.length; i += 2) {
@@ -78,6 +79,8 @@ export function decodeState(kind: IndicatorKind, value: string, flat: unknown): 
       } catch {
         // A malformed contribution is dropped rather than failing the whole batch.
       }
+    } else if (field.startsWith(SITE_LISTING_PREFIX)) {
+      (siteListers ??= []).push(field.slice(SITE_LISTING_PREFIX.length));
     } else if (field.startsWith(TENANT_OVERRIDE_PREFIX)) {
       try {
         (tenantOverrides ??= {})[decodeURIComponent(field.slice(TENANT_OVERRIDE_PREFIX.length))] = JSON.parse(v) as { verdict: Verdict };
@@ -115,6 +118,7 @@ export function decodeState(kind: IndicatorKind, value: string, flat: unknown): 
       graph,
       override: override === undefined ? undefined : (JSON.parse(override) as IndicatorState['override']),
       ...(tenantOverrides !== undefined ? { tenantOverrides } : {}),
+      ...(siteListers !== undefined ? { siteListers } : {}),
     },
   };
 }

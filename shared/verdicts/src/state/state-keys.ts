@@ -10,6 +10,12 @@ export const DETECTION_PREFIX = 'd|';
 export const WORD_PREFIX = 'w|';
 /** State-hash fields of graph evidence, one per source a propagation walk started from: `g|<source key>`. */
 export const GRAPH_PREFIX = 'g|';
+/**
+ * State-hash fields of a URL's site listings, `l|<source class>|<engine>` = epoch ms of the
+ * finding: that engine flagged the home page of the URL's site too, so its word on the URL is a
+ * listing of the site. Written by propagation, which reads the site's home page.
+ */
+export const SITE_LISTING_PREFIX = 'l|';
 /** State-hash field of the global override in force, set by the operator's curators (JSON `{ verdict }`). */
 export const OVERRIDE_FIELD = 'o';
 /**
