@@ -179,6 +179,9 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
       frontier: strength > 0 ? [{ ref: source, weight: relationRule.weight * strength, path: [source.key] }] : [],
       visited: new Set([source.key, ...ancestry]),
       ancestry,
+      // Whose evidence its accusation is. A source no tenant's evidence raised (rarity alone)
+      // names none, and what it passes on convicts nobody: it is never taken for a trusted
+      // source's, which names `*` itself.
       tenants: assessment.tenants,
       contributions: new Map(),
     };
@@ -229,7 +232,7 @@ export async function propagateOnce(deps: PropagationDeps, limit = 200): Promise
             evidence: {
               from: { kind: from.ref.kind, value: from.ref.value, key: from.ref.key }, source: w.source.key, rel: e.rel, hops: hop, weight,
               origins: [...w.ancestry, ...from.path].slice(-MAX_ORIGINS),
-              tenants: w.tenants.length > 0 ? w.tenants : [TRUSTED],
+              tenants: w.tenants,
               ...(hop === 1 && w.strength === 1 ? { convictedSensors: Number(e.sensors) } : {}),
               sensors: Number(e.sensors),
               // A host, and a sender, take evidence from what they serve only when dedicated to it.
@@ -325,7 +328,7 @@ function addPathPrefixes(policy: Policy, ruleWeight: number, walks: Walk[], sens
         from: { kind: 'url', value: w.source.value, key: w.source.key }, source: w.source.key, rel: 'path_prefix', hops: 1,
         weight: Math.round(w.strength * ruleWeight * weight * 100) / 100,
         origins: [...w.ancestry, w.source.key].slice(-MAX_ORIGINS),
-        tenants: w.tenants.length > 0 ? w.tenants : [TRUSTED],
+        tenants: w.tenants,
         // Hard evidence: a convicted page's own directory is where its kit lives.
         ...(w.strength === 1 ? { dedicated: true, convictedSensors: sensors[i] ?? 0 } : {}),
       },
