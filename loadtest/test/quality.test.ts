@@ -11,12 +11,12 @@ after(async () => {
 });
 
 /**
- * Quality floors of the small hard-case run below (seed 7, headline views as in the bench: TPR
- * in the victims' view, FPR, specificity, hubs and poisoning in the global view, verdicts as they
- * stood over time). A little under what the model passes (measured on the evidence-model
- * redesign: file TPR 0.94, URL 0.55, domain 0.54, every FPR 0, IP specificity 1, no hub or
- * poisoned conviction); the goals are QUALITY_GOALS in src/quality-report.ts. The zeros are the
- * goals themselves: a hub convicted or a tenant poisoning the others is a defect, not noise.
+ * Quality floors of the small hard-case run below (seed 7 on the public lists, headline views as
+ * in the bench: TPR in the victims' view, FPR, specificity, hubs and poisoning in the global view,
+ * verdicts as they stood over time). A little under what the model passes (measured on the
+ * evidence-model redesign: file TPR 0.94, URL 0.55, domain 0.54, every FPR 0, IP specificity 1,
+ * no hub or poisoned conviction); the goals are QUALITY_GOALS in src/quality-report.ts. The zeros
+ * are the goals themselves: a hub convicted or a tenant poisoning the others is a defect, not noise.
  */
 export const QUALITY_FLOORS = {
   file_tpr: 0.85,
@@ -33,6 +33,14 @@ export const QUALITY_FLOORS = {
   explained_share: 1,
 };
 
+/**
+ * What differs on the `shipped` pool (no public lists beside the checkout). Its made-up malicious
+ * lists are shorter than the public ones, so the same seed draws other campaigns: in seed 7 two of
+ * the six malware campaigns leave no detection of their files at all (measured file TPR 0.63, 12
+ * of 19 victims' lookups; every other figure meets the floors above, hubs and poisoning at 0).
+ */
+const SHIPPED_FLOORS: Partial<typeof QUALITY_FLOORS> = { file_tpr: 0.55 };
+
 const HARD_CASE_ROLES = [
   'public-resolver', 'ip-echo', 'shortener', 'cdn-ip', 'sinkhole', 'file-share-host', 'free-hosting',
   'compromised-site', 'compromised-site-benign-url', 'compromised-site-ip', 'compromised-site-url',
@@ -43,14 +51,15 @@ const DAY = 86_400_000;
 test('a small hard-case scenario through ingest, the correlator and the edge gives a complete quality report', async (t) => {
   const durationMs = 2 * DAY;
   const scenario = generateScenario({ seed: 7, tenants: 4, sensors: 60, campaigns: 6, durationMs, now: Date.now() + durationMs + 60_000, hardCases: { phishingCampaigns: 10 } });
-  // The floors are measured on the public lists beside the checkout (`../shared/data`), whose
-  // infrastructure the shipped warning lists cover. Without them the simulator makes up every
-  // value, resolvers, CDN ranges and top sites included, and no allow list knows those: a
-  // different scenario that these floors do not describe.
-  if (scenario.indicatorSource !== 'lists') {
-    t.skip('the public lists (../shared/data) are not beside the checkout; the floors are measured on them');
+  // The floors hold on the public lists beside the checkout (`../shared/data`) and, in a clone
+  // without them, on the `shipped` pool: top sites, cloud ranges, known-good hashes and
+  // sinkholes from the warning lists the policy ships, as a deployment's allow lists know them.
+  // A fully generated pool makes up that infrastructure too, and no allow list knows it.
+  if (scenario.indicatorSource === 'generated') {
+    t.skip('every indicator is made up, benign infrastructure included; the floors are measured on real lists');
     return;
   }
+  const floors = scenario.indicatorSource === 'shipped' ? { ...QUALITY_FLOORS, ...SHIPPED_FLOORS } : QUALITY_FLOORS;
   const roles = new Set(scenario.truth.map((e) => e.role));
   for (const role of HARD_CASE_ROLES) assert.ok(roles.has(role), `role ${role} in the truth`);
 
@@ -76,7 +85,7 @@ test('a small hard-case scenario through ingest, the correlator and the edge giv
     clock.uninstall();
   }
   assert.ok(bench !== undefined);
-  t.diagnostic(renderQualityTable(bench));
+  t.diagnostic(`indicators from ${scenario.indicatorSource}\n${renderQualityTable(bench)}`);
 
   const f = bench.figures;
   const required: (keyof QualityFigures)[] = ['file_tpr', 'file_fpr', 'url_tpr', 'url_fpr', 'domain_tpr', 'domain_fpr', 'ip_specificity', 'hub_convictions', 'poisoned_convictions', 'explained_share', 'time_to_conviction_median_h', 'convicted_while_active_share'];
@@ -89,14 +98,14 @@ test('a small hard-case scenario through ingest, the correlator and the edge giv
   assert.ok(bench.baseline.poisoned_convictions >= 2, `baseline poisoned ${bench.baseline.poisoned_convictions}`);
   assert.ok((bench.baseline.file_fpr ?? 0) > 0);
 
-  assert.equal(f.explained_share, QUALITY_FLOORS.explained_share, 'every non-unknown answer carries a reason');
-  assert.ok(f.file_tpr! >= QUALITY_FLOORS.file_tpr, `file TPR ${f.file_tpr}`);
-  assert.ok(f.url_tpr! >= QUALITY_FLOORS.url_tpr, `url TPR ${f.url_tpr}`);
-  assert.ok(f.domain_tpr! >= QUALITY_FLOORS.domain_tpr, `domain TPR ${f.domain_tpr}`);
-  assert.ok(f.file_fpr! <= QUALITY_FLOORS.file_fpr, `file FPR ${f.file_fpr}`);
-  assert.ok(f.url_fpr! <= QUALITY_FLOORS.url_fpr, `url FPR ${f.url_fpr}`);
-  assert.ok(f.domain_fpr! <= QUALITY_FLOORS.domain_fpr, `domain FPR ${f.domain_fpr}`);
-  assert.ok(f.ip_specificity! >= QUALITY_FLOORS.ip_specificity, `ip specificity ${f.ip_specificity}`);
-  assert.ok(f.hub_convictions <= QUALITY_FLOORS.hub_convictions, `hub convictions ${f.hub_convictions}`);
-  assert.ok(f.poisoned_convictions <= QUALITY_FLOORS.poisoned_convictions, `poisoned convictions ${f.poisoned_convictions}`);
+  assert.equal(f.explained_share, floors.explained_share, 'every non-unknown answer carries a reason');
+  assert.ok(f.file_tpr! >= floors.file_tpr, `file TPR ${f.file_tpr}`);
+  assert.ok(f.url_tpr! >= floors.url_tpr, `url TPR ${f.url_tpr}`);
+  assert.ok(f.domain_tpr! >= floors.domain_tpr, `domain TPR ${f.domain_tpr}`);
+  assert.ok(f.file_fpr! <= floors.file_fpr, `file FPR ${f.file_fpr}`);
+  assert.ok(f.url_fpr! <= floors.url_fpr, `url FPR ${f.url_fpr}`);
+  assert.ok(f.domain_fpr! <= floors.domain_fpr, `domain FPR ${f.domain_fpr}`);
+  assert.ok(f.ip_specificity! >= floors.ip_specificity, `ip specificity ${f.ip_specificity}`);
+  assert.ok(f.hub_convictions <= floors.hub_convictions, `hub convictions ${f.hub_convictions}`);
+  assert.ok(f.poisoned_convictions <= floors.poisoned_convictions, `poisoned convictions ${f.poisoned_convictions}`);
 });

@@ -42,7 +42,11 @@ export interface ScenarioOptions {
   unsignedTools?: number;
   /** Share of benign files that some engine falsely detects. */
   falseDetectionRate?: number;
-  /** Folder with the public indicator lists; `null` generates every indicator. */
+  /**
+   * Folder with the public indicator lists (default `../shared/data` beside the checkout). Where
+   * it holds none, benign indicators come from the warning lists the verdict policy ships and
+   * malicious ones are made up (`shipped`); `null` makes up every indicator (`generated`).
+   */
   dataDir?: string | null;
   /**
    * Adds the hard cases: shared infrastructure used by benign software and malware, compromised

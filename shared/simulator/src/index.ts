@@ -13,4 +13,5 @@ export { runQualityReplay, type QualityReplayOptions, type QualityReplay } from 
 export { scoreSeed, buildQualityBench, renderQualityTable, QUALITY_GOALS, QUALITY_NOTES, type SeedQuality, type QualityBench, type QualityFigures, type Mistake } from './quality-report.ts';
 export { createVirtualClock, type VirtualClock } from './virtual-clock.ts';
 export type { Scenario, SimEvent, TruthEntry, CampaignInfo } from './types.ts';
+export type { IndicatorSource } from './indicator-pool.ts';
 export { floorShortfalls, SIMULATION_FLOORS, type FloorInput } from './floors.ts';

@@ -79,8 +79,8 @@ export function createInfrastructure(rng: Rng, stream: EventStream, pool: Indica
   const address = () => (pool.cloudNetworks.length > 0 ? cloudAddress(rng, pool) : hostingAddress(rng));
   const cdnIps = Array.from({ length: 12 }, address);
   const onCdn = (domain: string): Hub => ({ domain, ips: rng.sample(cdnIps, rng.int(1, 2)) });
-  // Real sinkholes where the public list is at hand (operators know them, as they know public
-  // resolvers); made-up addresses otherwise.
+  // Real sinkholes from the public or the shipped warning list (operators know them, as they
+  // know public resolvers); made-up addresses only in a fully generated pool.
   const sinkholes = pool.sinkholes.length >= 3
     ? rng.sample(pool.sinkholes, 3)
     : Array.from({ length: 3 }, () => `${rng.pick([166, 204, 216])}.${rng.int(1, 254)}.${rng.int(0, 255)}.${rng.int(1, 254)}`);

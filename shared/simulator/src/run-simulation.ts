@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { evaluate, SCORED_KINDS, type Evaluation } from './evaluate.ts';
 import { generateScenario, type ScenarioOptions } from './generate.ts';
 import { ReputeHttp, waitFor, type EdgeAnswer, type Verdict } from './http-client.ts';
+import type { IndicatorSource } from './indicator-pool.ts';
 import { renderSvg } from './report-svg.ts';
 import { renderText } from './report-text.ts';
 import type { CampaignInfo, SimEvent, TruthEntry } from './types.ts';
@@ -54,7 +55,7 @@ export interface CampaignResult extends CampaignInfo {
 /** What a run measured; also written as report.json. */
 export interface SimulationReport {
   seed: number;
-  indicatorSource: 'lists' | 'generated';
+  indicatorSource: IndicatorSource;
   window: { start: string; end: string };
   tenants: { simulated: number; keys: number };
   sensors: number;

@@ -1,3 +1,5 @@
+import type { IndicatorSource } from './indicator-pool.ts';
+
 /** Indicator kinds the simulation labels (the edge serves all but `email`). */
 export type TruthKind = 'file' | 'url' | 'domain' | 'ip' | 'email';
 
@@ -80,8 +82,8 @@ export interface Scenario {
   events: SimEvent[];
   truth: TruthEntry[];
   campaigns: CampaignInfo[];
-  /** Where indicator values came from (`lists` or `generated`). */
-  indicatorSource: 'lists' | 'generated';
+  /** Where indicator values came from (`lists`, `shipped` or `generated`: see IndicatorSource). */
+  indicatorSource: IndicatorSource;
   /** The tenant whose key sends the poisoning events, when the scenario has one. */
   attacker?: string;
 }

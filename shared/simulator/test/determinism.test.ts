@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateAndCanonicalize } from '@repute/telemetry';
 import { generateScenario, planQuality, referenceConvictions, streamNdjson } from '../src/index.ts';
@@ -19,9 +21,10 @@ test('the same seed generates the same stream byte for byte; another seed does n
 });
 
 test('generated indicators are deterministic too, and every event passes the v1 schema', () => {
-  for (const dataDir of [undefined, null]) {
-    const a = generateScenario({ seed: 3, ...small, ...(dataDir === null ? { dataDir } : {}) });
-    assert.equal(streamNdjson(a.events), streamNdjson(generateScenario({ seed: 3, ...small, ...(dataDir === null ? { dataDir } : {}) }).events));
+  // The default folder, one that holds no lists (the shipped pool) and none at all (generated).
+  for (const dataDir of [undefined, join(tmpdir(), 'repute-simulator-no-such-data-dir'), null]) {
+    const a = generateScenario({ seed: 3, ...small, ...(dataDir !== undefined ? { dataDir } : {}) });
+    assert.equal(streamNdjson(a.events), streamNdjson(generateScenario({ seed: 3, ...small, ...(dataDir !== undefined ? { dataDir } : {}) }).events));
     a.events.forEach((e, i) => {
       const r = validateAndCanonicalize(e.event, i, { now });
       assert.ok(r.ok, JSON.stringify(r));
