@@ -17,6 +17,8 @@ import { loadIngestConfig } from '../src/config.ts';
 const PHASE_MS = Number(process.env['BENCH_PHASE_MS'] ?? 4_000);
 const HTTP_CONCURRENCY = Number(process.env['BENCH_HTTP_CONCURRENCY'] ?? 4);
 const RAW_CONCURRENCY = 4;
+// Threads that read request bodies (INGEST_SORT_THREADS); 0 reads them on the event loop.
+const SORT_THREADS = process.env['BENCH_SORT_THREADS'] ?? '1';
 // The deployment default (zstd), so the figures describe what an operator gets.
 const KAFKA_COMPRESSION = (process.env['BENCH_KAFKA_COMPRESSION'] ?? 'zstd') as KafkaCompression;
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
@@ -132,7 +134,7 @@ interface BusRun {
 
 async function runOn(kind: 'redis' | 'kafka', bus: Bus, redisUrl: string): Promise<BusRun> {
   const prefix = `bench-${kind}-${Date.now()}:`;
-  const config = loadIngestConfig({ env: { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, BUS_KIND: kind, LOG_LEVEL: 'silent', INGEST_MAX_EVENTS: '1000', TELEMETRY_TOPIC: `${TELEMETRY_TOPIC}.bench${Date.now()}` } });
+  const config = loadIngestConfig({ env: { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, BUS_KIND: kind, LOG_LEVEL: 'silent', INGEST_MAX_EVENTS: '1000', INGEST_SORT_THREADS: SORT_THREADS, TELEMETRY_TOPIC: `${TELEMETRY_TOPIC}.bench${Date.now()}` } });
   const topic = config.TELEMETRY_TOPIC;
   const redis = new Redis(redisUrl);
   const keys = createKeyStore(redis, { prefix });
@@ -194,7 +196,7 @@ const report = {
   benchmark: 'ingest',
   date: new Date().toISOString(),
   node: process.version,
-  settings: { phaseMs: PHASE_MS, httpConcurrency: HTTP_CONCURRENCY, rawConcurrency: RAW_CONCURRENCY, rawBatch: 1000, kafkaCompression: KAFKA_COMPRESSION, kafkaAcks: 'all', kafkaIdempotent: true },
+  settings: { phaseMs: PHASE_MS, httpConcurrency: HTTP_CONCURRENCY, sortThreads: Number(SORT_THREADS), rawConcurrency: RAW_CONCURRENCY, rawBatch: 1000, kafkaCompression: KAFKA_COMPRESSION, kafkaAcks: 'all', kafkaIdempotent: true },
   figures: {
     http_events_per_s_kafka: Math.round(kafkaRun.http1000.eventsPerS),
     http_events_per_s_redis: Math.round(redisRun.http1000.eventsPerS),

@@ -11,6 +11,7 @@ export const ingestConfigSchema = {
   INGEST_MAX_EVENTS: Type.Integer({ minimum: 1, maximum: 100_000, default: 5_000, description: 'Most events in one request; more gets 413.' }),
   INGEST_MAX_FUTURE_SKEW_MS: Type.Integer({ minimum: 0, default: 3_600_000, description: 'How far ahead of the server clock an event time may be.' }),
   INGEST_MAX_EVENT_AGE_MS: Type.Integer({ minimum: 60_000, default: 30 * 24 * 3_600_000, description: 'How old an event may be.' }),
+  INGEST_SORT_THREADS: Type.Integer({ minimum: 0, maximum: 64, default: 1, description: 'Threads that read, validate and encode telemetry bodies off the event loop; 0 reads them on the event loop.' }),
   INGEST_RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 5, description: 'Retry-After sent with 503 when the bus is unavailable.' }),
   INGEST_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 6_000, description: 'Requests per minute per API key when the key sets no limit of its own.' }),
   BUS_PUBLISH_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000, description: 'A publish the bus has not acknowledged by then fails (503).' }),

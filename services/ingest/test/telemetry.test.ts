@@ -20,9 +20,16 @@ const post = (h: Harness, payload: string | Buffer, headers: Record<string, stri
 
 const published = async (h: Harness) => (await h.bus.read('telemetry.v1', { limit: 10_000 })).map((m) => ({ key: m.key, env: decodeEnvelope(m.value) }));
 
-test('a JSON array is partly accepted: valid events are published canonical, each rejected one says why', async (t) => {
-  const h = await startIngest();
-  t.after(() => h.close());
+// Bodies are read on sorting threads by default; with none, on the event loop: both answer alike.
+for (const threads of ['0', '2']) {
+  test(`read on ${threads} sorting threads, a JSON array is partly accepted: valid events are published canonical, each rejected one says why`, async (t) => {
+    const h = await startIngest({ INGEST_SORT_THREADS: threads });
+    t.after(() => h.close());
+    await partlyAccepted(h);
+  });
+}
+
+async function partlyAccepted(h: Harness): Promise<void> {
   const res = await post(h, JSON.stringify([
     event(0, { url: 'HTTP://Evil.Example/Dl/../x.exe' }),
     event(1, { file: { sha256: 'not-a-hash' } }),
@@ -50,7 +57,7 @@ test('a JSON array is partly accepted: valid events are published canonical, eac
   const byUrl = onBus.find((m) => m.env.event.id === 'evt-3')!;
   assert.equal(byUrl.env.event.url, 'http://www.example.com/');
   assert.match(byUrl.key, /^[0-9a-f]{64}$/);
-});
+}
 
 test('NDJSON, gzip-compressed: a broken line is one rejection, the rest is accepted', async (t) => {
   const h = await startIngest();
@@ -65,9 +72,15 @@ test('NDJSON, gzip-compressed: a broken line is one rejection, the rest is accep
   assert.equal((await published(h)).length, 2);
 });
 
-test('malformed or oversized bodies are refused as problem+json and nothing is published', async (t) => {
-  const h = await startIngest({ INGEST_MAX_BODY_BYTES: '65536', INGEST_MAX_DECOMPRESSED_BYTES: '262144', INGEST_MAX_EVENTS: '50' });
-  t.after(() => h.close());
+for (const threads of ['0', '1']) {
+  test(`read on ${threads} sorting threads, malformed or oversized bodies are refused as problem+json and nothing is published`, async (t) => {
+    const h = await startIngest({ INGEST_MAX_BODY_BYTES: '65536', INGEST_MAX_DECOMPRESSED_BYTES: '262144', INGEST_MAX_EVENTS: '50', INGEST_SORT_THREADS: threads });
+    t.after(() => h.close());
+    await refused(h);
+  });
+}
+
+async function refused(h: Harness): Promise<void> {
   const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
   assert.ok(bomb.length < 65536, 'the bomb itself fits the body limit');
   const cases: [string, string | Buffer, Record<string, string>, number, string][] = [
@@ -93,7 +106,7 @@ test('malformed or oversized bodies are refused as problem+json and nothing is p
   assert.equal(bare.statusCode, 400, bare.body);
   assert.equal(bare.json().code, 'REPUTE_INGEST_EMPTY_BODY');
   assert.equal((await published(h)).length, 0);
-});
+}
 
 test('the document says a telemetry request has a body (JSON or NDJSON events, each judged on its own) and what its refusals are', async (t) => {
   const h = await startIngest({ INGEST_MAX_EVENTS: '50' }, undefined, async (fastify) => {

@@ -12,6 +12,19 @@ export interface DecodeLimits {
   maxEvents: number;
 }
 
+/** A telemetry body as received, read later by the sorter (sorter.ts). */
+export class ReceivedBody {
+  readonly bytes: Buffer;
+  readonly format: BodyFormat;
+  /** The Content-Encoding header, if any. */
+  readonly encoding: string | undefined;
+  constructor(bytes: Buffer, format: BodyFormat, encoding: string | undefined) {
+    this.bytes = bytes;
+    this.format = format;
+    this.encoding = encoding;
+  }
+}
+
 /** A line of NDJSON that is not JSON: rejected on its own, the others still count. */
 export class UnparsableLine {
   readonly detail: string;

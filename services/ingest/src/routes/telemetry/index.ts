@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { isBusError } from '@repute/bus';
 import { ProblemSchema } from '@repute/http';
 import { TelemetryEventV1Schema } from '@repute/telemetry';
-import { decodeBody, type BodyFormat } from '../../ingest/decode-body.ts';
-import { sortEvents } from '../../ingest/accept-events.ts';
+import { ReceivedBody, type BodyFormat } from '../../ingest/decode-body.ts';
+import { createSorter } from '../../ingest/sorter.ts';
 import { busUnavailable, emptyBody } from '../../ingest/errors.ts';
 import { ingestMetrics } from '../../ingest/metrics.ts';
 import type { IngestConfig } from '../../config.ts';
@@ -70,18 +70,21 @@ export default async function telemetryRoutes(fastify: FastifyInstance, options:
   const validation = { maxFutureSkewMs: config.INGEST_MAX_FUTURE_SKEW_MS, maxAgeMs: config.INGEST_MAX_EVENT_AGE_MS };
   const events = eventsBody(config);
 
-  // decodeBody hands over only an array of at least one item, and each item is validated by
-  // validateAndCanonicalize: the compiled validator of the documented body would check every
-  // event against the schema a second time, for an answer that cannot differ.
-  const decodedShape = Object.assign((body: unknown): boolean => Array.isArray(body) && body.length > 0, {
-    errors: [{ instancePath: '', schemaPath: '#/minItems', keyword: 'minItems', message: 'must NOT have fewer than 1 items', params: { limit: 1 } }],
+  // The body is read and each event validated by validateAndCanonicalize, in the sorter: the
+  // compiled validator of the documented body would check every event against the schema a
+  // second time, for an answer that cannot differ. What reaches validation is the body as
+  // received.
+  const received = Object.assign((body: unknown): boolean => body instanceof ReceivedBody, {
+    errors: [{ instancePath: '', schemaPath: '#', keyword: 'type', message: 'must be a JSON array or NDJSON of events', params: {} }],
   });
+  const sorter = createSorter(config.INGEST_SORT_THREADS, fastify.log);
+  fastify.addHook('onClose', async () => { await sorter.close(); });
 
   // Encapsulated: only this plugin's routes read bodies this way.
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser(Object.keys(FORMATS), { parseAs: 'buffer', bodyLimit: config.INGEST_MAX_BODY_BYTES }, async (request: FastifyRequest, body: Buffer) => {
+  fastify.addContentTypeParser(Object.keys(FORMATS), { parseAs: 'buffer', bodyLimit: config.INGEST_MAX_BODY_BYTES }, (request: FastifyRequest, body: Buffer, done) => {
     const mime = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    return await decodeBody(body, FORMATS[mime] ?? 'json', request.headers['content-encoding'], limits);
+    done(null, new ReceivedBody(body, FORMATS[mime] ?? 'json', request.headers['content-encoding']));
   });
 
   fastify.withTypeProvider<TypeBoxTypeProvider>().post(
@@ -89,7 +92,7 @@ export default async function telemetryRoutes(fastify: FastifyInstance, options:
     {
       bodyLimit: config.INGEST_MAX_BODY_BYTES,
       config: { scope: 'ingest' },
-      validatorCompiler: () => decodedShape,
+      validatorCompiler: () => received,
       schema: {
         summary: 'Send telemetry events (JSON array or NDJSON, optionally gzip).',
         // By content type, so the document lists both formats and marks the body required.
@@ -100,11 +103,13 @@ export default async function telemetryRoutes(fastify: FastifyInstance, options:
     async (request, reply) => {
       // Without a body (and a content type) no parser ran.
       if (request.body === undefined || request.body === null) throw emptyBody();
-      const raw = request.body as unknown[];
+      const body = request.body as ReceivedBody;
       // The tenant and trust come from the API key; an event body can name neither.
       const principal = request.principal;
-      const tenant = principal?.tenant ?? 'default';
-      const { acceptedIds, rejections, messages } = sortEvents(raw, tenant, Date.now(), validation, principal?.trusted === true);
+      const { accepted, rejectedReasons, answer, messages } = await sorter.sort({
+        bytes: body.bytes, format: body.format, encoding: body.encoding, limits,
+        tenant: principal?.tenant ?? 'default', receivedAt: Date.now(), validation, trusted: principal?.trusted === true,
+      });
       if (messages.length > 0) {
         try {
           await fastify.ingest.bus.publish(topic, messages);
@@ -115,9 +120,11 @@ export default async function telemetryRoutes(fastify: FastifyInstance, options:
         }
       }
       metrics.requests.inc({ outcome: 'accepted' });
-      if (acceptedIds.length > 0) metrics.events.inc({ outcome: 'accepted', reason: 'none' }, acceptedIds.length);
-      for (const r of rejections) metrics.events.inc({ outcome: 'rejected', reason: r.reason });
-      return reply.code(202).send({ accepted: acceptedIds.length, rejected: rejections.length, acceptedIds, rejections });
+      if (accepted > 0) metrics.events.inc({ outcome: 'accepted', reason: 'none' }, accepted);
+      for (const reason of rejectedReasons) metrics.events.inc({ outcome: 'rejected', reason });
+      // Written by the sorter (the documented 202 schema, in its order): 1,000 ids serialised
+      // again here would cost the event loop what the sorting thread already spent.
+      return (reply as FastifyReply).code(202).type('application/json; charset=utf-8').send(answer);
     },
   );
 }
