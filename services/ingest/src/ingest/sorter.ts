@@ -30,14 +30,14 @@ interface Thread {
  * second core would stay idle. A thread that dies fails only the requests it held (500, the
  * client resends them) and is replaced.
  */
-export function createSorter(threads: number, log: { warn(obj: unknown, msg: string): void }): Sorter {
+export function createSorter(threads: number, log: { warn(obj: unknown, msg: string): void }, entry: URL = ENTRY): Sorter {
   if (threads <= 0) return { sort: sortRequest, close: async () => {} };
   let nextId = 0;
   let closing = false;
   const pool: Thread[] = [];
 
   const start = (slot: number): void => {
-    const worker = new Worker(ENTRY);
+    const worker = new Worker(entry);
     const thread: Thread = { worker, pending: new Map() };
     pool[slot] = thread;
     // Idle threads must not keep a process alive that is otherwise done.
