@@ -1,7 +1,7 @@
 import { digestAndKey } from '@repute/core';
 import type { RedisClient } from '@repute/store';
 import {
-  execBySlot, homePageOf, isHomePage, SITE_LISTING_PREFIX, stateKeys,
+  execBySlot, homePageOf, isHomePage, SITE_LISTING_PREFIX, siteLister, stateKeys,
   type DecodedState, type IndicatorRef, type KeyCommand,
 } from '@repute/verdicts';
 import { hostOf } from '../events/observations.ts';
@@ -83,7 +83,8 @@ export async function markSiteListings(deps: SiteListingDeps, sources: { ref: In
     const listed = new Set(page.state.siteListers ?? []);
     const fields: (string | number)[] = [];
     for (const engine of flaggedBy(page.state)) {
-      if (home.engines.has(engine) && !listed.has(`${LISTING_SOURCE}|${engine}`)) fields.push(`${SITE_LISTING_PREFIX}${LISTING_SOURCE}|${engine}`, now);
+      const lister = siteLister(LISTING_SOURCE, engine);
+      if (home.engines.has(engine) && !listed.has(lister)) fields.push(`${SITE_LISTING_PREFIX}${lister}`, now);
     }
     if (fields.length === 0) continue;
     writes.push(['hset', stateKeys(deps.prefix, page.ref.key).state, ...fields]);

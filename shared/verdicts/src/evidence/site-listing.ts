@@ -11,23 +11,28 @@ import type { IndicatorState, Word } from './types.ts';
  * serves, as for any other site (then its pages answer through the site's record).
  */
 
-/** The home page of a URL's site (`https://site/` for `https://site/a/b?x`), or undefined when not a URL. */
+/** The home page of a canonical URL's site (`https://site/` for `https://site/a/b?x`), or undefined when not a URL. */
 export function homePageOf(url: string): string | undefined {
   const scheme = url.indexOf('://');
   if (scheme < 0) return undefined;
+  // A canonical URL always has a path: its host ends at the first slash after the scheme.
   const slash = url.indexOf('/', scheme + 3);
-  const query = url.indexOf('?', scheme + 3);
-  const end = [slash, query, url.indexOf('#', scheme + 3)].filter((i) => i >= 0).reduce((a, b) => Math.min(a, b), url.length);
-  return end === scheme + 3 ? undefined : `${url.slice(0, end)}/`;
+  return slash < 0 ? `${url}/` : url.slice(0, slash + 1);
 }
 
 /** Whether a canonical URL is its site's home page (path `/`, no query). */
 export function isHomePage(url: string): boolean {
-  return homePageOf(url) === url;
+  const scheme = url.indexOf('://');
+  return scheme >= 0 && url.indexOf('/', scheme + 3) === url.length - 1;
+}
+
+/** How a listing engine is named in `IndicatorState.siteListers` (and, after SITE_LISTING_PREFIX, in the state hash). */
+export function siteLister(source: string, engine: string): string {
+  return `${source}|${engine}`;
 }
 
 /** Whether a word on this indicator is a web filter's listing of its whole site. */
 export function listsSite(state: IndicatorState, word: Word): boolean {
   if (state.kind !== 'url' || word.source !== 'webfilter' || word.category === 'clean') return false;
-  return state.siteListers?.includes(`${word.source}|${word.engine}`) === true || isHomePage(state.value);
+  return state.siteListers?.includes(siteLister(word.source, word.engine)) === true || isHomePage(state.value);
 }
