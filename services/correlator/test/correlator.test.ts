@@ -10,6 +10,7 @@ import { createReputationStore } from '@repute/store';
 import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import { createCorrelator, type IndicatorRef } from '../src/correlator.ts';
 import { applyOverride, liftOverride, loadPolicy } from '@repute/verdicts';
+import { accusedApartFromAddresses, judgeAddress } from '../src/propagation/address-names.ts';
 import { pathPrefixOf, propagateOnce } from '../src/propagation/propagate.ts';
 import { migrateStateLayout } from '../src/state/migrate-layout.ts';
 
@@ -199,6 +200,35 @@ test('a popular site two convicted programs contact stays unconvicted; the C2 do
   const { assessment } = await correlator.inspect(ref('domain', 'popular.example'));
   assert.equal(assessment.verdict, 'unknown');
   assert.deepEqual(assessment.reasons.find((r) => r.rule === 'prevalence.bystander')?.detail, 'accusers seen by 14% of its sensors; graph evidence x0.29');
+});
+
+test('an address only convicted names run on is convicted with them; one shared by sites nobody accuses takes nothing', async (t) => {
+  const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
+  const programs = ['e1'.repeat(32), 'e2'.repeat(32)];
+  const own = '203.0.113.9';
+  const edge = '198.51.100.20';
+  await correlator.handle([
+    message({ sensor: 'dns-1', type: 'dns_resolve', domain: 'c2.example', relations: { resolvedIps: [own] } }),
+    // The other C2 name is fronted by a CDN edge that four sites nobody accuses also resolve to.
+    message({ sensor: 'dns-1', type: 'dns_resolve', domain: 'fronted.example', relations: { resolvedIps: [edge] } }),
+    ...['a', 'b', 'c', 'd'].map((s, i) => message({ sensor: `browser-${i}`, type: 'dns_resolve', domain: `site-${s}.example`, relations: { resolvedIps: [edge] } })),
+    ...programs.flatMap((sha256, i) => [
+      message({ sensor: `victim-${i}`, type: 'net_conn', file: { sha256 }, domain: 'c2.example' }),
+      message({ sensor: `victim-${i}`, type: 'net_conn', file: { sha256 }, domain: 'fronted.example' }),
+      message({ sensor: `victim-${i}`, type: 'detection', file: { sha256 }, verdict: { engine: 'av-one', category: 'malicious' } }, 't1'),
+      message({ sensor: 'sandbox', type: 'sandbox_report', file: { sha256 }, verdict: { engine: 'sandbox', category: 'malicious' } }, 't2'),
+    ]),
+  ]);
+  const deps = { redis, clickhouse, database, correlator, policy: () => policy, prefix };
+  await propagateOnce(deps);
+  for (const name of ['c2.example', 'fronted.example']) assert.equal((await store.get(ref('domain', name).key))?.verdict, 'malicious', name);
+  // The names, convicted, walk in the next round.
+  await propagateOnce(deps);
+  const address = await store.get(ref('ip', own).key);
+  assert.equal(address?.verdict, 'malicious', JSON.stringify(address));
+  assert.deepEqual(address?.reasons.map((r) => `${r.rule} ${r.detail}`).sort(), ['provenance.dedicated_address domain c2.example', 'relation.resolves_to domain c2.example']);
+  assert.equal(await store.get(ref('ip', edge).key), null, 'no verdict change, no record');
+  assert.deepEqual((await correlator.inspect(ref('ip', edge))).decoded.state.graph, []);
 });
 
 test('what first appeared on the machines of two convicted programs, around their time and few places else, is accused by both', async (t) => {
@@ -479,4 +509,33 @@ test('a path prefix is the directory of a URL two levels deep or more: never a s
   for (const url of ['https://s.test/login.php', 'https://s.test/news/item', 'https://pastebin.com/raw/4STRjpTw', 'https://s.test/verify/8132c3/', 'https://s.test']) {
     assert.equal(pathPrefixOf(url), undefined, url);
   }
+});
+
+test('an address is judged by its names: shared when three or more nobody accuses outnumber the accused, dedicated to a convicted name that most of them share', () => {
+  const names = (accused: number, unaccused: number, total = accused + unaccused) => {
+    const keys = Array.from({ length: accused + unaccused }, (_, i) => `rep:domain:${i}`);
+    return { names: new Set(keys), accused: new Set(keys.slice(0, accused)), total, allowListed: false };
+  };
+  const byName = { rel: 'resolves_to', key: 'rep:domain:0' };
+  const byFile = { rel: 'connected_to', key: 'rep:file:f' };
+  assert.equal(judgeAddress(names(1, 0), byName, 0.5), 'dedicated');
+  assert.equal(judgeAddress(names(0, 1), byName, 0.5), 'dedicated', 'the accusing name counts as accused before its verdict is marked');
+  assert.equal(judgeAddress(names(1, 1), byName, 0.5), 'dedicated');
+  assert.equal(judgeAddress(names(1, 2), byName, 0.5), 'open', 'two names nobody accuses yet: a C2 server with names still unflagged');
+  assert.equal(judgeAddress(names(2, 8), byName, 0.5), 'refused', 'a CDN edge');
+  assert.equal(judgeAddress(names(1, 2, 60), byName, 0.5), 'refused', 'names beyond those read count as unaccused');
+  assert.equal(judgeAddress(names(1, 0), byFile, 0.5), 'open', 'a program contacting it makes it no name’s address');
+  assert.equal(judgeAddress(names(0, 3), byFile, 0.5), 'refused');
+  assert.equal(judgeAddress(undefined, byFile, 0.5), 'open', 'an address no name resolves to');
+  assert.equal(judgeAddress({ ...names(1, 0), allowListed: true }, byName, 0.5), 'refused');
+});
+
+test('a name counts against its addresses when convicted on more than their word, or suspicious on its own evidence', () => {
+  assert.equal(accusedApartFromAddresses('malicious', 'relation.connected_to,provenance.contacted_convicted'), true);
+  assert.equal(accusedApartFromAddresses('malicious', 'relation.resolves_to'), false);
+  assert.equal(accusedApartFromAddresses('malicious', 'prevalence.bystander,relation.resolves_to'), false);
+  assert.equal(accusedApartFromAddresses('suspicious', 'dnsfw.malicious'), true);
+  assert.equal(accusedApartFromAddresses('suspicious', 'relation.co_hosted'), false);
+  assert.equal(accusedApartFromAddresses('unknown', 'dnsfw.malicious'), false);
+  assert.equal(accusedApartFromAddresses(null, ''), false);
 });

@@ -169,6 +169,25 @@ test('a dedicated host is convicted by its URL; delivering a convicted file to s
   assert.ok(spread.reasons.some((r) => r.rule === 'provenance.delivered_convicted' && r.evidence === 4));
 });
 
+test('an address its convicted name was shown to run on is convicted by that one name; evidence a dedication test stands behind is not scaled down', () => {
+  const name = { kind: 'domain', value: 'c2.example', key: 'rep:domain:c2' };
+  const resolves = (over: Partial<GraphEvidence> = {}): GraphEvidence => ({ from: name, rel: 'resolves_to', hops: 1, weight: 16.5, tenants: ['t1', 't2'], convictedSensors: 3, sensors: 3, ...over });
+  const own = assess(state({ kind: 'ip', value: '203.0.113.9', sensors: 3, tenants: 2, graph: [resolves({ dedicated: true })] }), policy, NOW);
+  assert.equal(own.verdict, 'malicious');
+  assert.deepEqual(own.reasons.map((r) => r.rule), ['provenance.dedicated_address', 'relation.resolves_to']);
+  // The same name without the dedication test behind it says little of an address (a prior of -23 dB).
+  assert.equal(assess(state({ kind: 'ip', value: '203.0.113.9', sensors: 3, tenants: 2, graph: [resolves()] }), policy, NOW).verdict, 'unknown');
+  // A phishing domain resolved by many more machines than saw its one accused page: with the
+  // host shown dedicated, the page's evidence counts whole and no guard claims to scale it.
+  const page = { kind: 'url', value: 'https://login-x.online/a', key: 'rep:url:a' };
+  const hosted = (over: Partial<GraphEvidence>): GraphEvidence => ({ from: page, rel: 'hosted_on', hops: 1, weight: 26.4, tenants: ['t1', 't2'], convictedSensors: 4, sensors: 4, ...over });
+  const phishing = assess(state({ kind: 'domain', value: 'login-x.online', sensors: 20, tenants: 4, graph: [hosted({ dedicated: true })] }), policy, NOW);
+  assert.equal(phishing.verdict, 'malicious');
+  assert.ok(!phishing.reasons.some((r) => r.rule === 'prevalence.bystander'));
+  const notShown = assess(state({ kind: 'domain', value: 'login-x.online', sensors: 20, tenants: 4, graph: [hosted({})] }), policy, NOW);
+  assert.ok(notShown.reasons.some((r) => r.rule === 'prevalence.bystander'));
+});
+
 test('a convicted program contacting a name from several machines convicts it; a popular site it checks stays unconvicted', () => {
   const beacon = [edge('payload', { rel: 'connected_to', weight: 23.1, convictedSensors: 4, sensors: 4 })];
   const c2 = assess(state({ kind: 'domain', value: 'c2.example', sensors: 5, tenants: 2, graph: beacon }), policy, NOW);

@@ -7,6 +7,7 @@ import {
 } from '@repute/verdicts';
 import type { Correlator, VerdictChange } from '../correlator.ts';
 import { hostOf, pageOf } from '../events/observations.ts';
+import { judgeAddress, readAddressNames } from './address-names.ts';
 import { markSiteListings } from './site-listings.ts';
 
 export interface PropagationDeps {
@@ -474,8 +475,11 @@ async function addCoHosted(deps: PropagationDeps, policy: Policy, ruleWeight: nu
  *   site's newsletter sender carries every page of the site: two pages a web filter listed
  *   make it no phishing sender. A dedicated one keeps the evidence as hard evidence.
  * - an address that an allow-listed domain resolves to (the IPs behind a listed CDN, cloud or
- *   IP-echo service).
- * A dropped node is also dropped from the next frontier: it relays nothing either.
+ *   IP-echo service), or that is shared: most of the names resolving to it unaccused, as on a
+ *   CDN's edge or a shared web host no list names (address-names.ts).
+ * A dropped node is also dropped from the next frontier: it relays nothing either. An address
+ * that a convicted name accused, and whose names are mostly accused, is dedicated to them: its
+ * evidence is hard (a C2 or phishing server's own address).
  */
 async function screenHosts(
   deps: PropagationDeps, policy: Policy, walks: Walk[], hop: number,
@@ -537,23 +541,25 @@ async function screenHosts(
     });
   }
 
-  if (addresses.size > 0) {
-    const refs = [...addresses.values()];
-    const names = await neighbours(deps.clickhouse, deps.database, refs, ['resolves_to:in'], policy.doc.propagation.maxFanout);
-    for (const e of names) {
-      if (allowListOf(policy, e.dst_kind, e.dst_value) !== undefined) refused.add(recordKey(e.src_kind as IndicatorKind, e.src_digest));
-    }
-  }
+  const names = await readAddressNames({
+    redis: deps.redis, prefix: deps.prefix,
+    namesOf: (refs) => neighbours(deps.clickhouse, deps.database, refs, ['resolves_to:in'], policy.doc.propagation.maxFanout),
+  }, policy, [...addresses.values()]);
 
   for (const w of walks) {
+    const dropped = new Set<string>();
     for (const [key, c] of w.contributions) {
       if (c.evidence.hops !== hop || !only(c.evidence)) continue;
-      if (refused.has(key)) w.contributions.delete(key);
-      // Dedication makes a host's evidence hard; machines in common stay a neighbour's word.
-      else if (dedicated.has(key) && c.evidence.rel !== 'co_hosted') c.evidence.dedicated = true;
-      else if (c.evidence.dedicated === false) delete c.evidence.dedicated;
+      const address = names.has(key) ? judgeAddress(names.get(key), { rel: c.evidence.rel, key: c.evidence.from.key }, dedicatedHost.minAccusedShare) : 'open';
+      if (refused.has(key) || address === 'refused') {
+        w.contributions.delete(key);
+        dropped.add(key);
+      } else if ((dedicated.has(key) && c.evidence.rel !== 'co_hosted') || (address === 'dedicated' && c.evidence.convictedSensors !== undefined)) {
+        // Dedication makes a host's evidence hard; machines in common stay a neighbour's word.
+        c.evidence.dedicated = true;
+      } else if (c.evidence.dedicated === false) delete c.evidence.dedicated;
     }
-    w.frontier = w.frontier.filter((s) => !refused.has(s.ref.key));
+    w.frontier = w.frontier.filter((s) => !dropped.has(s.ref.key));
   }
 }
 

@@ -20,13 +20,16 @@ export function scoreGraph(t: Tally, share: number | undefined, allowListed: boo
   if (relation !== undefined && state.graph.length > 0 && !allowListed) {
     const graph = state.graph;
     const scale = bystanderScale(state, share, bystander);
-    if (scale !== undefined) guards.push({ rule: 'prevalence.bystander', weight: 0, evidence: state.sensors, detail: `accusers seen by ${Math.round(scale.share * 100)}% of its sensors; graph evidence x${round(scale.factor)}` });
+    if (scale !== undefined && graph.some((g) => g.dedicated !== true)) guards.push({ rule: 'prevalence.bystander', weight: 0, evidence: state.sensors, detail: `accusers seen by ${Math.round(scale.share * 100)}% of its sensors; graph evidence x${round(scale.factor)}` });
     let budget = relation.maxTotal ?? Number.POSITIVE_INFINITY;
     const counted = new Set<string>();
     for (const g of [...graph].sort((a, b) => b.weight - a.weight || a.from.key.localeCompare(b.from.key))) {
       if (counted.has(g.from.key) || budget <= 0) continue;
       counted.add(g.from.key);
-      const weight = Math.min(g.weight, budget) * (scale?.factor ?? 1) * fade;
+      // Evidence from what a host or an address was shown dedicated to is not scaled: the
+      // dedication test (its pages or names mostly accused) already says that what is seen of it
+      // apart from its accusers is more of the same attack, not a popular site's other visitors.
+      const weight = Math.min(g.weight, budget) * (g.dedicated === true ? 1 : scale?.factor ?? 1) * fade;
       budget -= Math.min(g.weight, budget);
       add({ rule: `relation.${g.rel}`, weight, evidence: g.hops, detail: `${g.from.kind} ${g.from.value}`, hard: g.dedicated === true, tenants: g.tenants ?? [] });
     }
@@ -67,12 +70,20 @@ export function scoreGraph(t: Tally, share: number | undefined, allowListed: boo
 
   // A host shown dedicated to the convicted URLs it serves (young, its URLs mostly accused): the
   // phishing domain behind its one phishing page.
-  const dedicatedHost = rule('provenance.dedicated_host');
-  const dedicated = dedicatedHost === undefined || allowListed ? undefined : state.graph.find((g) => g.dedicated === true && g.hops === 1 && g.convictedSensors !== undefined);
-  if (dedicatedHost !== undefined && dedicated !== undefined) {
-    add({ rule: 'provenance.dedicated_host', weight: dedicatedHost.weight * fade, evidence: 1, detail: `${dedicated.from.kind} ${dedicated.from.value}`, hard: dedicatedHost.hard === true, tenants: dedicated.tenants ?? [] });
-  }
+  dedicatedTo(t, 'provenance.dedicated_host', (g) => g.rel !== 'resolves_to', allowListed);
+  // An address its convicted names mostly run on (few names, mostly accused): the C2 or
+  // phishing server's own address, which a name's single relation would only make suspicious.
+  dedicatedTo(t, 'provenance.dedicated_address', (g) => g.rel === 'resolves_to', allowListed);
   return neighbours;
+}
+
+/** A dedication rule over one-hop evidence from a convicted neighbour shown dedicated (propagation's screening). */
+function dedicatedTo(t: Tally, id: string, over: (g: GraphEvidence) => boolean, allowListed: boolean): void {
+  const r = t.rule(id);
+  if (r === undefined || allowListed) return;
+  const g = t.state.graph.find((x) => x.dedicated === true && x.hops === 1 && x.convictedSensors !== undefined && over(x));
+  if (g === undefined) return;
+  t.add({ rule: id, weight: r.weight * t.fade, evidence: 1, detail: `${g.from.kind} ${g.from.value}`, hard: r.hard === true, tenants: g.tenants ?? [] });
 }
 
 /**

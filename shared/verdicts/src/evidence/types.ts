@@ -55,7 +55,9 @@ export interface GraphEvidence {
   sensors?: number;
   /**
    * The evidence reached a host (domain or IP) over `hosted_on` and the host was shown to be
-   * dedicated to what it serves (young, its URLs mostly accused): it counts as hard evidence.
+   * dedicated to what it serves (young, its URLs mostly accused), or reached an address over
+   * `resolves_to` from a convicted name and most of the address's names are accused: it counts
+   * as hard evidence.
    */
   dedicated?: boolean;
   /** Evidence recorded before `sensors` was kept with it: the target's count then. */
