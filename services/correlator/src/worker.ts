@@ -7,6 +7,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { CorrelatorConfig } from './config.ts';
 import { createCorrelator, type Correlator, type CorrelatorLog } from './correlator.ts';
 import { DEFAULT_POLICY_PATH, loadPolicy, reliabilityOf, type Policy } from '@repute/verdicts';
+import { polymorphicScanner } from './propagation/polymorphic-downloads.ts';
 import { propagateOnce } from './propagation/propagate.ts';
 import { startReliabilityJob, type ReliabilityJob } from './reliability/reliability-job.ts';
 import { migrateStateLayout } from './state/migrate-layout.ts';
@@ -86,9 +87,12 @@ export async function startWorker(config: CorrelatorConfig, log: WorkerLog, regi
 
   let stopped = false;
   let running: Promise<unknown> = Promise.resolve();
+  const scanPolymorphic = polymorphicScanner({ redis, clickhouse, database: config.CLICKHOUSE_DATABASE, prefix, correlator });
   const tick = () => {
     if (stopped) return;
-    running = propagateOnce({ redis, clickhouse, database: config.CLICKHOUSE_DATABASE, correlator, policy: () => policy, prefix })
+    running = scanPolymorphic(policy)
+      .catch((err: unknown) => log.error({ err }, 'polymorphic download scan failed'))
+      .then(() => propagateOnce({ redis, clickhouse, database: config.CLICKHOUSE_DATABASE, correlator, policy: () => policy, prefix }))
       .catch((err: unknown) => log.error({ err }, 'propagation round failed'))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, policy.doc.propagation.intervalMs);

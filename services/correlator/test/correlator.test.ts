@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { AGGREGATE_DETECTIONS, AGGREGATE_EVENTS, migrate } from '@repute/analytics';
@@ -11,6 +12,7 @@ import { encodeEnvelope, type TelemetryEvent } from '@repute/telemetry';
 import { createCorrelator, type IndicatorRef } from '../src/correlator.ts';
 import { applyOverride, liftOverride, loadPolicy } from '@repute/verdicts';
 import { accusedApartFromAddresses, judgeAddress } from '../src/propagation/address-names.ts';
+import { scanPolymorphicDownloads } from '../src/propagation/polymorphic-downloads.ts';
 import { pathPrefixOf, propagateOnce } from '../src/propagation/propagate.ts';
 import { migrateStateLayout } from '../src/state/migrate-layout.ts';
 
@@ -229,6 +231,51 @@ test('an address only convicted names run on is convicted with them; one shared 
   assert.deepEqual(address?.reasons.map((r) => `${r.rule} ${r.detail}`).sort(), ['provenance.dedicated_address domain c2.example', 'relation.resolves_to domain c2.example']);
   assert.equal(await store.get(ref('ip', edge).key), null, 'no verdict change, no record');
   assert.deepEqual((await correlator.inspect(ref('ip', edge))).decoded.state.graph, []);
+});
+
+test('a URL that served a build of its own to each machine, in two tenants, is convicted with its builds; a release, signed installers, one tenant\'s builds and a tool\'s versions are not', async (t) => {
+  const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
+  const builds = (url: string, n: number, machines: (i: number) => [string, string][], signer?: string, age: (i: number) => number = () => 0) => Array.from({ length: n }, (_, i) => {
+    const sha256 = createHash('sha256').update(`${url} ${i}`).digest('hex');
+    return machines(i).map(([tenant, host]) => message({ sensor: `ep-${host}`, host, time: Date.now() - age(i), type: 'file_seen', file: { sha256, ...(signer !== undefined ? { signer } : {}) }, relations: { downloadedFrom: url } }, tenant));
+  }).flat();
+  const dropper = 'https://cdn.example/download/setup.exe';
+  const release = 'https://release.example/latest/app.exe';
+  const signed = 'https://signed.example/get/installer.exe';
+  const intranet = 'https://intranet.example/build/app.exe';
+  const tool = 'https://tools.example/download/latest.exe';
+  await correlator.handle([
+    // Five victims, three of t1 and two of t2, each served a file no one else has.
+    ...builds(dropper, 5, (i) => [[i < 3 ? 't1' : 't2', `v${i}`]]),
+    // Four releases, each downloaded by a machine of each tenant.
+    ...builds(release, 4, (i) => [['t1', `r${i}`], ['t2', `r${i}`]]),
+    // Per-user installers, signed by their vendor.
+    ...builds(signed, 5, (i) => [[i < 3 ? 't1' : 't2', `s${i}`]], 'Vendor Ltd'),
+    // Nightly builds of one company's own, downloaded by its developers.
+    ...builds(intranet, 5, (i) => [['t1', `d${i}`]]),
+    // A niche tool's download link: a new version every few weeks, each fetched by one machine.
+    ...builds(tool, 5, (i) => [[i % 2 === 0 ? 't1' : 't2', `n${i}`]], undefined, (i) => (4 - i) * 20 * 86_400_000),
+  ]);
+  const found = await scanPolymorphicDownloads({ redis, clickhouse, database, prefix }, policy);
+  assert.deepEqual(found.found.map((r) => r.value), [dropper]);
+  assert.deepEqual(found.cleared, [], 'nothing had a finding to lose');
+  await correlator.rescore(found.found, 'propagation');
+  const url = await store.get(ref('url', dropper).key);
+  assert.equal(url?.verdict, 'malicious', JSON.stringify(url));
+  assert.deepEqual(url?.reasons.map((r) => [r.rule, r.detail]), [['provenance.polymorphic', '5 builds to 5 machines']]);
+  // The URL walks in the next round, to the builds it served: each is what it distributes.
+  await propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
+  const build = await store.get(ref('file', createHash('sha256').update(`${dropper} 4`).digest('hex')).key);
+  assert.equal(build?.verdict, 'malicious', JSON.stringify(build));
+  assert.ok(build?.reasons.some((r) => r.rule === 'provenance.downloaded_from_convicted'));
+  for (const other of [release, signed, intranet, tool]) assert.equal(await store.get(ref('url', other).key), null, other);
+
+  // A build seen on more machines since is a release after all: the finding goes.
+  await correlator.handle(builds(dropper, 5, (i) => [['t2', `w${i}`]]));
+  const again = await scanPolymorphicDownloads({ redis, clickhouse, database, prefix }, policy);
+  assert.deepEqual(again.cleared.map((r) => r.value), [dropper]);
+  await correlator.rescore(again.cleared, 'propagation');
+  assert.notEqual((await store.get(ref('url', dropper).key))?.verdict, 'malicious');
 });
 
 test('what first appeared on the machines of two convicted programs, around their time and few places else, is accused by both', async (t) => {
@@ -520,7 +567,8 @@ test('an address is judged by its names: shared when three or more nobody accuse
   const byFile = { rel: 'connected_to', key: 'rep:file:f' };
   assert.equal(judgeAddress(names(1, 0), byName, 0.5), 'dedicated');
   assert.equal(judgeAddress(names(0, 1), byName, 0.5), 'dedicated', 'the accusing name counts as accused before its verdict is marked');
-  assert.equal(judgeAddress(names(1, 1), byName, 0.5), 'dedicated');
+  assert.equal(judgeAddress(names(1, 1), byName, 0.5), 'open', 'one bad name beside one good one: a CDN edge seen early');
+  assert.equal(judgeAddress(names(2, 1), byName, 0.5), 'dedicated');
   assert.equal(judgeAddress(names(1, 2), byName, 0.5), 'open', 'two names nobody accuses yet: a C2 server with names still unflagged');
   assert.equal(judgeAddress(names(2, 8), byName, 0.5), 'refused', 'a CDN edge');
   assert.equal(judgeAddress(names(1, 2, 60), byName, 0.5), 'refused', 'names beyond those read count as unaccused');

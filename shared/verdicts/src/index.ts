@@ -2,7 +2,7 @@ export { assess, decay, scoreOf, TRUSTED } from './evidence/assess.ts';
 export { wordWeight, reliabilityOf } from './evidence/likelihood.ts';
 export { accusedOnItsOwn, recordOf, recordSignature } from './evidence/record.ts';
 export { homePageOf, isHomePage, siteLister } from './evidence/site-listing.ts';
-export { SOURCE_CLASSES, REPORTER_SOURCE, TENANT_OVERRIDE_RULE, type Assessment, type GraphEvidence, type IndicatorState, type ReliabilityMap, type SourceClass, type Word, type WordCategory, type Reason } from './evidence/types.ts';
+export { SOURCE_CLASSES, REPORTER_SOURCE, TENANT_OVERRIDE_RULE, type Assessment, type GraphEvidence, type IndicatorState, type PolymorphicDownloads, type ReliabilityMap, type SourceClass, type Word, type WordCategory, type Reason } from './evidence/types.ts';
 export type { IndicatorRef, Rescorer, VerdictChange } from './indicator-ref.ts';
 export { applyOverride, liftOverride, overrideField, type OverrideDeps, type OverrideInput, type OverrideLift, type OverrideScope } from './overrides/overrides.ts';
 export { allowListOf } from './policy/lists.ts';
@@ -12,6 +12,6 @@ export type { PolicyDocument, PolicyRule, SourceReliability } from './policy/pol
 export { createRescorer, type RescorerDeps, type Inspection } from './rescore.ts';
 export { decodeState, wordField, wordValue, type DecodedState } from './state/decode-state.ts';
 export { execBySlot, type KeyCommand } from './state/slot-pipeline.ts';
-export { DETECTION_PREFIX, GRAPH_PREFIX, OVERRIDE_FIELD, SITE_LISTING_PREFIX, TENANT_OVERRIDE_PREFIX, WORD_PREFIX, pendingPropagationKey, stateKeys } from './state/state-keys.ts';
+export { DETECTION_PREFIX, GRAPH_PREFIX, OVERRIDE_FIELD, POLYMORPHIC_FIELD, SITE_LISTING_PREFIX, TENANT_OVERRIDE_PREFIX, WORD_PREFIX, pendingPropagationKey, stateKeys } from './state/state-keys.ts';
 export { convictedAnywhere, verdictLogRows, viewFromEvidence, writtenCommands } from './state/written.ts';
 export { VerdictsError } from './verdicts-error.ts';

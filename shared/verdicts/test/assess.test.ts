@@ -106,7 +106,8 @@ test("a web filter's word on a site's home page, or on a page of a site it also 
   const listed = assess(state({ ...page, siteListers: ['webfilter|wf-x', 'webfilter|wf-w'] }), policy, NOW);
   assert.equal(listed.verdict, 'suspicious', JSON.stringify(listed.reasons));
   // Another source's word on the page still counts in full: a planted kit the mail gateways see.
-  const planted = assess(state({ ...page, siteListers: ['webfilter|wf-x'], words: [...words, { ...word('mailscan', 't5'), source: 'mailgw' as const }] }), policy, NOW);
+  const mail = (t: string) => ({ ...word('mailscan', t), source: 'mailgw' as const });
+  const planted = assess(state({ ...page, siteListers: ['webfilter|wf-x'], words: [...words, mail('t5'), mail('t6')] }), policy, NOW);
   assert.equal(planted.verdict, 'malicious', JSON.stringify(planted.reasons));
   assert.ok(planted.reasons.some((r) => r.rule === 'webfilter.malicious' || r.rule === 'webfilter.suspicious' || r.rule === 'mailgw.malicious'));
   // A file's words are never a site listing, whatever its value looks like.
@@ -186,6 +187,17 @@ test('an address its convicted name was shown to run on is convicted by that one
   assert.ok(!phishing.reasons.some((r) => r.rule === 'prevalence.bystander'));
   const notShown = assess(state({ kind: 'domain', value: 'login-x.online', sensors: 20, tenants: 4, graph: [hosted({})] }), policy, NOW);
   assert.ok(notShown.reasons.some((r) => r.rule === 'prevalence.bystander'));
+});
+
+test('a URL that served a build of its own to machines of two tenants is convicted; of one tenant, in that tenant\'s view only', () => {
+  const url = (tenants: string[]) =>
+    assess(state({ kind: 'url', value: 'https://cdn.example/download/setup.exe', sensors: 5, tenants: tenants.length, polymorphic: { files: 5, machines: 5, tenants, at: NOW - HOUR } }), policy, NOW);
+  const two = url(['t1', 't2']);
+  assert.equal(two.verdict, 'malicious');
+  assert.deepEqual(two.reasons.map((r) => [r.rule, r.detail]), [['provenance.polymorphic', '5 builds to 5 machines']]);
+  const one = url(['t1']);
+  assert.equal(one.verdict, 'suspicious');
+  assert.equal(one.views?.['t1']?.verdict, 'malicious');
 });
 
 test('a convicted program contacting a name from several machines convicts it; a popular site it checks stays unconvicted', () => {
@@ -272,6 +284,13 @@ test("no one tenant's evidence may be indispensable to a global conviction", () 
   const a = assess(state({ sensors: 40, tenants: 3, words: [...flood, honest] }), policy, NOW);
   assert.notEqual(a.verdict, 'malicious', JSON.stringify(a.reasons));
   assert.ok(a.reasons.some((r) => r.rule === 'guard.single_tenant'));
+  // Even when that sandbox's measured rates make its hedge alone suspicious: on a signed
+  // program, the rest must rest on a detection of its own.
+  const measured = new Map([['sandbox|sb', { tpr: 0.9, fpr: 0.00001 }]]);
+  const lone = assess(state({ signed: true, sensors: 3, tenants: 1, words: [honest] }), policy, NOW, measured);
+  assert.equal(lone.verdict, 'suspicious', 'the hedge alone');
+  const weighed = assess(state({ signed: true, sensors: 16, tenants: 7, words: [...flood, honest] }), policy, NOW, measured);
+  assert.notEqual(weighed.verdict, 'malicious', JSON.stringify(weighed.reasons));
   // Faint graph evidence naming many tenants (a browser two hops from the CDN addresses of sites
   // everyone visits) adds names, not witnesses: the flood is still one tenant's accusation.
   const many = Array.from({ length: 9 }, (_, i) => `t${i}`);

@@ -82,8 +82,8 @@ export async function readAddressNames(deps: AddressNamesDeps, policy: Policy, a
  *   three of them, outnumber the accused by more than the dedicated share allows (a C2 fronted by
  *   a CDN does not convict the CDN's edge, which serves every other site on it too);
  * - `dedicated`: a name accused it over `resolves_to`, and at least `minAccusedShare` of its names
- *   (that one included, whether or not its verdict is marked yet) are accused: the address is what
- *   its convicted names run on;
+ *   and more than half of them (that one included, whether or not its verdict is marked yet) are
+ *   accused: the address is what its convicted names run on;
  * - `open`: anything else (an address no name resolves to is judged by its own relations).
  * No age test, unlike a site's: addresses change hands, and what was served there before says
  * little of who holds it now.
@@ -94,7 +94,9 @@ export function judgeAddress(names: AddressNames | undefined, accuser: { rel: st
   const byName = accuser.rel === 'resolves_to' && names.names.has(accuser.key);
   const accused = names.accused.size + (byName && !names.accused.has(accuser.key) ? 1 : 0);
   const share = accused / names.total;
-  if (byName && share >= minAccusedShare) return 'dedicated';
+  // Dedicated takes a strict majority of accused names: one bad name beside one good one is as
+  // much a shared address seen early as a server of the attacker's.
+  if (byName && share >= minAccusedShare && accused > names.total - accused) return 'dedicated';
   if (names.total - accused >= SHARED_MIN_UNACCUSED && share < minAccusedShare) return 'refused';
   return 'open';
 }

@@ -87,7 +87,7 @@ function assessEvidence(state: IndicatorState, policy: Policy, now: number, reli
   // The leave-one-out re-scoring only matters to a conviction: skipped below the threshold,
   // where every scored event lands.
   const independent = trusted || reporter !== undefined || (all.size >= doc.malicious.minTenants
-    && (s.logOdds < doc.thresholds.malicious || !hasIndispensableTenant(state, policy, now, reliability, allow !== undefined, all)));
+    && (s.logOdds < doc.thresholds.malicious || !hasIndispensableTenant(state, policy, now, reliability, allow !== undefined, all, (state.kind === 'file' && state.signed) || s.widespread)));
 
   const decide = (lifted: boolean): { verdict: Verdict; guards: Reason[] } => {
     const guards: Reason[] = [];
@@ -148,7 +148,10 @@ function assessEvidence(state: IndicatorState, policy: Policy, now: number, reli
  * `suspicious` is one tenant's accusation, not two. (Checked only when the tenants are few;
  * each leave-one-out is a re-scoring without that tenant's words and graph evidence.)
  */
-function hasIndispensableTenant(state: IndicatorState, policy: Policy, now: number, reliability: ReliabilityMap | undefined, allowListed: boolean, tenants: ReadonlySet<string>): boolean {
+function hasIndispensableTenant(
+  state: IndicatorState, policy: Policy, now: number, reliability: ReliabilityMap | undefined, allowListed: boolean, tenants: ReadonlySet<string>,
+  popular: boolean,
+): boolean {
   // Only a tenant with words of its own, or the one tenant behind some graph evidence, takes
   // anything away when left out: a faint relation naming a dozen tenants (two hops from the
   // sites they all visit) adds names, not witnesses, and must not lift a poisoner's flood past
@@ -163,7 +166,11 @@ function hasIndispensableTenant(state: IndicatorState, policy: Policy, now: numb
       words: state.words.filter((w) => w.tenant !== tenant || w.trusted),
       graph: state.graph.filter((g) => (g.tenants ?? []).some((t) => t !== tenant)),
     };
-    if (score(without, policy, now, reliability, allowListed).logOdds < policy.doc.thresholds.suspicious) return true;
+    // The rest must accuse on its own; on a signed or widespread indicator, a poisoner's usual
+    // target, with a detection or other hard evidence too: its flood of invented engines over
+    // one honest sandbox's `suspicious` on a popular installer is still its conviction.
+    const rest = score(without, policy, now, reliability, allowListed);
+    if (rest.logOdds < policy.doc.thresholds.suspicious || (popular && !rest.hard)) return true;
   }
   return false;
 }

@@ -20,16 +20,13 @@ export function scoreGraph(t: Tally, share: number | undefined, allowListed: boo
   if (relation !== undefined && state.graph.length > 0 && !allowListed) {
     const graph = state.graph;
     const scale = bystanderScale(state, share, bystander);
-    if (scale !== undefined && graph.some((g) => g.dedicated !== true)) guards.push({ rule: 'prevalence.bystander', weight: 0, evidence: state.sensors, detail: `accusers seen by ${Math.round(scale.share * 100)}% of its sensors; graph evidence x${round(scale.factor)}` });
+    if (scale !== undefined && graph.some((g) => !unscaled(g))) guards.push({ rule: 'prevalence.bystander', weight: 0, evidence: state.sensors, detail: `accusers seen by ${Math.round(scale.share * 100)}% of its sensors; graph evidence x${round(scale.factor)}` });
     let budget = relation.maxTotal ?? Number.POSITIVE_INFINITY;
     const counted = new Set<string>();
     for (const g of [...graph].sort((a, b) => b.weight - a.weight || a.from.key.localeCompare(b.from.key))) {
       if (counted.has(g.from.key) || budget <= 0) continue;
       counted.add(g.from.key);
-      // Evidence from what a host or an address was shown dedicated to is not scaled: the
-      // dedication test (its pages or names mostly accused) already says that what is seen of it
-      // apart from its accusers is more of the same attack, not a popular site's other visitors.
-      const weight = Math.min(g.weight, budget) * (g.dedicated === true ? 1 : scale?.factor ?? 1) * fade;
+      const weight = Math.min(g.weight, budget) * (unscaled(g) ? 1 : scale?.factor ?? 1) * fade;
       budget -= Math.min(g.weight, budget);
       add({ rule: `relation.${g.rel}`, weight, evidence: g.hops, detail: `${g.from.kind} ${g.from.value}`, hard: g.dedicated === true, tenants: g.tenants ?? [] });
     }
@@ -54,6 +51,15 @@ export function scoreGraph(t: Tally, share: number | undefined, allowListed: boo
   if (fromConvicted !== undefined && !allowListed) {
     const g = state.graph.find((x) => x.rel === 'downloaded_from' && x.hops === 1 && x.from.kind === 'url' && x.convictedSensors !== undefined);
     if (g !== undefined) add({ rule: 'provenance.downloaded_from_convicted', weight: fromConvicted.weight * fade, evidence: 1, detail: `${g.from.kind} ${g.from.value}`, hard: fromConvicted.hard === true, tenants: g.tenants ?? [] });
+  }
+
+  // A URL that served a build of its own to each machine, in several tenants (server-side
+  // polymorphism): a dropper's distribution point. Legitimate downloads serve one file to many
+  // machines, or builds each seen on many; a signed per-user installer is left out when counted.
+  const polymorphic = rule('provenance.polymorphic');
+  const served = state.polymorphic;
+  if (polymorphic !== undefined && served !== undefined && !allowListed) {
+    add({ rule: 'provenance.polymorphic', weight: polymorphic.weight * fade, evidence: served.files, detail: `${served.files} builds to ${served.machines} machines`, hard: polymorphic.hard === true, tenants: served.tenants });
   }
 
   // A convicted program contacting a name or an address from several machines: what its C2 is.
@@ -84,6 +90,18 @@ function dedicatedTo(t: Tally, id: string, over: (g: GraphEvidence) => boolean, 
   const g = t.state.graph.find((x) => x.dedicated === true && x.hops === 1 && x.convictedSensors !== undefined && over(x));
   if (g === undefined) return;
   t.add({ rule: id, weight: r.weight * t.fade, evidence: 1, detail: `${g.from.kind} ${g.from.value}`, hard: r.hard === true, tenants: g.tenants ?? [] });
+}
+
+/**
+ * Evidence a host (over `hosted_on`) or an address (over `resolves_to`) was shown dedicated to
+ * is not scaled by the bystander guard: the dedication test (its pages or names mostly accused)
+ * already says that what is seen of it apart from its accusers is more of the same attack (the
+ * victims resolving a phishing domain), not a popular site's other visitors. A sender's is: a
+ * site's newsletter reaches far more people than the pages a filter listed, and a listing can
+ * pass its dedication test before the filter is seen listing the site's home page.
+ */
+function unscaled(g: GraphEvidence): boolean {
+  return g.dedicated === true && (g.rel === 'hosted_on' || g.rel === 'resolves_to');
 }
 
 /**

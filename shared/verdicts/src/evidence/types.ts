@@ -85,6 +85,21 @@ export interface IndicatorState {
   siteListers?: readonly string[];
   /** Tenants' own overrides, by tenant: each decides that tenant's view and nobody else's. */
   tenantOverrides?: Readonly<Record<string, { verdict: Verdict }>>;
+  /** A URL that served a build of its own to each machine (server-side polymorphism). */
+  polymorphic?: PolymorphicDownloads;
+}
+
+/**
+ * What a URL served: distinct unsigned files, none of them seen on a second machine, to
+ * `machines` machines of `tenants`: what a dropper's distribution URL does so that no engine
+ * has seen the next victim's build (AMICO's and CAMP's download features). `at`: the latest
+ * download, epoch ms.
+ */
+export interface PolymorphicDownloads {
+  files: number;
+  machines: number;
+  tenants: string[];
+  at: number;
 }
 
 /**

@@ -155,6 +155,21 @@ export const PolicySchema = Type.Object(
          * relation's weight does. A popular site or program those machines also used is seen on
          * many others and falls under `minShare`. Absent: off.
          */
+        /**
+         * Server-side polymorphism (see `provenance.polymorphic`): every `intervalMs` the
+         * correlator finds the URLs that first served, within the last `windowHours`, at least
+         * `minFiles` distinct unsigned files, most of them on one machine each, to machines of at
+         * least `minTenants` tenants. Absent: off.
+         */
+        polymorphic: Type.Optional(Type.Object(
+          {
+            intervalMs: Type.Integer({ minimum: 1000 }),
+            windowHours: Type.Number({ exclusiveMinimum: 0 }),
+            minFiles: Type.Integer({ minimum: 2 }),
+            minTenants: Type.Integer({ minimum: 1 }),
+          },
+          { additionalProperties: false },
+        )),
         coHosted: Type.Optional(Type.Object(
           {
             weight: RelationWeight,

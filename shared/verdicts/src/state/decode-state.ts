@@ -1,6 +1,6 @@
 import type { IndicatorKind, Verdict } from '@repute/core';
-import type { GraphEvidence, IndicatorState, SourceClass, Word, WordCategory } from '../evidence/types.ts';
-import { DETECTION_PREFIX, GRAPH_PREFIX, OVERRIDE_FIELD, SITE_LISTING_PREFIX, TENANT_OVERRIDE_PREFIX, WORD_PREFIX } from './state-keys.ts';
+import type { GraphEvidence, IndicatorState, PolymorphicDownloads, SourceClass, Word, WordCategory } from '../evidence/types.ts';
+import { DETECTION_PREFIX, GRAPH_PREFIX, OVERRIDE_FIELD, POLYMORPHIC_FIELD, SITE_LISTING_PREFIX, TENANT_OVERRIDE_PREFIX, WORD_PREFIX } from './state-keys.ts';
 
 /** An indicator's state as scoring input, plus what was last written for it. */
 export interface DecodedState {
@@ -61,6 +61,7 @@ export function decodeState(kind: IndicatorKind, value: string, flat: unknown): 
   let override: string | undefined;
   let tenantOverrides: Record<string, { verdict: Verdict }> | undefined;
   let siteListers: string[] | undefined;
+  let polymorphic: PolymorphicDownloads | undefined;
   const list: unknown[] = Array.isArray(flat) ? flat : [];
   // Read in place, with no pair array or map of fields: this runs for every indicator of every pass.
   for (let i = 0; i + 1 < list.length; i += 2) {
@@ -99,6 +100,7 @@ export function decodeState(kind: IndicatorKind, value: string, flat: unknown): 
         case 'ct': tenants = Number(v); break;
         case 'sg': signed = v === '1'; break;
         case OVERRIDE_FIELD: override = v; break;
+        case POLYMORPHIC_FIELD: polymorphic = parsePolymorphic(v); break;
       }
     }
   }
@@ -119,6 +121,18 @@ export function decodeState(kind: IndicatorKind, value: string, flat: unknown): 
       override: override === undefined ? undefined : (JSON.parse(override) as IndicatorState['override']),
       ...(tenantOverrides !== undefined ? { tenantOverrides } : {}),
       ...(siteListers !== undefined ? { siteListers } : {}),
+      ...(polymorphic !== undefined ? { polymorphic } : {}),
     },
   };
+}
+
+/** A polymorphic-download finding, or undefined when the field is malformed (dropped, as graph evidence is). */
+function parsePolymorphic(v: string): PolymorphicDownloads | undefined {
+  try {
+    const p = JSON.parse(v) as Partial<PolymorphicDownloads>;
+    if (typeof p.files !== 'number' || typeof p.machines !== 'number' || typeof p.at !== 'number' || !Array.isArray(p.tenants)) return undefined;
+    return { files: p.files, machines: p.machines, tenants: p.tenants.map(String), at: p.at };
+  } catch {
+    return undefined;
+  }
 }

@@ -16,6 +16,12 @@ export const GRAPH_PREFIX = 'g|';
  * listing of the site. Written by propagation, which reads the site's home page.
  */
 export const SITE_LISTING_PREFIX = 'l|';
+/**
+ * State-hash field of a URL that served a build of its own to each machine, JSON
+ * `{ files, machines, tenants, at }` (see `PolymorphicDownloads`). Written by the correlator's
+ * scan of the downloads in ClickHouse, rewritten on each scan that still finds it so.
+ */
+export const POLYMORPHIC_FIELD = 'pm';
 /** State-hash field of the global override in force, set by the operator's curators (JSON `{ verdict }`). */
 export const OVERRIDE_FIELD = 'o';
 /**
