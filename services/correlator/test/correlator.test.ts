@@ -558,7 +558,7 @@ test('a path prefix is the directory of a URL two levels deep or more: never a s
   }
 });
 
-test('an address is judged by its names: shared when three or more nobody accuses outnumber the accused, dedicated to a convicted name that most of them share', () => {
+test('an address is judged by its names: shared when two or more nobody accuses outnumber the accused, dedicated to a convicted name that most of them share', () => {
   const names = (accused: number, unaccused: number, total = accused + unaccused) => {
     const keys = Array.from({ length: accused + unaccused }, (_, i) => `rep:domain:${i}`);
     return { names: new Set(keys), accused: new Set(keys.slice(0, accused)), total, allowListed: false };
@@ -569,11 +569,11 @@ test('an address is judged by its names: shared when three or more nobody accuse
   assert.equal(judgeAddress(names(0, 1), byName, 0.5), 'dedicated', 'the accusing name counts as accused before its verdict is marked');
   assert.equal(judgeAddress(names(1, 1), byName, 0.5), 'open', 'one bad name beside one good one: a CDN edge seen early');
   assert.equal(judgeAddress(names(2, 1), byName, 0.5), 'dedicated');
-  assert.equal(judgeAddress(names(1, 2), byName, 0.5), 'open', 'two names nobody accuses yet: a C2 server with names still unflagged');
+  assert.equal(judgeAddress(names(1, 2), byName, 0.5), 'refused', 'a CDN edge seen early: one C2 name and two sites');
   assert.equal(judgeAddress(names(2, 8), byName, 0.5), 'refused', 'a CDN edge');
   assert.equal(judgeAddress(names(1, 2, 60), byName, 0.5), 'refused', 'names beyond those read count as unaccused');
   assert.equal(judgeAddress(names(1, 0), byFile, 0.5), 'open', 'a program contacting it makes it no name’s address');
-  assert.equal(judgeAddress(names(0, 3), byFile, 0.5), 'refused');
+  assert.equal(judgeAddress(names(0, 2), byFile, 0.5), 'refused');
   assert.equal(judgeAddress(undefined, byFile, 0.5), 'open', 'an address no name resolves to');
   assert.equal(judgeAddress({ ...names(1, 0), allowListed: true }, byName, 0.5), 'refused');
 });

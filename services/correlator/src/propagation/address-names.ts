@@ -33,10 +33,12 @@ export interface AddressNames {
 
 /**
  * Unaccused names that make an address shared when they outnumber the accused: a CDN edge, a
- * shared web host, a parking service. Fewer say little (a C2 server's second name, not flagged
- * yet, or the one name of an address seen only through it).
+ * shared web host, a parking service. One says little (a C2 server's second name, not flagged
+ * yet). Two already refuse a C2 server whose names the attacker multiplies before any is
+ * flagged: addresses are shared and reused far more often than names, and what is asked of
+ * them is specificity (a CDN edge seen early, with one C2 name and two sites on it, is no C2).
  */
-const SHARED_MIN_UNACCUSED = 3;
+const SHARED_MIN_UNACCUSED = 2;
 
 /**
  * Whether a name counts against its addresses: convicted on anything but what its addresses
@@ -79,7 +81,7 @@ export async function readAddressNames(deps: AddressNamesDeps, policy: Policy, a
  * How an address takes evidence that reached it (reference/correlation.md §9: evidence on an IP
  * weighs by the names on it; Notos and AMICO read an address through its domains):
  * - `refused`: an allow-listed name resolves to it, or it is shared: unaccused names, at least
- *   three of them, outnumber the accused by more than the dedicated share allows (a C2 fronted by
+ *   two of them, outnumber the accused by more than the dedicated share allows (a C2 fronted by
  *   a CDN does not convict the CDN's edge, which serves every other site on it too);
  * - `dedicated`: a name accused it over `resolves_to`, and at least `minAccusedShare` of its names
  *   and more than half of them (that one included, whether or not its verdict is marked yet) are
