@@ -47,14 +47,14 @@ export interface PolymorphicScan {
  * Server-side polymorphism: a URL that served a build of its own to each machine. A dropper's
  * distribution point hands every victim a freshly built file, so that no engine has seen the
  * next one (AMICO counts a URL's distinct and never-seen hashes; Nazca's candidates include hosts
- * serving many changing executables: reference/correlation.md §2).
- * A legitimate download serves one file to everyone, a release URL a few builds each seen on
- * many machines, and per-user installers are signed. Finds the URLs that first served, in the
- * last `windowHours`, at least `minFiles` distinct unsigned files, most of
- * them (`MIN_SINGLE_SHARE`) on one machine each, to machines of at least `minTenants` tenants,
- * and writes the finding on each URL's state (`POLYMORPHIC_FIELD`), naming those tenants: the
- * consensus rules then decide whose view it convicts in. A URL that served several files lately
- * but no longer qualifies loses its finding. Returns both, to be re-scored.
+ * serving many changing executables: reference/correlation.md §2). A legitimate download
+ * serves one file to everyone, a release URL a few builds each seen on many machines, and
+ * per-user installers are signed. Finds the URLs that first served, in the last `windowHours`,
+ * at least `minFiles` distinct unsigned files, most of them (`MIN_SINGLE_SHARE`) on one machine
+ * each, to machines of at least `minTenants` tenants, and writes the finding on each URL's state
+ * (`POLYMORPHIC_FIELD`), naming those tenants: the consensus rules then decide whose view it
+ * convicts in. A URL that served several files lately but no longer qualifies loses its
+ * finding. Returns both, to be re-scored.
  */
 export async function scanPolymorphicDownloads(deps: PolymorphicDeps, policy: Policy, now = Date.now()): Promise<PolymorphicScan> {
   const c = policy.doc.propagation.polymorphic;

@@ -550,7 +550,7 @@ async function screenHosts(
     const dropped = new Set<string>();
     for (const [key, c] of w.contributions) {
       if (c.evidence.hops !== hop || !only(c.evidence)) continue;
-      const address = names.has(key) ? judgeAddress(names.get(key), { rel: c.evidence.rel, key: c.evidence.from.key }, dedicatedHost.minAccusedShare) : 'open';
+      const address = judgeAddress(names.get(key), { rel: c.evidence.rel, key: c.evidence.from.key }, dedicatedHost.minAccusedShare);
       if (refused.has(key) || address === 'refused') {
         w.contributions.delete(key);
         dropped.add(key);
