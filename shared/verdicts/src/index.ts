@@ -1,6 +1,6 @@
 export { assess, decay, scoreOf, TRUSTED } from './evidence/assess.ts';
 export { wordWeight, reliabilityOf } from './evidence/likelihood.ts';
-export { accusedOnItsOwn, recordOf, recordSignature } from './evidence/record.ts';
+export { accusedOnItsOwn, recordOf, recordSignature, signatureRules } from './evidence/record.ts';
 export { homePageOf, isHomePage, siteLister } from './evidence/site-listing.ts';
 export { SOURCE_CLASSES, REPORTER_SOURCE, TENANT_OVERRIDE_RULE, type Assessment, type GraphEvidence, type IndicatorState, type PolymorphicDownloads, type ReliabilityMap, type SourceClass, type Word, type WordCategory, type Reason } from './evidence/types.ts';
 export type { IndicatorRef, Rescorer, VerdictChange } from './indicator-ref.ts';

@@ -191,7 +191,7 @@ test('an address its convicted name was shown to run on is convicted by that one
 
 test('a URL that served a build of its own to machines of two tenants is convicted; of one tenant, in that tenant\'s view only', () => {
   const url = (tenants: string[]) =>
-    assess(state({ kind: 'url', value: 'https://cdn.example/download/setup.exe', sensors: 5, tenants: tenants.length, polymorphic: { files: 5, machines: 5, tenants, at: NOW - HOUR } }), policy, NOW);
+    assess(state({ kind: 'url', value: 'https://cdn.example/download/setup.exe', sensors: 5, tenants: tenants.length, polymorphic: { files: 5, machines: 5, tenants } }), policy, NOW);
   const two = url(['t1', 't2']);
   assert.equal(two.verdict, 'malicious');
   assert.deepEqual(two.reasons.map((r) => [r.rule, r.detail]), [['provenance.polymorphic', '5 builds to 5 machines']]);

@@ -1,6 +1,6 @@
 import { recordKey, type IndicatorKind } from '@repute/core';
 import type { RedisClient } from '@repute/store';
-import { accusedOnItsOwn, allowListOf, execBySlot, stateKeys, type IndicatorRef, type KeyCommand, type Policy } from '@repute/verdicts';
+import { accusedOnItsOwn, allowListOf, execBySlot, signatureRules, stateKeys, type IndicatorRef, type KeyCommand, type Policy } from '@repute/verdicts';
 
 /** A name resolving to an address, as the relations list it (the walk's `resolves_to` in reverse). */
 export interface NameEdge {
@@ -46,7 +46,7 @@ const SHARED_MIN_UNACCUSED = 2;
  * evidence of its own. The rules a record's signature lists (record.ts) are what it rests on.
  */
 export function accusedApartFromAddresses(verdict: string | null, signature: string): boolean {
-  const rules = (signature.split(';', 1)[0] ?? '').split(',').filter((r) => r !== '');
+  const rules = signatureRules(signature);
   // Guards and prevalence only weigh what the others say; they accuse nothing themselves.
   if (verdict === 'malicious') return rules.some((r) => r !== 'relation.resolves_to' && !r.startsWith('guard.') && !r.startsWith('prevalence.'));
   return verdict === 'suspicious' && accusedOnItsOwn(signature);

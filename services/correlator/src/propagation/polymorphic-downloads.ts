@@ -26,7 +26,6 @@ interface CandidateRow {
   digest: string;
   value: string;
   files: string[];
-  last: string;
 }
 
 interface FileRow {
@@ -63,9 +62,9 @@ export async function scanPolymorphicDownloads(deps: PolymorphicDeps, policy: Po
   const candidates = await (await deps.clickhouse.query({
     // Only files it first served within the window count: a niche tool's download link serving
     // one new version a month to one machine is no dropper, however many months it has served.
-    query: `SELECT src_digest AS digest, any(src_value) AS value, groupArray({perUrl:UInt32})(dst_digest) AS files, max(last) AS last
+    query: `SELECT src_digest AS digest, any(src_value) AS value, groupArray({perUrl:UInt32})(dst_digest) AS files
             FROM (
-              SELECT src_digest, dst_digest, any(src_value) AS src_value, min(first_seen) AS first, max(last_seen) AS last FROM ${db}.relations
+              SELECT src_digest, dst_digest, any(src_value) AS src_value, min(first_seen) AS first FROM ${db}.relations
               WHERE src_kind = 'url' AND rel = 'downloaded_from' AND direction = 'in' AND dst_kind = 'file'
               GROUP BY src_digest, dst_digest
               HAVING first >= fromUnixTimestamp64Milli({since:Int64})
@@ -96,7 +95,7 @@ export async function scanPolymorphicDownloads(deps: PolymorphicDeps, policy: Po
     const tenants = [...new Set(singles.flatMap((f) => f.tenants))].sort();
     if (singles.length >= c.minFiles && singles.length >= MIN_SINGLE_SHARE * unsigned.length && tenants.length >= c.minTenants) {
       const machines = unsigned.reduce((n, f) => n + Number(f.machines), 0);
-      found.push({ ref, finding: { files: unsigned.length, machines, tenants, at: Date.parse(`${r.last.replace(' ', 'T')}Z`) || now } });
+      found.push({ ref, finding: { files: unsigned.length, machines, tenants } });
     } else {
       cleared.push(ref);
     }

@@ -35,8 +35,13 @@ export function recordOf(ref: IndicatorRef, decoded: DecodedState, a: Assessment
  * neighbours (`relation.*`, `provenance.*`) echoes what accused them.
  */
 export function accusedOnItsOwn(signature: string): boolean {
-  const rules = (signature.split(';', 1)[0] ?? '').split(',');
-  return rules.some((r) => r === 'list.block' || r === 'override' || SOURCE_CLASSES.some((c) => r === `${c}.malicious` || r === `${c}.suspicious`));
+  return signatureRules(signature).some((r) => r === 'list.block' || r === 'override' || SOURCE_CLASSES.some((c) => r === `${c}.malicious` || r === `${c}.suspicious`));
+}
+
+/** The rules a record's signature lists (see {@link recordSignature}), its views left out. */
+export function signatureRules(signature: string): string[] {
+  const rules = signature.split(';', 1)[0] ?? '';
+  return rules === '' ? [] : rules.split(',');
 }
 
 export function recordSignature(from: { reasons: readonly { rule: string }[]; views?: Record<string, { verdict: string }> }): string {

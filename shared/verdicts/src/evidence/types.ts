@@ -90,16 +90,14 @@ export interface IndicatorState {
 }
 
 /**
- * What a URL served: distinct unsigned files, none of them seen on a second machine, to
+ * What a URL served: `files` distinct unsigned files, most of them each on one machine, to
  * `machines` machines of `tenants`: what a dropper's distribution URL does so that no engine
- * has seen the next victim's build (AMICO's and CAMP's download features). `at`: the latest
- * download, epoch ms.
+ * has seen the next victim's build (AMICO's count of a URL's distinct hashes).
  */
 export interface PolymorphicDownloads {
   files: number;
   machines: number;
   tenants: string[];
-  at: number;
 }
 
 /**

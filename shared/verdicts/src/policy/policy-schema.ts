@@ -145,17 +145,6 @@ export const PolicySchema = Type.Object(
           { additionalProperties: false },
         ),
         /**
-         * Machines as a relation (Polonium, Segugio; reference/correlation.md §9): a file or a
-         * domain that first appeared on at least `minHosts` of the machines that saw a convicted
-         * indicator, within `windowHours` of it on each, on machines of at least `minTenants`
-         * tenants, and on few machines besides (those co-occurring machines at least `minShare`
-         * of all that saw it), is what the same attack brought: a dropper's script, the
-         * phishing kit's site, the C2 name. A domain must also be dedicated to accused pages
-         * of its own (`dedicatedHost`). `weight` scales the `relation` rule's weight, as a
-         * relation's weight does. A popular site or program those machines also used is seen on
-         * many others and falls under `minShare`. Absent: off.
-         */
-        /**
          * Server-side polymorphism (see `provenance.polymorphic`): every `intervalMs` the
          * correlator finds the URLs that first served, within the last `windowHours`, at least
          * `minFiles` distinct unsigned files, most of them on one machine each, to machines of at
@@ -170,6 +159,17 @@ export const PolicySchema = Type.Object(
           },
           { additionalProperties: false },
         )),
+        /**
+         * Machines as a relation (Polonium, Segugio; reference/correlation.md §9): a file or a
+         * domain that first appeared on at least `minHosts` of the machines that saw a convicted
+         * indicator, within `windowHours` of it on each, on machines of at least `minTenants`
+         * tenants, and on few machines besides (those co-occurring machines at least `minShare`
+         * of all that saw it), is what the same attack brought: a dropper's script, the
+         * phishing kit's site, the C2 name. A domain must also be dedicated to accused pages
+         * of its own (`dedicatedHost`). `weight` scales the `relation` rule's weight, as a
+         * relation's weight does. A popular site or program those machines also used is seen on
+         * many others and falls under `minShare`. Absent: off.
+         */
         coHosted: Type.Optional(Type.Object(
           {
             weight: RelationWeight,

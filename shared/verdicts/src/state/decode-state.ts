@@ -130,8 +130,8 @@ export function decodeState(kind: IndicatorKind, value: string, flat: unknown): 
 function parsePolymorphic(v: string): PolymorphicDownloads | undefined {
   try {
     const p = JSON.parse(v) as Partial<PolymorphicDownloads>;
-    if (typeof p.files !== 'number' || typeof p.machines !== 'number' || typeof p.at !== 'number' || !Array.isArray(p.tenants)) return undefined;
-    return { files: p.files, machines: p.machines, tenants: p.tenants.map(String), at: p.at };
+    if (typeof p.files !== 'number' || typeof p.machines !== 'number' || !Array.isArray(p.tenants)) return undefined;
+    return { files: p.files, machines: p.machines, tenants: p.tenants.map(String) };
   } catch {
     return undefined;
   }

@@ -18,7 +18,7 @@ export const GRAPH_PREFIX = 'g|';
 export const SITE_LISTING_PREFIX = 'l|';
 /**
  * State-hash field of a URL that served a build of its own to each machine, JSON
- * `{ files, machines, tenants, at }` (see `PolymorphicDownloads`). Written by the correlator's
+ * `{ files, machines, tenants }` (see `PolymorphicDownloads`). Written by the correlator's
  * scan of the downloads in ClickHouse, rewritten on each scan that still finds it so.
  */
 export const POLYMORPHIC_FIELD = 'pm';
