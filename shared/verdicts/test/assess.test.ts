@@ -125,6 +125,21 @@ test('URL evidence decays from the last evidence, not from the first detection',
   assert.equal(assess(state({ lastSeen: NOW - 60 * DAY, words: old }), policy, NOW).verdict, 'malicious');
 });
 
+test('URL evidence keeps its full weight for the policy hold after the last evidence, then fades', () => {
+  const at = (ageHours: number) => {
+    const wf = (t: string) => ({ ...word('gw', t), source: 'webfilter' as const, at: NOW - ageHours * HOUR });
+    return assess(state({ kind: 'url', value: 'https://x.example/a', lastSeen: NOW - ageHours * HOUR, words: [wf('t1'), wf('t2')] }), policy, NOW);
+  };
+  const hold = policy.doc.holdHours?.url ?? 0;
+  assert.ok(hold >= 12, 'the default policy holds URL evidence for the hours recipients take to click');
+  // A lure clicked the next morning answers as it did when the filters flagged it.
+  assert.equal(at(hold - 1).logOdds, at(0).logOdds);
+  assert.equal(at(hold - 1).verdict, 'malicious');
+  const faded = at(hold + 3 * (policy.doc.halfLifeHours.url ?? 0));
+  assert.ok(faded.logOdds < at(0).logOdds);
+  assert.notEqual(faded.verdict, 'malicious');
+});
+
 test('graph evidence needs two neighbours to convict, and a relay counts once', () => {
   const one = assess(state({ kind: 'url', value: 'http://evil.example/a', graph: [edge('f1')] }), policy, NOW);
   assert.equal(one.verdict, 'suspicious');

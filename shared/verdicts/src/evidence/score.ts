@@ -40,11 +40,15 @@ export interface Tally {
   fade: number;
 }
 
-/** Decay multiplier of evidence `ageMs` old for `kind` (1 when the kind does not decay). */
+/**
+ * Decay multiplier of evidence `ageMs` old for `kind` (1 when the kind does not decay): full
+ * weight for the kind's hold, then halved every half-life.
+ */
 export function decay(policy: Policy, kind: IndicatorKind, ageMs: number): number {
   const halfLife = policy.doc.halfLifeHours[kind];
   if (halfLife === null) return 1;
-  return 0.5 ** (Math.max(0, ageMs) / (halfLife * HOUR));
+  const hold = (policy.doc.holdHours?.[kind] ?? 0) * HOUR;
+  return 0.5 ** (Math.max(0, ageMs - hold) / (halfLife * HOUR));
 }
 
 /**

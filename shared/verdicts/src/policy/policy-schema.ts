@@ -84,6 +84,12 @@ export const PolicySchema = Type.Object(
     /** Log-odds of `malicious` before any evidence, per kind: the base rate among what sensors see. */
     prior: PerKind(Decibans),
     halfLifeHours: PerKind(HalfLife),
+    /**
+     * Hours after the last evidence during which decaying evidence keeps its full weight, per
+     * kind; the half-life runs from then (0 when absent). A lure sits in inboxes for a day: a URL
+     * a sandbox convicted must still answer for the recipients who click it hours later.
+     */
+    holdHours: Type.Optional(Type.Partial(PerKind(Type.Number({ minimum: 0 })))),
     /** Configured reliability per class of source; measured estimates per engine refine it. */
     sources: Type.Object(
       { engine: Reliability, sandbox: Reliability, webfilter: Reliability, mailgw: Reliability, dnsfw: Reliability, ips: Reliability },
