@@ -85,6 +85,13 @@ export function score(state: IndicatorState, policy: Policy, now: number, reliab
       if (r !== undefined) add({ rule: 'list.block', weight: r.weight, evidence: 1, detail: block.id, hard: r.hard === true, tenants: [TRUSTED] });
     }
   }
+  const lexical = rule('lexical.brand_impersonation');
+  const impersonated = lexical === undefined || allowListed ? undefined : policy.impersonation?.match(state.kind, state.value);
+  // A name's own words are nobody's evidence: no tenant stands behind them, so they never make a
+  // conviction independent, and alone they stay below suspicion (a lure's name is a hint, not proof).
+  if (lexical !== undefined && impersonated !== undefined) {
+    add({ rule: 'lexical.brand_impersonation', weight: lexical.weight, evidence: 1, detail: `${impersonated.brand} (${impersonated.how})`, tenants: [] });
+  }
   const neighbours = scoreGraph(t, share, allowListed);
   return { logOdds, contributions, guards, widespread, hasBad, neighbours, hard };
 }

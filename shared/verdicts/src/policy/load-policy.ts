@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import Value from 'typebox/value';
 import type { Verdict } from '@repute/core';
+import { BrandMatcher } from '../evidence/brand-impersonation.ts';
 import { VerdictsError } from '../verdicts-error.ts';
 import { IndicatorList } from './indicator-list.ts';
 import { PolicySchema, type ListRefDocument, type PolicyDocument } from './policy-schema.ts';
@@ -18,6 +19,8 @@ export interface Policy {
   version: string;
   allow: AllowList[];
   block: IndicatorList[];
+  /** Tells the names that impersonate the policy's brands (absent without an `impersonation` block). */
+  impersonation?: BrandMatcher;
   /** Where it was read from (for reloads). */
   path?: string;
 }
@@ -72,6 +75,7 @@ export function buildPolicy(doc: unknown, baseDir: string, path?: string): Polic
     version: doc.version,
     allow: doc.allowLists.map((ref) => ({ list: loadList(ref, baseDir, boundaries), cap: ref.cap ?? 'unknown' })),
     block: doc.blockLists.map((ref) => loadList(ref, baseDir, boundaries)),
+    ...(doc.impersonation !== undefined ? { impersonation: new BrandMatcher(doc.impersonation, [...boundaries]) } : {}),
     ...(path !== undefined ? { path } : {}),
   };
 }

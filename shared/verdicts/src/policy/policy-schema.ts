@@ -108,6 +108,18 @@ export const PolicySchema = Type.Object(
      * covers a user's site on it (`paypal-login.weebly.com`).
      */
     userContentHosts: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9.-]+\\.[a-z0-9-]+$', maxLength: 253 }), { maxItems: 10_000 })),
+    /**
+     * Brands phishing sites impersonate, each with the domains that are its own, and the lure
+     * words a phishing site's name pairs with a brand's (`lexical.brand_impersonation`).
+     */
+    impersonation: Type.Optional(Type.Object(
+      {
+        description: Type.Optional(Type.String()),
+        brands: Type.Record(Type.String({ pattern: '^[a-z0-9]{2,40}$' }), Type.Array(Type.String({ pattern: '^[a-z0-9.-]+\\.[a-z0-9-]+$', maxLength: 253 }), { maxItems: 200 })),
+        keywords: Type.Array(Type.String({ pattern: '^[a-z0-9]{1,40}$' }), { maxItems: 2000 }),
+      },
+      { additionalProperties: false },
+    )),
     rules: Type.Record(Type.String({ pattern: '^[a-z_]+(\\.[a-z_]+)?$' }), Rule),
     malicious: Type.Object(
       {
