@@ -436,6 +436,29 @@ test('one tenant convicts in its own view only, whatever sensor ids it invents; 
   assert.equal(trusted?.views, undefined);
 });
 
+test("a mail gateway's detection of a look-alike of a brand convicts in the tenant's view; the same detection of a plainly named page does not", async (t) => {
+  const { store, correlator } = await setup(t);
+  const lookalike = 'https://docusign-review.click/view/document';
+  const plain = 'https://quarterly-review.click/view/document';
+  const gateway = (url: string) => message({ sensor: 'mx-1', type: 'email_received', sender: 'no-reply@notice.example', relations: { carriedUrls: [url] }, url, verdict: { engine: 'mailguard', category: 'malicious', name: 'Phish.Generic' } }, 'acme');
+  await correlator.handle([gateway(lookalike), gateway(plain)]);
+
+  const impersonating = await store.get(ref('url', lookalike).key);
+  const brand = impersonating?.reasons.find((r) => r.rule === 'lexical.brand_impersonation');
+  assert.equal(brand?.detail, 'docusign (combo)');
+  assert.equal(impersonating?.views?.['acme']?.verdict, 'malicious');
+  // Nobody's evidence beside one tenant's word is still one tenant's word for everyone else.
+  assert.equal(impersonating?.verdict, 'suspicious');
+  assert.ok(impersonating?.reasons.some((r) => r.rule === 'guard.single_tenant'));
+  // The domain it names a brand in carries the hint on its own record too.
+  const domain = await correlator.inspect(ref('domain', 'docusign-review.click'));
+  assert.ok(domain.assessment.reasons.some((r) => r.rule === 'lexical.brand_impersonation'));
+
+  const ordinary = await store.get(ref('url', plain).key);
+  assert.ok(!ordinary?.reasons.some((r) => r.rule === 'lexical.brand_impersonation'));
+  assert.notEqual(ordinary?.views?.['acme']?.verdict ?? ordinary?.verdict, 'malicious');
+});
+
 test('evidence never returns to where it came from; a compromised site is not convicted by its one bad URL', async (t) => {
   const { store, correlator, redis, clickhouse, database, prefix } = await setup(t);
   const round = () => propagateOnce({ redis, clickhouse, database, correlator, policy: () => policy, prefix });
