@@ -313,12 +313,35 @@ test("no one tenant's evidence may be indispensable to a global conviction", () 
   const named = assess(state({ signed: true, sensors: 250, tenants: 9, words: flood, graph: faint }), policy, NOW);
   assert.notEqual(named.verdict, 'malicious', JSON.stringify(named.reasons));
   assert.ok(named.reasons.some((r) => r.rule === 'guard.single_tenant'), JSON.stringify(named.reasons));
+  // Naming the honest sandbox's own engine makes its hedge no more the poisoner's witness.
+  const borrowed = [...flood, { ...word('sb', 'mallory'), source: 'sandbox' as const }, honest];
+  const posing = assess(state({ signed: true, sensors: 16, tenants: 7, words: borrowed }), policy, NOW, measured);
+  assert.notEqual(posing.verdict, 'malicious', JSON.stringify(posing.reasons));
   // Two tenants whose evidence each stands on its own still convict.
   const b = assess(state({ sensors: 3, tenants: 2, words: [word('av1', 't1'), word('av2', 't2')] }), policy, NOW);
   assert.equal(b.verdict, 'malicious');
   // And so do seven, past the bound of the leave-one-out check.
   const seven = assess(state({ sensors: 30, tenants: 7, words: many.slice(0, 7).map((t, i) => word(`av${i % 3}`, t)) }), policy, NOW);
   assert.equal(seven.verdict, 'malicious');
+});
+
+test("one sandbox's words in two tenants are two witnesses, the stronger weighed: one recipient's lure malicious, another's suspicious", () => {
+  const sandbox = (tenant: string, category: Word['category']) => ({ ...word('detonator', tenant, category), source: 'sandbox' as const });
+  const page = (value: string, words: Word[]) => state({ kind: 'url', value, sensors: 6, tenants: 4, words });
+  const words = [sandbox('t1', 'malicious'), sandbox('t2', 'suspicious'), sandbox('t3', 'clean')];
+  const lure = 'https://docusign-review.click/view/index.html';
+  const two = assess(page(lure, words), policy, NOW);
+  assert.equal(two.verdict, 'malicious', JSON.stringify(two.reasons));
+  assert.deepEqual(two.tenants, ['t1', 't2']);
+  const onlyMalicious = assess(page(lure, [sandbox('t1', 'malicious')]), policy, NOW);
+  assert.equal(two.logOdds - onlyMalicious.logOdds, policy.doc.rules['consensus.tenants']!.weight, 'the weaker word adds a witness, not its weight');
+  // One tenant's word alone convicts in its view only.
+  assert.equal(onlyMalicious.verdict, 'suspicious');
+  assert.equal(onlyMalicious.views?.['t1']?.verdict, 'malicious');
+  // A witness must accuse on its own: a sandbox's hedge alone leaves a plainly named page unknown.
+  const plain = assess(page('https://review-files.click/view/index.html', words), policy, NOW);
+  assert.equal(plain.verdict, 'suspicious');
+  assert.ok(plain.reasons.some((r) => r.rule === 'guard.single_tenant'));
 });
 
 test('reasons: one row per rule and contributor, at most ten, in a stable order', () => {

@@ -6,8 +6,10 @@ import type { ReliabilityMap, Word } from './types.ts';
 /**
  * Per engine, the word that counts: each tenant's latest word is that tenant's testimony (a
  * later `clean` through the same tenant retracts an earlier detection); across tenants the
- * most severe stands, with the tenants that agree on it. A trusted source's later `clean`
- * retracts every tenant's earlier detection of that engine.
+ * most severe stands, with the tenants that accuse too: a sandbox that called one recipient's
+ * lure `malicious` in one tenant and another's `suspicious` in a second has two witnesses,
+ * though only the stronger word is weighed (`count` is of the words as severe as it). A
+ * trusted source's later `clean` retracts every tenant's earlier detection of that engine.
  */
 function engineWords(words: readonly Word[]): { word: Word; tenants: string[]; trusted: boolean; count: number }[] {
   const byEngine = new Map<string, Word[]>();
@@ -26,9 +28,11 @@ function engineWords(words: readonly Word[]): { word: Word; tenants: string[]; t
     let best = live[0] ?? list[0]!;
     for (const w of live) if (severity(w) > severity(best) || (severity(w) === severity(best) && w.at > best.at)) best = w;
     const agreeing = live.filter((w) => severity(w) === severity(best));
+    // A trusted source stands behind what it said: its weaker word makes no conviction its own.
+    const witnesses = best.category === 'clean' ? agreeing : live.filter((w) => severity(w) === severity(best) || (w.category !== 'clean' && !w.trusted));
     out.push({
       word: best,
-      tenants: [...new Set(agreeing.map((w) => (w.trusted ? TRUSTED : w.tenant)))],
+      tenants: [...new Set(witnesses.map((w) => (w.trusted ? TRUSTED : w.tenant)))],
       trusted: agreeing.some((w) => w.trusted),
       count: agreeing.reduce((n, w) => n + w.count, 0),
     });
