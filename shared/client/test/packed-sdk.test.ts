@@ -47,6 +47,27 @@ async function pack(t: TestContext, dir: string, destination: string): Promise<P
   return packed;
 }
 
+/** Packs the installed copies of a package's registry dependencies, and of theirs; their tarball paths. */
+async function packRegistryDependencies(dir: string, destination: string): Promise<string[]> {
+  const modules = fileURLToPath(new URL('../../../node_modules/', import.meta.url));
+  const seen = new Set<string>();
+  const pending = Object.keys((JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+  const out: string[] = [];
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (seen.has(name) || name.startsWith('@repute/')) continue;
+    seen.add(name);
+    const installed = join(modules, name);
+    const manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    pending.push(...Object.keys(manifest.dependencies ?? {}));
+    // As installed: their own prepack scripts build from sources the registry tarball leaves out.
+    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination, installed], { maxBuffer: 16 << 20 });
+    const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Packed[];
+    assert.ok(packed !== undefined, `npm pack of ${installed} printed no result`);
+    out.push(join(destination, packed.filename));
+  }
+  return out;
+}
+
 async function compiledBesideSources(dir: string): Promise<string[]> {
   const names = await readdir(join(dir, 'src'), { recursive: true });
   return names.filter((name) => /\.(js|d\.ts|js\.map)$/.test(name));
@@ -70,12 +91,13 @@ test('the packed SDK installs from its tarballs and runs on plain Node with a pi
   const project = join(work, 'agent');
   await mkdir(project);
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'agent', private: true, type: 'module' }));
-  // The tarballs are local; their registry dependencies (tldts) come from the npm cache, which
-  // the repository's own install filled. Offline first: otherwise npm also asks the registry for
-  // @repute/core, which is not there (a 404 that takes as long as the registry likes to answer).
-  const tarballs = [join(work, core.filename), join(work, client.filename)];
-  const install = (mode: string) => run('npm', ['install', mode, '--no-audit', '--no-fund', ...tarballs], { cwd: project, maxBuffer: 16 << 20, timeout: 120_000 });
-  await install('--offline').catch(() => install('--prefer-offline'));
+  // Offline, with nothing asked of the registry: the SDK's own registry dependencies (tldts) are
+  // packed from the versions the repository installed. npm ci caches tarballs but not the
+  // registry's package documents, so on a fresh machine an install that resolves `tldts@^7`
+  // waits on the registry (and on its 404 for @repute/core) as long as the registry likes.
+  const registryDeps = await packRegistryDependencies(coreDir, work);
+  const tarballs = [join(work, core.filename), join(work, client.filename), ...registryDeps];
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', ...tarballs], { cwd: project, maxBuffer: 16 << 20, timeout: 120_000 });
   const lock = JSON.parse(await readFile(join(project, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> };
   assert.match(lock.packages['node_modules/@repute/core']?.resolved ?? '', /^file:.*repute-core-0\.1\.0\.tgz$/, 'the client depends on the core tarball, not the registry');
   assert.equal(lock.packages['node_modules/@repute/client/node_modules/@repute/core'], undefined);
