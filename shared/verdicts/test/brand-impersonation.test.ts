@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assess, loadPolicy, type IndicatorState, type Word } from '../src/index.ts';
+import { dirname } from 'node:path';
+import { assess, buildPolicy, DEFAULT_POLICY_PATH, loadPolicy, type IndicatorState, type Word } from '../src/index.ts';
 
 const policy = loadPolicy();
 const matcher = policy.impersonation!;
@@ -64,7 +65,13 @@ test("a look-alike's name is a hint no tenant stands behind: alone it accuses no
   assert.equal(lookalike.verdict, 'suspicious');
   assert.ok(lookalike.logOdds > plain.logOdds);
 
-  // An allow-listed site's name is its own.
-  const listed = assess(url('https://www.dropbox.com/login', [gateway('t1')]), policy, NOW);
-  assert.ok(!listed.reasons.some((r) => r.rule === 'lexical.brand_impersonation'));
+  // A brand's own site, and a site an allow list vouches for, chose their names long ago: their
+  // pages are not look-alikes whatever the name says.
+  const own = assess(url('https://www.dropbox.com/login', [gateway('t1')]), policy, NOW);
+  assert.ok(!own.reasons.some((r) => r.rule === 'lexical.brand_impersonation'));
+  const vouching = { id: 'partners', cap: 'unknown' as const, entries: { domain: ['docusign-review.click'] } };
+  const partners = buildPolicy({ ...policy.doc, allowLists: [...policy.doc.allowLists, vouching] }, dirname(DEFAULT_POLICY_PATH));
+  const listed = assess(url('https://docusign-review.click/view', [gateway('t1')]), partners, NOW);
+  assert.ok(!listed.reasons.some((r) => r.rule === 'lexical.brand_impersonation'), JSON.stringify(listed.reasons));
+  assert.equal(partners.impersonation?.match('domain', 'docusign-review.click'), undefined);
 });

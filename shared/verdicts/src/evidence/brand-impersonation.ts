@@ -56,7 +56,11 @@ export class BrandMatcher {
   /** Answers by host: a host's events come in runs, and every one of them is assessed. */
   readonly #byHost = new Map<string, Impersonation | null>();
 
-  constructor(doc: ImpersonationDocument, userContentHosts: readonly string[] = []) {
+  readonly #vouched: (host: string) => boolean;
+
+  /** `vouched`: hosts whose names are theirs whatever they say (those an allow list names). */
+  constructor(doc: ImpersonationDocument, userContentHosts: readonly string[] = [], vouched: (host: string) => boolean = () => false) {
+    this.#vouched = vouched;
     for (const [brand, domains] of Object.entries(doc.brands)) {
       this.#names.set(brand.toLowerCase(), brand);
       this.#brands.set(normalise(brand.toLowerCase()), brand);
@@ -81,7 +85,7 @@ export class BrandMatcher {
 
   #judge(host: string): Impersonation | undefined {
     const suffixes = suffixesOf(host);
-    if (suffixes.some((d) => this.#official.has(d))) return undefined;
+    if (suffixes.some((d) => this.#official.has(d)) || this.#vouched(host)) return undefined;
     const label = this.#ownerLabel(host, suffixes);
     if (label === undefined) return undefined;
     const found = this.#inLabel(label);
@@ -153,7 +157,7 @@ export class BrandMatcher {
 }
 
 /** The host of a URL without parsing it whole: between `//` and the first `/`, `?`, `#` or port. */
-export function hostOf(url: string): string {
+function hostOf(url: string): string {
   const start = url.indexOf('//');
   if (start < 0) return '';
   let end = url.length;

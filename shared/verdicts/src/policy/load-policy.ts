@@ -70,12 +70,15 @@ export function buildPolicy(doc: unknown, baseDir: string, path?: string): Polic
     throw new VerdictsError('REPUTE_VERDICTS_POLICY_INVALID', 'thresholds must order clean < suspicious < malicious');
   }
   const boundaries = new Set((doc.userContentHosts ?? []).map((d) => d.toLowerCase()));
+  const allow: AllowList[] = doc.allowLists.map((ref) => ({ list: loadList(ref, baseDir, boundaries), cap: ref.cap ?? 'unknown' }));
+  // A host an allow list vouches for chose its name long ago (a URL is listed only whole).
+  const vouched = (host: string) => allow.some((a) => a.list.has('domain', host));
   return {
     doc,
     version: doc.version,
-    allow: doc.allowLists.map((ref) => ({ list: loadList(ref, baseDir, boundaries), cap: ref.cap ?? 'unknown' })),
+    allow,
     block: doc.blockLists.map((ref) => loadList(ref, baseDir, boundaries)),
-    ...(doc.impersonation !== undefined ? { impersonation: new BrandMatcher(doc.impersonation, [...boundaries]) } : {}),
+    ...(doc.impersonation !== undefined ? { impersonation: new BrandMatcher(doc.impersonation, [...boundaries], vouched) } : {}),
     ...(path !== undefined ? { path } : {}),
   };
 }
